@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the real components the test suite runs against, from Debian's packages:
+#   etcd-server        the distributed store backend (etcd 3.4)
+#   python3-kubernetes the official Python client, used by end-to-end tests
+# Idempotent: does nothing when everything is present. CI runs as root on a fresh Debian machine.
+set -euo pipefail
+
+need=()
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+/usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || need+=(python3-kubernetes)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "install-test-deps: need root to install ${need[*]}" >&2
+    exit 1
+  fi
+else
+  SUDO=
+fi
+
+echo "install-test-deps: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# The packages must not start system services (tests start their own etcd): a policy-rc.d that
+# denies starts is put in place for the install only, unless the machine already has one.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  $SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
