@@ -135,6 +135,8 @@ function showValue(v: unknown): string {
 
 /** The text of one field error: `spec.replicas: Invalid value: -1: must be greater than or equal to 0`. */
 export function fieldErrorMessage(e: FieldError, withField = true): string {
+  // Strict decoding reports unknown fields in its own words.
+  if (e.type === 'FieldValueUnknown') return `unknown field "${e.field}"`;
   const parts: string[] = [fieldErrorText[e.type]];
   const showsValue =
     e.type === 'FieldValueInvalid' ||
@@ -162,7 +164,10 @@ export const errors = {
     opts: { namespace?: string; name?: string; subresource?: string; reason?: string } = {},
   ): ApiError {
     const res = opts.subresource ? `${resource}/${opts.subresource}` : resource;
-    const what = opts.name ? `${groupResource(group, res)} "${opts.name}"` : groupResource(group, res);
+    // The subject names the resource; only the reason names the subresource, as Kubernetes does.
+    const what = opts.name
+      ? `${groupResource(group, resource)} "${opts.name}"`
+      : groupResource(group, resource);
     let msg = `${what} is forbidden: User "${user}" cannot ${verb} resource "${res}" in API group "${group}"`;
     msg += opts.namespace ? ` in the namespace "${opts.namespace}"` : ' at the cluster scope';
     if (opts.reason) msg += `: ${opts.reason}`;

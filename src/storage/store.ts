@@ -178,3 +178,19 @@ export class InvalidContinueError extends StoreError {
 }
 
 export class StoreUnavailableError extends StoreError {}
+
+/**
+ * A read at, or compaction to, a revision the store has not reached yet (etcd's "required
+ * revision is a future revision"). Answering with the current data instead would be wrong: a
+ * later write may still take that revision.
+ */
+export class FutureRevisionError extends StoreError {
+  constructor(
+    readonly requestedRevision: number,
+    readonly currentRevision: number,
+  ) {
+    super(
+      `required revision ${requestedRevision} is a future revision (current revision is ${currentRevision})`,
+    );
+  }
+}

@@ -1,0 +1,116 @@
+// A CustomResourceDefinition version's openAPIV3Schema, turned into what the API server needs:
+// an ajv validator reporting Kubernetes field errors, structural defaulting, and the Schema
+// graph that pruning, strategic merge and server-side apply read. Compiled validators are
+// shared per distinct schema, so many clusters with the same CRDs compile them once.
+
+import { createHash } from 'node:crypto';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { KubeObject } from '../../machinery/object.js';
+import { isJsonObject } from '../../machinery/object.js';
+import type { Schema } from '../../machinery/schema.js';
+import type { FieldError } from '../../machinery/status.js';
+import { ajvErrorsToFieldErrors } from '../admission/builtin-validation.js';
+
+// ajv-formats is published as CommonJS with a default export.
+const addFormats =
+  (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+
+const INT32 = { min: -2147483648, max: 2147483647 };
+
+function newAjv(): Ajv {
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, coerceTypes: false });
+  (addFormats as unknown as (a: Ajv) => void)(ajv);
+  ajv.addFormat('int32', {
+    type: 'number',
+    validate: (n: number) => Number.isInteger(n) && n >= INT32.min && n <= INT32.max,
+  });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  ajv.addFormat('float', { type: 'number', validate: () => true });
+  ajv.addFormat('double', { type: 'number', validate: () => true });
+  ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
+  ajv.addFormat('quantity', /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/);
+  return ajv;
+}
+
+let sharedAjv: Ajv | undefined;
+const compiled = new Map<string, ValidateFunction>();
+
+/** The JSON schema ajv checks: Kubernetes extensions turned into what they mean. */
+function toJsonSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toJsonSchema);
+  if (!isJsonObject(schema)) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === 'properties' || k === 'patternProperties' || k === 'definitions') {
+      const props: Record<string, unknown> = {};
+      for (const [pk, pv] of Object.entries(isJsonObject(v) ? v : {})) props[pk] = toJsonSchema(pv);
+      out[k] = props;
+    } else if (k === 'default' || k === 'example' || k === 'enum') {
+      out[k] = v;
+    } else {
+      out[k] = toJsonSchema(v);
+    }
+  }
+  if (schema['x-kubernetes-int-or-string'] === true && out.type === undefined) {
+    // Either an integer or a string: any other type is refused.
+    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  return out;
+}
+
+/** Validates custom resources against a version's schema (metadata is checked elsewhere). */
+export function crdValidator(openAPIV3Schema: unknown): (obj: KubeObject) => FieldError[] {
+  const source = isJsonObject(openAPIV3Schema) ? { ...openAPIV3Schema } : {};
+  if (isJsonObject(source.properties)) {
+    const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = source.properties;
+    source.properties = rest;
+  }
+  const key = createHash('sha256').update(JSON.stringify(source)).digest('hex');
+  let validate = compiled.get(key);
+  if (!validate) {
+    sharedAjv ??= newAjv();
+    validate = sharedAjv.compile(toJsonSchema(source) as object);
+    compiled.set(key, validate);
+  }
+  const fn = validate;
+  return (obj) => (fn(obj) ? [] : ajvErrorsToFieldErrors(obj, (fn.errors ?? []) as never));
+}
+
+/** Fills `default`s of absent (or null but not nullable) fields, recursing into what is present. */
+export function applyStructuralDefaults(value: unknown, schema: Schema): void {
+  if (Array.isArray(value)) {
+    if (schema.items) for (const item of value) applyStructuralDefaults(item, schema.items);
+    return;
+  }
+  if (!isJsonObject(value)) return;
+  if (schema.properties) {
+    for (const [key, prop] of Object.entries(schema.properties)) {
+      const current = value[key];
+      if ((current === undefined || (current === null && !prop.nullable)) && prop.default !== undefined) {
+        value[key] = structuredClone(prop.default) as never;
+      }
+      if (value[key] !== undefined) applyStructuralDefaults(value[key], prop);
+    }
+  }
+  const additional = schema.additionalProperties;
+  if (typeof additional === 'object') {
+    for (const key of Object.keys(value)) {
+      if (schema.properties?.[key]) continue;
+      applyStructuralDefaults(value[key], additional);
+    }
+  }
+}
+
+/** A CRD schema as a Schema graph, with the standard object metadata schema plugged in. */
+export function crdSchema(openAPIV3Schema: unknown, objectMeta: Schema | undefined): Schema {
+  const root = (
+    isJsonObject(openAPIV3Schema) ? structuredClone(openAPIV3Schema) : { type: 'object' }
+  ) as Schema;
+  root.type ??= 'object';
+  root.properties = { ...(root.properties ?? {}) };
+  root.properties.apiVersion = { type: 'string' };
+  root.properties.kind = { type: 'string' };
+  root.properties.metadata = objectMeta ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  return root;
+}

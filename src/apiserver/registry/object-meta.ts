@@ -1,0 +1,75 @@
+// The object-metadata lifecycle every kind shares: identity on create, what an update may and
+// may not change, generation, and the form objects take in the store.
+
+import { randomUUID } from 'node:crypto';
+import type { KubeObject, ObjectMeta } from '../../machinery/object.js';
+
+/** RFC 3339 with second precision, as metav1.Time serializes. */
+export function timestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/** Sets identity fields on a new object, discarding whatever the client put there. */
+export function initializeForCreate(obj: KubeObject, now: Date, tracksGeneration: boolean): void {
+  const meta = obj.metadata;
+  meta.uid = randomUUID();
+  meta.creationTimestamp = timestamp(now);
+  delete meta.resourceVersion;
+  delete meta.deletionTimestamp;
+  delete meta.deletionGracePeriodSeconds;
+  delete meta.selfLink;
+  if (tracksGeneration) meta.generation = 1;
+  else delete meta.generation;
+}
+
+/** Metadata an update cannot change: it is carried over from the stored object. */
+export function preserveImmutableMeta(meta: ObjectMeta, old: ObjectMeta): void {
+  meta.uid = old.uid;
+  meta.creationTimestamp = old.creationTimestamp;
+  meta.name = old.name;
+  if (old.namespace !== undefined) meta.namespace = old.namespace;
+  else delete meta.namespace;
+  if (old.generation !== undefined) meta.generation = old.generation;
+  else delete meta.generation;
+  if (old.deletionTimestamp !== undefined) {
+    meta.deletionTimestamp = old.deletionTimestamp;
+    meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+  } else {
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+  }
+  if (old.generateName !== undefined && meta.generateName === undefined) meta.generateName = old.generateName;
+  delete meta.selfLink;
+}
+
+/** For the status subresource: the metadata a status write may not change (ResetObjectMetaForStatus). */
+export function resetMetaForStatus(meta: ObjectMeta, old: ObjectMeta): void {
+  preserveImmutableMeta(meta, old);
+  for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+    if (old[field] !== undefined) (meta as Record<string, unknown>)[field] = old[field];
+    else delete meta[field];
+  }
+}
+
+function withoutMetaAndStatus(obj: KubeObject): Record<string, unknown> {
+  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
+  return rest;
+}
+
+/** Whether anything but metadata and status changed: the rule for bumping metadata.generation. */
+export function specChanged(obj: KubeObject, old: KubeObject): boolean {
+  return JSON.stringify(withoutMetaAndStatus(obj)) !== JSON.stringify(withoutMetaAndStatus(old));
+}
+
+/** The value kept in the store: resourceVersion is derived from the revision, never stored. */
+export function toStored(obj: KubeObject): KubeObject {
+  if (obj.metadata.resourceVersion === undefined) return obj;
+  const { resourceVersion: _rv, ...meta } = obj.metadata;
+  return { ...obj, metadata: meta };
+}
+
+/** A stored value as clients see it: a shallow copy with resourceVersion set. */
+export function fromStored(value: unknown, revision: number): KubeObject {
+  const obj = value as KubeObject;
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
+}

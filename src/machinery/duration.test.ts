@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { age, humanDuration } from './duration.js';
+
+describe('humanDuration', () => {
+  it('prints ages the way kubectl does at each scale', () => {
+    const s = 1000;
+    expect(humanDuration(-5 * s)).toBe('<invalid>');
+    expect(humanDuration(-500)).toBe('0s');
+    expect(humanDuration(59 * s)).toBe('59s');
+    expect(humanDuration(119 * s)).toBe('119s');
+    expect(humanDuration(200 * s)).toBe('3m20s');
+    expect(humanDuration(300 * s)).toBe('5m');
+    expect(humanDuration(45 * 60 * s)).toBe('45m');
+    expect(humanDuration(5 * 3600 * s + 7 * 60 * s)).toBe('5h7m');
+    expect(humanDuration(30 * 3600 * s)).toBe('30h');
+    expect(humanDuration((3 * 24 + 4) * 3600 * s)).toBe('3d4h');
+    expect(humanDuration(100 * 24 * 3600 * s)).toBe('100d');
+    expect(humanDuration((3 * 365 + 10) * 24 * 3600 * s)).toBe('3y10d');
+    expect(humanDuration(10 * 365 * 24 * 3600 * s)).toBe('10y');
+  });
+
+  it('ages objects from their creationTimestamp', () => {
+    expect(age('2026-01-01T00:00:00Z', new Date('2026-01-01T00:01:30Z'))).toBe('90s');
+    expect(age(undefined, new Date())).toBe('<unknown>');
+  });
+});

@@ -1,0 +1,4 @@
+import { describeStoreConformance } from './conformance.js';
+import { MemoryStore } from './memory.js';
+
+describeStoreConformance('memory', async () => new MemoryStore());
