@@ -142,7 +142,9 @@ export function fieldErrorMessage(e: FieldError, withField = true): string {
     e.type === 'FieldValueInvalid' ||
     e.type === 'FieldValueNotSupported' ||
     e.type === 'FieldValueDuplicate' ||
-    e.type === 'FieldValueTypeInvalid';
+    e.type === 'FieldValueTypeInvalid' ||
+    e.type === 'FieldValueNotFound' ||
+    e.type === 'FieldValueTooMany';
   if (showsValue && 'badValue' in e) parts.push(showValue(e.badValue));
   if (e.detail) parts.push(e.detail);
   const text = parts.join(': ');

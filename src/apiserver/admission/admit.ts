@@ -42,10 +42,13 @@ export function applyDefaults(info: ResourceInfo, obj: KubeObject): void {
 export function validateObject(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
   const errs: FieldError[] = [];
   errs.push(...validateMeta(info, obj.metadata, old?.metadata));
-  errs.push(...(info.validateSchema?.(obj) ?? []));
-  errs.push(...(info.strategy.validate?.(obj) ?? []));
-  if (old) {
-    errs.push(...(info.strategy.validateUpdate?.(obj, old) ?? []));
+  const kindErrors = [...(info.strategy.validate?.(obj) ?? [])];
+  if (old) kindErrors.push(...(info.strategy.validateUpdate?.(obj, old) ?? []));
+  // The schema and the kind's own rules may both catch a problem: report it once, in the kind's words.
+  const byKind = new Set(kindErrors.map((e) => `${e.type}|${e.field}`));
+  for (const e of info.validateSchema?.(obj) ?? []) {
+    if (!byKind.has(`${e.type}|${e.field}`)) errs.push(e);
   }
+  errs.push(...kindErrors);
   if (errs.length > 0) throw errors.invalid(info.group, info.kind, obj.metadata.name ?? '', errs);
 }

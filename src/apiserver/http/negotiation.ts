@@ -3,6 +3,7 @@
 
 import { parse as parseYaml } from 'yaml';
 import type { PatchType } from '../../client/client.js';
+import { decodeKubernetesProtobuf, isProtobufContentType } from '../../machinery/protobuf/index.js';
 import { errors } from '../../machinery/status.js';
 
 export type Representation =
@@ -93,6 +94,8 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
 export function decodeBody(raw: Buffer, contentType: string | undefined, patchType?: PatchType): unknown {
   if (raw.length === 0) return undefined;
   const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  // kubectl 1.32+ sends built-in objects from its typed clients as Kubernetes protobuf.
+  if (isProtobufContentType(type)) return decodeKubernetesProtobuf(raw);
   const text = raw.toString('utf8');
   const yamlish = type === 'application/yaml' || type === 'application/x-yaml' || patchType === 'apply';
   if (type.includes('protobuf') || type === 'application/cbor') throw errors.unsupportedMediaType(type);

@@ -5,7 +5,11 @@
 // general decoder's (machinery/protobuf); this keeps the review endpoints to their own kinds.
 
 import type { KubeObject } from '../../machinery/object.js';
-import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, readEnvelope } from '../../machinery/protobuf/index.js';
+import {
+  decodeKubernetesProtobuf,
+  PROTOBUF_CONTENT_TYPE,
+  readEnvelope,
+} from '../../machinery/protobuf/index.js';
 import { errors } from '../../machinery/status.js';
 
 export { PROTOBUF_CONTENT_TYPE };

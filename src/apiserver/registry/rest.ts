@@ -212,22 +212,34 @@ export class RestStorage {
     scope: WriteScope,
   ): Promise<KubeObject> {
     const obj = this.decodeBody(info, body, namespace);
+    if (info.namespaced && !namespace) throw errors.badRequest('the namespace of the object must be set');
+    return this.createObject(info, namespace, obj, scope, true);
+  }
+
+  /**
+   * The create pipeline: identity, preparation, admission, allocation and the store write.
+   * `trackFields` is false when server-side apply already computed the field ownership.
+   */
+  private async createObject(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    obj: KubeObject,
+    scope: WriteScope,
+    trackFields: boolean,
+  ): Promise<KubeObject> {
     const now = this.deps.now();
-    if (info.namespaced) {
-      if (!namespace) throw errors.badRequest('the namespace of the object must be set');
-    }
     const generated = !obj.metadata.name && !!obj.metadata.generateName;
     if (generated) obj.metadata.name = generateName(obj.metadata.generateName!);
     if (info.namespaced) await this.deps.namespaces.admitCreate(namespace!, info, obj.metadata.name ?? '');
     initializeForCreate(obj, now, info.tracksGeneration);
-    if (info.status && !info.strategy.keepStatusOnCreate) delete obj.status;
+    if (info.status && !info.strategy.keepStatusOnCreate && scope.subresource !== 'status') delete obj.status;
     info.strategy.prepareForCreate?.(obj);
     admitUnknownFields(info, obj, scope);
     applyDefaults(info, obj);
     const undoAllocation = info.allocate?.(obj);
     try {
       validateObject(info, obj);
-      trackUpdate(info, undefined, obj, scope, now);
+      if (trackFields) trackUpdate(info, undefined, obj, scope, now);
       if (scope.dryRun) {
         undoAllocation?.();
         return obj;
@@ -303,8 +315,8 @@ export class RestStorage {
       create:
         type === 'apply'
           ? async () => {
-              const obj = this.prepareApply(info, undefined, patch, scope, namespace, name);
-              return this.createPrepared(info, namespace, obj, scope);
+              const obj = trackApply(info, undefined, patch, scope, this.deps.now(), namespace, name);
+              return this.createObject(info, namespace, obj, scope, false);
             }
           : undefined,
     });
@@ -572,9 +584,10 @@ export class RestStorage {
     return next;
   }
 
+  /** Server-side apply onto an existing object, then the same preparation as any update. */
   private prepareApply(
     info: ResourceInfo,
-    current: KubeObject | undefined,
+    current: KubeObject,
     patch: unknown,
     scope: WriteScope & { force?: boolean },
     namespace: string | undefined,
@@ -582,18 +595,24 @@ export class RestStorage {
   ): KubeObject {
     const now = this.deps.now();
     const merged = trackApply(info, current, patch, scope, now, namespace, name);
-    if (!current) {
-      initializeForCreate(merged, now, info.tracksGeneration);
-      if (info.status && !info.strategy.keepStatusOnCreate && scope.subresource !== 'status')
-        delete merged.status;
-      info.strategy.prepareForCreate?.(merged);
-      admitUnknownFields(info, merged, scope);
-      applyDefaults(info, merged);
-      validateObject(info, merged);
-      return merged;
-    }
     preserveImmutableMeta(merged.metadata, current.metadata);
-    if (scope.subresource === 'status') resetMetaForStatus(merged.metadata, current.metadata);
+    if (scope.subresource === 'status') {
+      // Through the status endpoint only status changes, whatever the applied object says.
+      const next = { ...structuredClone(current), status: merged.status } as KubeObject;
+      if (merged.status === undefined) delete next.status;
+      next.metadata.managedFields = merged.metadata.managedFields;
+      resetMetaForStatus(next.metadata, current.metadata);
+      info.strategy.prepareForStatusUpdate?.(next, current);
+      admitUnknownFields(info, next, scope);
+      applyDefaults(info, next);
+      validateObject(info, next, current);
+      return next;
+    }
+    if (info.status) {
+      if (current.status === undefined) delete merged.status;
+      else merged.status = structuredClone(current.status);
+    }
+    info.strategy.prepareForUpdate?.(merged, current);
     admitUnknownFields(info, merged, scope);
     applyDefaults(info, merged);
     if (info.tracksGeneration && specChanged(merged, current)) {
@@ -601,27 +620,6 @@ export class RestStorage {
     }
     validateObject(info, merged, current);
     return merged;
-  }
-
-  /** Stores an object already prepared for create (server-side apply creating its target). */
-  private async createPrepared(
-    info: ResourceInfo,
-    namespace: string | undefined,
-    obj: KubeObject,
-    scope: WriteScope,
-  ): Promise<KubeObject> {
-    if (info.namespaced && namespace)
-      await this.deps.namespaces.admitCreate(namespace, info, obj.metadata.name!);
-    if (scope.dryRun) return obj;
-    try {
-      const kv = await this.deps.store.create(
-        objectKey(info, namespace, obj.metadata.name!),
-        storedForm(info, obj) as never,
-      );
-      return present(info, obj, kv.modRevision);
-    } catch (err) {
-      storeErrorToApi(err, info, obj.metadata.name!);
-    }
   }
 
   /** Checks a decoded body is an object of this resource, and fixes its namespace. */
