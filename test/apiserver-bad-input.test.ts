@@ -315,6 +315,98 @@ describe('the API server under random input', () => {
     expect((await send('GET', '/readyz', {})).code).toBe(200);
   });
 
+  it('answers malformed bodies with 400, unknown resources with 404', async () => {
+    const json = { 'content-type': 'application/json' };
+    const malformed = await send(
+      'POST',
+      '/api/v1/namespaces/fuzz/configmaps',
+      json,
+      Buffer.from('{"kind": "ConfigMap",'),
+    );
+    expect(malformed.code).toBe(400);
+    expect(JSON.parse(malformed.body).reason).toBe('BadRequest');
+    const yaml = await send(
+      'POST',
+      '/api/v1/namespaces/fuzz/configmaps',
+      { 'content-type': 'application/yaml' },
+      Buffer.from('a: [1, 2'),
+    );
+    expect(yaml.code).toBe(400);
+    const unknown = await send('GET', '/apis/apps/v1/namespaces/fuzz/gadgets', {});
+    expect(unknown.code).toBe(404);
+    expect(JSON.parse(unknown.body).reason).toBe('NotFound');
+  });
+
+  it('answers schema violations with 422 whose causes name each field', async () => {
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'bad' },
+      spec: {
+        replicas: -1,
+        selector: { matchLabels: { app: 'a' } },
+        template: { metadata: { labels: { app: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+      },
+    };
+    const reply = await send(
+      'POST',
+      '/apis/apps/v1/namespaces/fuzz/deployments',
+      { 'content-type': 'application/json' },
+      Buffer.from(JSON.stringify(deployment)),
+    );
+    expect(reply.code).toBe(422);
+    const status = JSON.parse(reply.body);
+    expect(status.reason).toBe('Invalid');
+    const fields = status.details.causes.map((c: { field: string }) => c.field);
+    expect(fields).toEqual(expect.arrayContaining(['spec.replicas', 'spec.template.metadata.labels']));
+  });
+
+  it('refuses unknown fields under fieldValidation=Strict with 422, and warns about them otherwise', async () => {
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'strict' },
+      data: { a: 'b' },
+      dta: { typo: 'x' },
+    };
+    const strict = await send(
+      'POST',
+      '/api/v1/namespaces/fuzz/configmaps?fieldValidation=Strict',
+      { 'content-type': 'application/json' },
+      Buffer.from(JSON.stringify(cm)),
+    );
+    expect(strict.code).toBe(422);
+    expect(JSON.parse(strict.body).details.causes).toEqual([
+      { reason: 'FieldValueUnknown', message: 'unknown field "dta"', field: 'dta' },
+    ]);
+    const warned = await new Promise<{ code: number; warning: unknown }>((resolve, reject) => {
+      const payload = Buffer.from(JSON.stringify(cm));
+      const req = request(
+        `${server.url}/api/v1/namespaces/fuzz/configmaps?fieldValidation=Warn`,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            authorization: `Bearer ${server.adminToken}`,
+            'content-type': 'application/json',
+            'content-length': String(payload.length),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ code: res.statusCode ?? 0, warning: res.headers.warning }));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+    expect(warned.code).toBe(201);
+    expect(String(warned.warning)).toContain('unknown field \\"dta\\"');
+    const stored = JSON.parse((await send('GET', '/api/v1/namespaces/fuzz/configmaps/strict', {})).body);
+    expect(stored.dta).toBeUndefined();
+    expect(stored.data).toEqual({ a: 'b' });
+  });
+
   it('refuses oversized bodies with 413 and keeps serving', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024 + 10, 'a');
     const reply = await send(
