@@ -11,6 +11,10 @@ import { buildKubeconfig } from '../src/machinery/kubeconfig.js';
 import { startTestApiServer, type TestApiServer } from './support/apiserver.js';
 import { type KubectlVersion, kubectlPath } from './support/kubectl.js';
 
+// Objects read back from kubectl's JSON output: the tests drill into them freely.
+// biome-ignore lint/suspicious/noExplicitAny: arbitrary JSON documents
+type Json = Record<string, any>;
+
 interface Result {
   code: number;
   stdout: string;
@@ -104,7 +108,7 @@ for (const version of ['1.27', '1.33'] as KubectlVersion[]) {
       return r.stdout;
     }
 
-    async function json(args: string[]): Promise<Record<string, any>> {
+    async function json(args: string[]): Promise<Json> {
       return JSON.parse(await ok([...args, '-o', 'json']));
     }
 
