@@ -396,6 +396,12 @@ export class ApiServer {
   /** Creates an object unless it exists (a restart keeps what users changed). */
   private async ensure(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
     try {
+      await this.rest.get(info, namespace, obj.metadata.name!);
+      return;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 404)) throw err;
+    }
+    try {
       await this.rest.create(
         info,
         namespace,
