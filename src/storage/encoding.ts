@@ -2,7 +2,13 @@
 // on what fits, what a prefix covers and what a token means.
 
 import type { JsonObject } from '../machinery/object.js';
-import { InvalidContinueError, MAX_VALUE_BYTES, StoreError, ValueTooLargeError } from './store.js';
+import {
+  InvalidContinueError,
+  type KeyValue,
+  MAX_VALUE_BYTES,
+  StoreError,
+  ValueTooLargeError,
+} from './store.js';
 
 /** Refuses keys no backend can hold; NUL is reserved because continue tokens append it. */
 export function checkKey(key: string): void {
@@ -80,4 +86,26 @@ export function decodeContinue(token: string): ContinuePosition {
     throw new InvalidContinueError(token);
   }
   return { revision: rv as number, start };
+}
+
+/**
+ * A KeyValue whose value is decoded from its JSON text on first read. Writers mostly need only
+ * the revisions of the entry a write returns, so the parse is not paid unless someone looks.
+ */
+export function lazyKeyValue(
+  key: string,
+  json: string,
+  revisions: { createRevision: number; modRevision: number; version: number },
+): KeyValue {
+  let value: JsonObject | undefined;
+  return {
+    key,
+    get value(): JsonObject {
+      value ??= JSON.parse(json) as JsonObject;
+      return value;
+    },
+    createRevision: revisions.createRevision,
+    modRevision: revisions.modRevision,
+    version: revisions.version,
+  };
 }

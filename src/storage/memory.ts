@@ -6,7 +6,7 @@
 // since the compaction point, and a change log in revision order feeds watches from the past.
 
 import type { JsonObject } from '../machinery/object.js';
-import { checkKey, decodeContinue, encodeContinue, encodeValue } from './encoding.js';
+import { checkKey, decodeContinue, encodeContinue, encodeValue, lazyKeyValue } from './encoding.js';
 import type { KeyValue, ListOptions, ListResult, Store, Watcher, WatchSink } from './store.js';
 import {
   CompactedError,
@@ -30,13 +30,11 @@ interface Version {
 }
 
 function toKeyValue(key: string, v: Version, json: string): KeyValue {
-  return {
-    key,
-    value: JSON.parse(json) as JsonObject,
+  return lazyKeyValue(key, json, {
     createRevision: v.createRevision,
     modRevision: v.revision,
     version: v.version,
-  };
+  });
 }
 
 /** Index of the first element of a sorted array that is >= target (or > when after). */

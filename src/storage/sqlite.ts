@@ -10,7 +10,14 @@
 
 import Database from 'better-sqlite3';
 import type { JsonObject } from '../machinery/object.js';
-import { checkKey, decodeContinue, encodeContinue, encodeValue, prefixEnd } from './encoding.js';
+import {
+  checkKey,
+  decodeContinue,
+  encodeContinue,
+  encodeValue,
+  lazyKeyValue,
+  prefixEnd,
+} from './encoding.js';
 import type { KeyValue, ListOptions, ListResult, Store, Watcher, WatchSink } from './store.js';
 import {
   CompactedError,
@@ -483,7 +490,7 @@ export class SqliteStore implements Store, ChangeHistory {
       prevJson: json,
       prevRevision: current.modRevision,
     });
-    return { ...this.entry(key, current, json), modRevision: revision };
+    return lazyKeyValue(key, json, { ...current, modRevision: revision });
   }
 
   private valueAt(revision: number): string {
@@ -491,13 +498,7 @@ export class SqliteStore implements Store, ChangeHistory {
   }
 
   private entry(key: string, live: Live, json: string): KeyValue {
-    return {
-      key,
-      value: JSON.parse(json) as JsonObject,
-      createRevision: live.createRevision,
-      modRevision: live.modRevision,
-      version: live.version,
-    };
+    return lazyKeyValue(key, json, live);
   }
 
   private checkReadable(revision: number): void {

@@ -397,7 +397,7 @@ export class ApiFront {
       event: (type, object) => {
         if (ended) return;
         openStream();
-        let line: string;
+        let line: string | Buffer;
         if (info && rep.kind === 'table' && type !== 'ERROR' && type !== 'BOOKMARK') {
           const table = toTable(
             info,
@@ -415,7 +415,7 @@ export class ApiFront {
         } else if (rep.kind === 'metadata' && type !== 'ERROR' && type !== 'BOOKMARK') {
           line = `{"type":"${type}","object":${JSON.stringify(toPartialMetadata(object as Record<string, unknown>, false, rep.version))}}\n`;
         } else {
-          line = `{"type":"${type}","object":${serializeShared(object)}}\n`;
+          line = watchEventLine(type, object);
         }
         (res as ServerResponse).write(line);
         // A watcher that cannot keep up is cut off rather than buffering without bound.
@@ -488,6 +488,26 @@ function requestUrl(target: string): { pathname: string; searchParams: URLSearch
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+// One change goes to every watcher as the same object: its event line is encoded once and the
+// same bytes are written to each stream.
+const eventLines = new WeakMap<object, Map<string, Buffer>>();
+function watchEventLine(type: string, object: unknown): Buffer {
+  if (typeof object !== 'object' || object === null) {
+    return Buffer.from(`{"type":"${type}","object":${JSON.stringify(object)}}\n`);
+  }
+  let byType = eventLines.get(object);
+  if (!byType) {
+    byType = new Map();
+    eventLines.set(object, byType);
+  }
+  let line = byType.get(type);
+  if (!line) {
+    line = Buffer.from(`{"type":"${type}","object":${JSON.stringify(object)}}\n`);
+    byType.set(type, line);
+  }
+  return line;
 }
 
 // Objects shared by many watchers (or cached documents) are serialized once.

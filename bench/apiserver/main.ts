@@ -1,0 +1,304 @@
+// API server benchmark: Pod creates/s and gets/s over HTTPS with 32 concurrent clients (p50/p99),
+// a list of 10,000 Pods, and the latency of one write reaching 1,000 watchers (p50/p99), on the
+// sqlite and etcd stores. Beside each, the raw engine (better-sqlite3 alone, etcd3 alone) writing
+// the same Pods with the same concurrency, and the ratio API server / raw. The API server runs in
+// a child process; the clients (src/client/https.ts) in this one. Prints one JSON document and a
+// one-line summary per backend.
+//
+//   node --import tsx bench/apiserver/main.ts [--backends sqlite,etcd] [--objects 10000]
+//                                             [--concurrency 32] [--watchers 1000]
+
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { WatchHandle } from '../../src/client/client.js';
+import { HttpsClient } from '../../src/client/https.js';
+import { resources } from '../../src/client/resources.js';
+import { parseKubeconfig, resolveContext } from '../../src/machinery/kubeconfig.js';
+import type { KubeObject } from '../../src/machinery/object.js';
+import { startEtcd } from '../../test/support/etcd.js';
+import { pod, rawEtcd, rawSqlite, type Subject } from '../store/subjects.js';
+
+const NAMESPACE = 'bench';
+const WATCH_EVENTS = 50;
+
+/** Child mode: serve an API server over the given store until told to stop. */
+async function serve(storeSpec: string): Promise<void> {
+  const { serveApiServer } = await import('../../src/apiserver/serving.js');
+  const { openStore } = await import('../../src/storage/open.js');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-apiserver-'));
+  const store = await openStore(storeSpec.replace('@DIR@', dir));
+  const running = await serveApiServer({ name: 'bench', stateDir: dir, store, port: 0 });
+  process.send?.({ kubeconfig: running.kubeconfig });
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', async (m) => {
+    if (m === 'cpu') {
+      // The server's own CPU time so far, so the benchmark can tell server from client cost.
+      process.send?.({ cpu: process.cpuUsage() });
+      return;
+    }
+    await running.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
+}
+
+function startServer(storeSpec: string): Promise<{ child: ChildProcess; kubeconfig: string }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', storeSpec], {
+    // CONCORD_BENCH_PROFILE=DIR writes a CPU profile of the API server there.
+    execArgv: [
+      ...(import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : []),
+      ...(process.env.CONCORD_BENCH_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CONCORD_BENCH_PROFILE}`]
+        : []),
+    ],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve({ child, kubeconfig: (m as { kubeconfig: string }).kubeconfig }));
+    child.once('exit', (code) => reject(new Error(`API server exited with ${code}`)));
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+
+/** The Pod of bench/store, as a client submits it (the server sets identity and status). */
+function podRequest(name: string, n: number): KubeObject {
+  const p = pod(name, n) as unknown as KubeObject;
+  const { uid: _uid, ...meta } = p.metadata;
+  const { status: _status, ...rest } = p;
+  return { ...rest, metadata: { ...meta, namespace: NAMESPACE } } as KubeObject;
+}
+
+async function timed(count: number, concurrency: number, task: (i: number) => Promise<unknown>) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= count) return;
+        const t0 = performance.now();
+        await task(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    perSec: Math.round(count / seconds),
+    p50Ms: round(percentile(latencies, 50), 2),
+    p99Ms: round(percentile(latencies, 99), 2),
+  };
+}
+
+/** One update at a time, each after every watcher saw the previous; latency from write start to each delivery. */
+async function watchFanOut(client: HttpsClient, watchers: number) {
+  const target = 'pod-000000';
+  const seen: number[] = new Array(watchers).fill(0);
+  const latencies: number[] = [];
+  let writeStarted = 0;
+  let round = 0;
+  let waiting: (() => void) | undefined;
+  let delivered = 0;
+  // Watch from now, as an informer does after its list: a list's resourceVersion is the current one.
+  const now = await client.list(resources.pods, { namespace: NAMESPACE, limit: 1 });
+  const handles: WatchHandle[] = [];
+  for (let i = 0; i < watchers; i++) {
+    handles.push(
+      await client.watch(
+        resources.pods,
+        {
+          namespace: NAMESPACE,
+          fieldSelector: `metadata.name=${target}`,
+          resourceVersion: now.metadata.resourceVersion,
+        },
+        {
+          onEvent: (e) => {
+            if (e.type !== 'MODIFIED') return;
+            const r = Number((e.object as KubeObject).metadata.labels?.round);
+            if (r !== round || seen[i] === r) return;
+            seen[i] = r;
+            latencies.push(performance.now() - writeStarted);
+            if (++delivered === watchers) waiting?.();
+          },
+          onClose: () => {},
+        },
+      ),
+    );
+  }
+  for (round = 1; round <= WATCH_EVENTS; round++) {
+    delivered = 0;
+    const all = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    writeStarted = performance.now();
+    await client.patch(resources.pods, target, { metadata: { labels: { round: String(round) } } }, 'merge', {
+      namespace: NAMESPACE,
+    });
+    await all;
+  }
+  for (const h of handles) h.stop();
+  latencies.sort((a, b) => a - b);
+  return { watchP50Ms: round2(percentile(latencies, 50)), watchP99Ms: round2(percentile(latencies, 99)) };
+}
+
+function round2(n: number): number {
+  return Number(n.toFixed(2));
+}
+
+async function rawWrites(subject: Subject, count: number, concurrency: number): Promise<number> {
+  const r = await timed(count, concurrency, (i) =>
+    subject.write(`/raw/pods/pod-${String(i).padStart(6, '0')}`, pod(`pod-${i}`, i)),
+  );
+  await subject.close();
+  return r.perSec;
+}
+
+/** CPU microseconds the API server process has used so far. */
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (m: unknown) => {
+      const cpu = (m as { cpu?: NodeJS.CpuUsage }).cpu;
+      if (!cpu) return;
+      child.off('message', onMessage);
+      resolve(cpu.user + cpu.system);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
+async function bench(
+  backend: 'sqlite' | 'etcd',
+  opts: { objects: number; concurrency: number; watchers: number },
+  etcdUrl?: string,
+) {
+  const spec = backend === 'sqlite' ? 'sqlite:@DIR@/store.db' : `etcd:${etcdUrl}`;
+  const { child, kubeconfig } = await startServer(spec);
+  const client = new HttpsClient(resolveContext(parseKubeconfig(kubeconfig)), { timeoutMs: 120_000 });
+  try {
+    await client.create(resources.namespaces, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NAMESPACE },
+    });
+    // Warm-up: connections, code paths, JIT.
+    await timed(500, opts.concurrency, (i) => client.create(resources.pods, podRequest(`warm-${i}`, i)));
+    let cpu0 = await serverCpu(child);
+    let clientCpu0 = process.cpuUsage();
+    const creates = await timed(opts.objects, opts.concurrency, (i) =>
+      client.create(resources.pods, podRequest(`pod-${String(i).padStart(6, '0')}`, i)),
+    );
+    let clientCpu = process.cpuUsage(clientCpu0);
+    const createServerCpuUs = Math.round(((await serverCpu(child)) - cpu0) / opts.objects);
+    const createClientCpuUs = Math.round((clientCpu.user + clientCpu.system) / opts.objects);
+    cpu0 = await serverCpu(child);
+    clientCpu0 = process.cpuUsage();
+    const gets = await timed(opts.objects, opts.concurrency, (i) =>
+      client.get(resources.pods, `pod-${String(i).padStart(6, '0')}`, { namespace: NAMESPACE }),
+    );
+    clientCpu = process.cpuUsage(clientCpu0);
+    const getServerCpuUs = Math.round(((await serverCpu(child)) - cpu0) / opts.objects);
+    const getClientCpuUs = Math.round((clientCpu.user + clientCpu.system) / opts.objects);
+    let listMs = Number.POSITIVE_INFINITY;
+    let listed = 0;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      const list = await client.list(resources.pods, { namespace: NAMESPACE });
+      listMs = Math.min(listMs, performance.now() - t0);
+      listed = list.items.length;
+    }
+    const watch = await watchFanOut(client, opts.watchers);
+    const dir = mkdtempSync(join(tmpdir(), 'bench-raw-'));
+    const rawSubject = backend === 'sqlite' ? rawSqlite(join(dir, 'raw.db')) : rawEtcd(etcdUrl!);
+    const raw = await rawWrites(rawSubject, opts.objects, opts.concurrency);
+    rmSync(dir, { recursive: true, force: true });
+    return {
+      backend,
+      createsPerSec: creates.perSec,
+      createP50Ms: creates.p50Ms,
+      createP99Ms: creates.p99Ms,
+      createServerCpuUs,
+      createClientCpuUs,
+      getsPerSec: gets.perSec,
+      getP50Ms: gets.p50Ms,
+      getP99Ms: gets.p99Ms,
+      getServerCpuUs,
+      getClientCpuUs,
+      listObjects: listed,
+      listMs: round(listMs, 1),
+      ...watch,
+      rawWritesPerSec: raw,
+      createsToRaw: round2(creates.perSec / raw),
+    };
+  } finally {
+    await client.close();
+    child.send('stop');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      serve: { type: 'string' },
+      backends: { type: 'string', default: 'sqlite,etcd' },
+      objects: { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '32' },
+      watchers: { type: 'string', default: '1000' },
+    },
+  });
+  if (values.serve) {
+    await serve(values.serve);
+    return;
+  }
+  const opts = {
+    objects: Number(values.objects),
+    concurrency: Number(values.concurrency),
+    watchers: Number(values.watchers),
+  };
+  const backends = values.backends.split(',') as ('sqlite' | 'etcd')[];
+  const loadBefore = loadavg()[0]!;
+  const results = [];
+  for (const backend of backends) {
+    if (backend === 'etcd') {
+      const etcd = await startEtcd();
+      try {
+        results.push(await bench('etcd', opts, etcd.clientUrl));
+      } finally {
+        await etcd.stop();
+      }
+    } else {
+      results.push(await bench('sqlite', opts));
+    }
+  }
+  const report = {
+    cpus: availableParallelism(),
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadavg()[0],
+    ...opts,
+    results,
+  };
+  console.log(JSON.stringify(report, null, 2));
+  for (const r of results) {
+    console.log(
+      `${r.backend}: creates ${r.createsPerSec}/s (p50 ${r.createP50Ms} ms, p99 ${r.createP99Ms} ms; ${r.createsToRaw}x raw ${r.rawWritesPerSec}/s), ` +
+        `gets ${r.getsPerSec}/s (p99 ${r.getP99Ms} ms), list ${r.listObjects} in ${r.listMs} ms, ` +
+        `one write to ${opts.watchers} watchers p50 ${r.watchP50Ms} ms p99 ${r.watchP99Ms} ms`,
+    );
+  }
+}
+
+await main();
