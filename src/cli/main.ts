@@ -6,4 +6,11 @@ const program = new Command();
 program.name('concord').description('A multi-cluster Kubernetes control plane').version('0.1.0');
 registerHub(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Users get the message; a stack trace only when asked for.
+  if (process.env.CONCORD_DEBUG) console.error(err);
+  else console.error(`concord: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
