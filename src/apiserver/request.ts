@@ -35,7 +35,10 @@ export interface ResourceRequest {
   namespace?: string;
   name?: string;
   query: ResourceQuery;
-  /** Decoded body: the object for create/update, the patch document for patch, DeleteOptions for delete. */
+  /**
+   * Decoded body: the object for create/update, the patch document for patch, DeleteOptions for
+   * delete. It belongs to the server from then on, which may change it: callers pass a copy.
+   */
   body?: unknown;
   patchType?: PatchType;
   user: UserInfo;

@@ -625,7 +625,8 @@ export class RestStorage {
   /** Checks a decoded body is an object of this resource, and fixes its namespace. */
   private decodeBody(info: ResourceInfo, body: unknown, namespace: string | undefined): KubeObject {
     if (!isJsonObject(body)) throw errors.badRequest('the body of the request must be a JSON or YAML object');
-    const obj = structuredClone(body) as unknown as KubeObject;
+    // Request bodies belong to the server (decoded from the wire, or copied by the in-process client).
+    const obj = body as unknown as KubeObject;
     const expected = formatApiVersion(info);
     // Like Kubernetes' decoder, the endpoint supplies a kind and apiVersion the body leaves out.
     if (obj.kind === undefined || obj.kind === '') obj.kind = info.kind;
