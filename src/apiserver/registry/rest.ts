@@ -325,7 +325,7 @@ export class RestStorage {
   /**
    * Read-modify-write of one object by server code (subresources such as scale and binding).
    * With `admit`, the change goes through the same preparation and admission as an update;
-   * without, only metadata bookkeeping and field ownership apply (like Kubernetes' binding).
+   * without, only metadata bookkeeping and (unless `trackFields` is false) field ownership.
    */
   async modify(
     info: ResourceInfo,
@@ -333,7 +333,7 @@ export class RestStorage {
     name: string,
     scope: WriteScope,
     mutate: (current: KubeObject) => KubeObject,
-    opts: { precondition?: string; admit: boolean },
+    opts: { precondition?: string; admit: boolean; trackFields?: boolean },
   ): Promise<KubeObject> {
     const precondition = opts.precondition
       ? parseRevision(opts.precondition, 'metadata.resourceVersion')
@@ -352,7 +352,7 @@ export class RestStorage {
           if (info.tracksGeneration && specChanged(next, current)) {
             next.metadata.generation = (current.metadata.generation ?? 0) + 1;
           }
-          trackUpdate(info, current, next, scope, this.deps.now());
+          if (opts.trackFields !== false) trackUpdate(info, current, next, scope, this.deps.now());
           return next;
         },
       },

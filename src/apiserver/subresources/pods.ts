@@ -2,11 +2,12 @@
 // eviction (delete a pod unless a PodDisruptionBudget forbids it, as `kubectl drain` expects).
 
 import { selectorFromLabelSelector } from '../../machinery/labels.js';
-import type { KubeObject, LabelSelector } from '../../machinery/object.js';
+import type { Condition, KubeObject, LabelSelector } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
 import { ApiError, errors, successStatus } from '../../machinery/status.js';
 import type { HandlerResult, SubresourceHandler } from '../handler.js';
 import { deleteRequest } from '../handler.js';
+import { timestamp } from '../registry/object-meta.js';
 import type { ResourceRegistry } from '../registry/registry.js';
 import type { ResourceInfo } from '../registry/resource-info.js';
 import type { RestStorage, WriteScope } from '../registry/rest.js';
@@ -42,12 +43,24 @@ export class BindingHandler implements SubresourceHandler {
       ]);
     }
     const pods = this.registry.get('', 'v1', 'pods')!;
+    const uid = typeof meta.uid === 'string' && meta.uid !== '' ? meta.uid : undefined;
+    const now = new Date();
+    // Like Kubernetes' binding: written straight through, with no field-ownership entry, and the
+    // pod marked PodScheduled=True in the same write.
     await this.rest.modify(
       pods,
       req.namespace,
       name,
       { ...scope, subresource: 'binding' },
       (pod) => {
+        if (uid && uid !== pod.metadata.uid) {
+          throw errors.conflict(
+            '',
+            'pods/binding',
+            name,
+            `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid}`,
+          );
+        }
         if (pod.metadata.deletionTimestamp) {
           throw errors.conflict(
             '',
@@ -67,12 +80,27 @@ export class BindingHandler implements SubresourceHandler {
         }
         spec.nodeName = node;
         pod.spec = spec;
+        markScheduled(pod, now);
         return pod;
       },
-      { admit: false },
+      { admit: false, trackFields: false },
     );
     return { code: 201, body: successStatus(), warnings: scope.warnings };
   }
+}
+
+/** Sets the PodScheduled condition to True, as the binding does in Kubernetes. */
+function markScheduled(pod: KubeObject, now: Date): void {
+  const status = (pod.status ?? {}) as { conditions?: Condition[] };
+  const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+  conditions.push({
+    type: 'PodScheduled',
+    status: 'True',
+    lastProbeTime: null,
+    lastTransitionTime: timestamp(now),
+  });
+  status.conditions = conditions;
+  pod.status = status;
 }
 
 interface Pdb extends KubeObject {

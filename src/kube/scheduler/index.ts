@@ -1,0 +1,8 @@
+// The scheduler of a simulated (or any) cluster: `startScheduler(ctx, options)`.
+
+export {
+  DEFAULT_SCHEDULER_NAME,
+  type RunningScheduler,
+  type SchedulerOptions,
+  startScheduler,
+} from './scheduler.js';
