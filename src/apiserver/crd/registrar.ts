@@ -8,7 +8,7 @@ import type { Condition, KubeObject } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
 import type { Schema } from '../../machinery/schema.js';
 import { ApiError } from '../../machinery/status.js';
-import { timestamp } from '../registry/object-meta.js';
+import { STATUS_WRITABLE_META, timestamp } from '../registry/object-meta.js';
 import type { ResourceRegistry } from '../registry/registry.js';
 import { type ResourceInfo, STANDARD_VERBS } from '../registry/resource-info.js';
 import type { RestStorage, WriteScope } from '../registry/rest.js';
@@ -284,7 +284,8 @@ export function resourceInfosFor(crd: Crd, objectMeta: Schema | undefined): Reso
         extraSubresources: [],
         tracksGeneration: true,
         allowCreateOnUpdate: false,
-        strategy: {},
+        // Through the status subresource custom resources change their status only.
+        strategy: { statusResets: STATUS_WRITABLE_META },
         schema: () => schema,
         structuralSchema: true,
         validateSchema: validate,

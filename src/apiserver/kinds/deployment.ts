@@ -140,6 +140,9 @@ export function defaultDeployment(spec: Json): void {
 }
 
 export const deploymentStrategy: Strategy = {
+  // deployments/status may change annotations (the controller's revision bookkeeping), not labels.
+  statusResets: ['labels'],
+
   applyDefaults(obj) {
     const spec = asObject(obj.spec);
     if (spec) defaultDeployment(spec);

@@ -292,6 +292,9 @@ export const podStrategy: Strategy = {
     obj.status = status;
   },
 
+  // Kubelets once corrupted owner references through pods/status: that endpoint leaves them alone.
+  statusResets: ['ownerReferences'],
+
   // The QoS class is fixed at creation: a status write that leaves it out keeps it.
   prepareForStatusUpdate(obj, old) {
     const status = asObject(obj.status);

@@ -42,13 +42,27 @@ export function preserveImmutableMeta(meta: ObjectMeta, old: ObjectMeta): void {
   delete meta.selfLink;
 }
 
-/** For the status subresource: the metadata a status write may not change (ResetObjectMetaForStatus). */
-export function resetMetaForStatus(meta: ObjectMeta, old: ObjectMeta): void {
-  preserveImmutableMeta(meta, old);
-  for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
-    if (old[field] !== undefined) (meta as Record<string, unknown>)[field] = old[field];
+/** Metadata a status write may change, unless the kind resets it (see Strategy.statusResets). */
+export const STATUS_WRITABLE_META = ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const;
+export type StatusWritableMeta = (typeof STATUS_WRITABLE_META)[number];
+
+/**
+ * The metadata after a write through the status subresource: the stored metadata, with the
+ * request's labels, annotations, finalizers and owner references except those the kind resets
+ * (Kubernetes' status strategies differ per kind; custom resources reset them all).
+ */
+export function metaForStatusWrite(
+  requested: ObjectMeta,
+  old: ObjectMeta,
+  resets: readonly StatusWritableMeta[],
+): ObjectMeta {
+  const meta = structuredClone(old);
+  for (const field of STATUS_WRITABLE_META) {
+    if (resets.includes(field)) continue;
+    if (requested[field] !== undefined) (meta as Record<string, unknown>)[field] = requested[field];
     else delete meta[field];
   }
+  return meta;
 }
 
 function withoutMetaAndStatus(obj: KubeObject): Record<string, unknown> {

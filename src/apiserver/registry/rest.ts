@@ -31,8 +31,8 @@ import { applyPatchDocument, trackApply, trackUpdate } from './field-manager.js'
 import {
   fromStored,
   initializeForCreate,
+  metaForStatusWrite,
   preserveImmutableMeta,
-  resetMetaForStatus,
   specChanged,
   timestamp,
   toStored,
@@ -562,8 +562,8 @@ export class RestStorage {
     if (scope.subresource === 'status') {
       next = { ...structuredClone(old), status: obj.status } as KubeObject;
       if (obj.status === undefined) delete next.status;
+      next.metadata = metaForStatusWrite(obj.metadata, old.metadata, info.strategy.statusResets ?? []);
       next.metadata.managedFields = obj.metadata.managedFields ?? old.metadata.managedFields;
-      resetMetaForStatus(next.metadata, old.metadata);
       info.strategy.prepareForStatusUpdate?.(next, old);
     } else {
       next = obj;
@@ -600,8 +600,8 @@ export class RestStorage {
       // Through the status endpoint only status changes, whatever the applied object says.
       const next = { ...structuredClone(current), status: merged.status } as KubeObject;
       if (merged.status === undefined) delete next.status;
+      next.metadata = metaForStatusWrite(merged.metadata, current.metadata, info.strategy.statusResets ?? []);
       next.metadata.managedFields = merged.metadata.managedFields;
-      resetMetaForStatus(next.metadata, current.metadata);
       info.strategy.prepareForStatusUpdate?.(next, current);
       admitUnknownFields(info, next, scope);
       applyDefaults(info, next);

@@ -6,6 +6,7 @@
 import type { NameRule } from '../../machinery/names.js';
 import type { KubeObject } from '../../machinery/object.js';
 import type { FieldError } from '../../machinery/status.js';
+import type { StatusWritableMeta } from './object-meta.js';
 
 export interface TableColumn {
   name: string;
@@ -50,7 +51,14 @@ export interface Strategy {
   /** Extra preparation of an update of the main resource (the old status is already kept). */
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
 
-  /** Extra preparation of a status update (everything but status is already reset to old). */
+  /**
+   * Metadata a write through the status subresource may not change (it keeps the stored value).
+   * Kubernetes' status strategies differ per kind: Deployments keep labels, Pods owner references;
+   * most built-in kinds let status writers change labels and annotations. Default: none.
+   */
+  statusResets?: readonly StatusWritableMeta[];
+
+  /** Extra preparation of a status update (spec and identity are already reset to the old ones). */
   prepareForStatusUpdate?(obj: KubeObject, old: KubeObject): void;
 
   /** Kind-specific validation beyond the schema (names, ranges, cross-field rules). */

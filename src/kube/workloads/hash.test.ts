@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import {
+  canonicalJson,
+  computeHash,
+  fnv32,
+  fnv32a,
+  hashRevisionData,
+  safeEncodeString,
+  semanticValue,
+} from './hash.js';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe('hashes', () => {
+  it('computes FNV-1 and FNV-1a as the reference vectors say', () => {
+    expect(fnv32a(bytes(''))).toBe(0x811c9dc5);
+    expect(fnv32a(bytes('a'))).toBe(0xe40c292c);
+    expect(fnv32a(bytes('foobar'))).toBe(0xbf9cf968);
+    expect(fnv32(bytes('a'))).toBe(0x050c5d7e);
+    expect(fnv32(bytes('foobar'))).toBe(0x31f0b262);
+  });
+
+  it('prints hashes in the safe alphabet', () => {
+    expect(safeEncodeString('0123456789')).toBe('456789bcdf');
+    expect(computeHash({ spec: { containers: [{ name: 'c', image: 'nginx' }] } })).toMatch(
+      /^[456789bcdf]{1,10}$/,
+    );
+  });
+
+  it('hashes templates by meaning, not by spelling', () => {
+    const a = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+    const b = {
+      spec: { containers: [{ image: 'nginx', name: 'c', resources: {} }] },
+      metadata: { creationTimestamp: null, labels: { app: 'web' } },
+    };
+    expect(computeHash(a)).toBe(computeHash(b));
+    expect(computeHash(a)).not.toBe(
+      computeHash({ ...a, spec: { containers: [{ name: 'c', image: 'nginx:1.26' }] } }),
+    );
+    expect(semanticValue({ x: [], y: { z: null }, w: 0 })).toEqual({ w: 0 });
+    expect(canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }] })).toBe('{"a":[2,{"c":4,"d":3}],"b":1}');
+  });
+
+  it('changes with the collision count', () => {
+    const t = { spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+    expect(computeHash(t, 0)).not.toBe(computeHash(t));
+    expect(computeHash(t, 1)).not.toBe(computeHash(t, 0));
+    expect(hashRevisionData({ a: 1 }, 1)).not.toBe(hashRevisionData({ a: 1 }));
+  });
+});
