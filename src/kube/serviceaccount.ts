@@ -1,0 +1,84 @@
+// The ServiceAccount controller, as Kubernetes' serviceaccounts-controller: every active namespace
+// has a "default" ServiceAccount, created with the namespace and again whenever it is deleted.
+
+import type { Informer } from '../client/informer.js';
+import { resources } from '../client/resources.js';
+import { Controller } from '../controller/controller.js';
+import type { KubeObject } from '../machinery/object.js';
+import { ApiError } from '../machinery/status.js';
+import type { ControllerContext, RunningController } from './context.js';
+
+export const DEFAULT_SERVICE_ACCOUNT = 'default';
+
+export interface ServiceAccountControllerOptions {
+  /** The accounts every namespace gets (default: ["default"]). */
+  accounts?: string[];
+}
+
+export function startServiceAccountController(
+  ctx: ControllerContext,
+  opts: ServiceAccountControllerOptions = {},
+): RunningController {
+  const accounts = opts.accounts ?? [DEFAULT_SERVICE_ACCOUNT];
+  const namespaces: Informer = ctx.informers.informerFor(resources.namespaces);
+  const serviceAccounts: Informer = ctx.informers.informerFor(resources.serviceaccounts);
+
+  const controller = new Controller({
+    name: 'serviceaccount',
+    workers: 1,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    cluster: ctx.cluster,
+    reconcile: async (namespace) => {
+      const ns = namespaces.get(namespace);
+      // Nothing goes into a namespace that is gone or going.
+      if (!ns || ns.metadata.deletionTimestamp) return undefined;
+      if ((ns.status as { phase?: string } | undefined)?.phase === 'Terminating') return undefined;
+      for (const name of accounts) {
+        if (serviceAccounts.get(name, namespace)) continue;
+        try {
+          await ctx.client.create(
+            resources.serviceaccounts,
+            { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } },
+            { namespace },
+          );
+        } catch (err) {
+          if (
+            err instanceof ApiError &&
+            (err.reason === 'AlreadyExists' || err.code === 403 || err.code === 404)
+          ) {
+            continue;
+          }
+          throw err;
+        }
+      }
+      return undefined;
+    },
+  });
+
+  const offNamespaces = namespaces.addEventHandler({
+    onAdd: (ns) => controller.enqueue(ns.metadata.name!),
+    onUpdate: (_old, ns) => {
+      if (!ns.metadata.deletionTimestamp) controller.enqueue(ns.metadata.name!);
+    },
+  });
+  const offAccounts = serviceAccounts.addEventHandler({
+    onDelete: (sa: KubeObject) => {
+      if (accounts.includes(sa.metadata.name!) && sa.metadata.namespace)
+        controller.enqueue(sa.metadata.namespace);
+    },
+  });
+  let stopped = false;
+  void Promise.all([namespaces.waitForSync(), serviceAccounts.waitForSync()]).then(([a, b]) => {
+    if (a && b && !stopped) controller.start();
+  });
+  return {
+    name: 'serviceaccount',
+    async stop() {
+      stopped = true;
+      offNamespaces();
+      offAccounts();
+      await controller.stop();
+    },
+  };
+}
