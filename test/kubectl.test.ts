@@ -187,10 +187,7 @@ for (const version of ['1.27', '1.33'] as KubectlVersion[]) {
       const list = await json(['get', 'deployments', '-n', 'shop']);
       expect(list.kind).toBe('List');
       expect(list.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['web']);
-      const yaml = parseYaml(await ok(['get', 'deployment', 'web', '-n', 'shop', '-o', 'yaml'])) as Record<
-        string,
-        any
-      >;
+      const yaml = parseYaml(await ok(['get', 'deployment', 'web', '-n', 'shop', '-o', 'yaml'])) as Json;
       expect(yaml.spec.strategy).toEqual({
         type: 'RollingUpdate',
         rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
