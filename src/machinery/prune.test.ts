@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { pruneUnknownFields } from './prune.js';
 import type { Schema } from './schema.js';
 
-const container: Schema = { type: 'object', properties: { name: { type: 'string' }, image: { type: 'string' } } };
+const container: Schema = {
+  type: 'object',
+  properties: { name: { type: 'string' }, image: { type: 'string' } },
+};
 const schema: Schema = {
   type: 'object',
   properties: {
@@ -14,7 +17,11 @@ const schema: Schema = {
       properties: {
         containers: { type: 'array', items: container },
         labels: { type: 'object', additionalProperties: { type: 'string' } },
-        raw: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { known: { type: 'string' } } },
+        raw: {
+          type: 'object',
+          'x-kubernetes-preserve-unknown-fields': true,
+          properties: { known: { type: 'string' } },
+        },
         template: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: {} },
         free: { type: 'object' },
       },
@@ -43,7 +50,9 @@ describe('pruneUnknownFields', () => {
   });
 
   it('keeps apiVersion, kind and standard metadata of embedded resources', () => {
-    const obj = { spec: { template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', junk: 1 }, other: 2 } } };
+    const obj = {
+      spec: { template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', junk: 1 }, other: 2 } },
+    };
     const removed = pruneUnknownFields(obj, schema, { structural: true });
     expect(removed.sort()).toEqual(['spec.template.metadata.junk', 'spec.template.other']);
     expect(obj.spec.template).toEqual({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } });
