@@ -11,7 +11,11 @@ import type { KubeObject } from '../machinery/object.js';
 import { ApiError, errors } from '../machinery/status.js';
 import { resourcePrefix } from '../storage/keys.js';
 import type { Store } from '../storage/store.js';
-import { loadBuiltinValidators, validateBuiltin } from './admission/builtin-validation.js';
+import {
+  loadBuiltinValidators,
+  validateBuiltin,
+  validateBuiltinStatus,
+} from './admission/builtin-validation.js';
 import { ServiceAllocator } from './allocators.js';
 import { Authenticator, type TokenEntry, type UserInfo } from './authn.js';
 import { CrdRegistrar } from './crd/registrar.js';
@@ -107,6 +111,7 @@ export class ApiServer {
       const gvk: GroupVersionKind = { group: r.group, version: r.version, kind: r.kind };
       const info = builtinResourceInfo(r, strategyFor(r.group, r.kind), () => schemaFor(gvk));
       info.validateSchema = (obj) => validateBuiltin(gvk, obj);
+      info.validateStatusSchema = (obj) => validateBuiltinStatus(gvk, obj);
       this.registry.add(info);
     }
 

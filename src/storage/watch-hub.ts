@@ -62,7 +62,18 @@ export function toWatchEvent(change: ChangeRecord): WatchEvent {
     event.prevValue = value;
     event.prevRevision = change.prevRevision;
   } else if (change.type === 'update') {
-    if (change.prevJson !== undefined) event.prevValue = JSON.parse(change.prevJson) as JsonObject;
+    const prevJson = change.prevJson;
+    if (prevJson !== undefined) {
+      // Most watchers never look at the previous value: it is decoded on first read, once for all.
+      let prev: JsonObject | undefined;
+      Object.defineProperty(event, 'prevValue', {
+        enumerable: true,
+        get: () => {
+          prev ??= JSON.parse(prevJson) as JsonObject;
+          return prev;
+        },
+      });
+    }
     event.prevRevision = change.prevRevision;
   }
   return event;

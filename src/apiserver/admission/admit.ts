@@ -38,15 +38,26 @@ export function applyDefaults(info: ResourceInfo, obj: KubeObject): void {
   info.strategy.applyDefaults?.(obj);
 }
 
-/** Validates a complete object (and its transition from `old` on update); throws 422. */
-export function validateObject(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
+/**
+ * Validates a complete object (and its transition from `old` on update); throws 422. A status
+ * write (`statusOnly`) changed nothing but status and metadata: the rest, stored and valid
+ * already, is not validated again, as Kubernetes' status strategies do.
+ */
+export function validateObject(
+  info: ResourceInfo,
+  obj: KubeObject,
+  old?: KubeObject,
+  statusOnly = false,
+): void {
   const errs: FieldError[] = [];
   errs.push(...validateMeta(info, obj.metadata, old?.metadata));
-  const kindErrors = [...(info.strategy.validate?.(obj) ?? [])];
+  const kindErrors = statusOnly ? [] : [...(info.strategy.validate?.(obj) ?? [])];
   if (old) kindErrors.push(...(info.strategy.validateUpdate?.(obj, old) ?? []));
   // The schema and the kind's own rules may both catch a problem: report it once, in the kind's words.
   const byKind = new Set(kindErrors.map((e) => `${e.type}|${e.field}`));
-  for (const e of info.validateSchema?.(obj) ?? []) {
+  const schemaErrors =
+    (statusOnly ? info.validateStatusSchema?.(obj) : undefined) ?? info.validateSchema?.(obj) ?? [];
+  for (const e of schemaErrors) {
     if (!byKind.has(`${e.type}|${e.field}`)) errs.push(e);
   }
   errs.push(...kindErrors);

@@ -2,6 +2,7 @@
 // Kubernetes OpenAPI definitions, reported as Kubernetes field errors.
 
 import type { GroupVersionKind } from '../../machinery/gvk.js';
+import type { KubeObject } from '../../machinery/object.js';
 import type { FieldError } from '../../machinery/status.js';
 
 /** An ajv error as the compiled validators produce it. */
@@ -18,6 +19,8 @@ interface ModelClass {
 }
 
 const validators = new Map<string, ValidateFn>();
+// Validators of the kinds' status alone (PodStatus, DeploymentStatus...), for status writes.
+const statusValidators = new Map<string, ValidateFn>();
 
 function gvkKey(gvk: GroupVersionKind): string {
   return `${gvk.group}/${gvk.version}/${gvk.kind}`;
@@ -43,6 +46,18 @@ export async function loadBuiltinValidators(kinds: GroupVersionKind[]): Promise<
         });
       } catch {
         // Not shipped for this kind: nothing to add.
+      }
+      try {
+        const statusName = `${gvk.kind}Status`;
+        const mod = (await import(`${modulePath}Status`)) as Record<string, ModelClass>;
+        const Model = mod[statusName];
+        if (!Model) return;
+        statusValidators.set(key, (data) => {
+          new Model(data).validate();
+          return true;
+        });
+      } catch {
+        // A kind without a status type.
       }
     }),
   );
@@ -156,6 +171,27 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   return typeof v === 'object' ? 'object' : typeof v;
+}
+
+/**
+ * Field errors for a built-in object's status alone (paths start with "status."), or undefined
+ * when the kind has no status type: status writes validate what they may change.
+ */
+export function validateBuiltinStatus(gvk: GroupVersionKind, obj: KubeObject): FieldError[] | undefined {
+  const validate = statusValidators.get(gvkKey(gvk));
+  if (!validate) return undefined;
+  if (obj.status === undefined || obj.status === null) return [];
+  try {
+    validate(obj.status);
+    return [];
+  } catch (err) {
+    const errs = (err as { errors?: AjvError[] }).errors;
+    if (!Array.isArray(errs)) throw err;
+    return ajvErrorsToFieldErrors(obj.status, errs).map((e) => ({
+      ...e,
+      field: e.field === '' ? 'status' : e.field.startsWith('[') ? `status${e.field}` : `status.${e.field}`,
+    }));
+  }
 }
 
 /** Field errors for a built-in object, or [] when valid or when no validator is known. */

@@ -55,6 +55,11 @@ export interface ResourceInfo {
   structuralSchema?: boolean;
   /** Validation against the kind's schema (kubernetes-models for built-ins, ajv for CRDs). */
   validateSchema?(obj: KubeObject): FieldError[];
+  /**
+   * Validation of the status alone, for status writes; undefined (or absent) means validate the
+   * whole object with validateSchema.
+   */
+  validateStatusSchema?(obj: KubeObject): FieldError[] | undefined;
   /** Defaults declared in the schema (CRDs' `default:`), applied in place. */
   applySchemaDefaults?(obj: KubeObject): void;
   /** Extra printer columns (CRDs' additionalPrinterColumns), when not given by the strategy. */

@@ -99,11 +99,11 @@ function presentKv(info: ResourceInfo, kv: KeyValue): KubeObject {
   return present(info, kv.value, kv.modRevision);
 }
 
-function mutableCopy(info: ResourceInfo, kv: KeyValue): KubeObject {
-  const obj = structuredClone(kv.value) as unknown as KubeObject;
-  obj.metadata.resourceVersion = String(kv.modRevision);
-  obj.apiVersion = formatApiVersion(info);
-  return obj;
+/** A deep copy of an object, to change. */
+function mutableCopy(info: ResourceInfo, obj: KubeObject): KubeObject {
+  const copy = structuredClone(obj);
+  copy.apiVersion = formatApiVersion(info);
+  return copy;
 }
 
 /** The stored form: storage version's apiVersion, no resourceVersion. */
@@ -347,7 +347,7 @@ export class RestStorage {
       scope,
       {
         mutate: (current) => {
-          const next = mutate(structuredClone(current));
+          const next = mutate(mutableCopy(info, current));
           if (opts.admit) return this.prepareUpdate(info, next, current, scope);
           if (info.tracksGeneration && specChanged(next, current)) {
             next.metadata.generation = (current.metadata.generation ?? 0) + 1;
@@ -369,7 +369,7 @@ export class RestStorage {
     let kv = await this.deps.store.get(key);
     for (;;) {
       if (!kv) throw errors.notFound(info.group, info.resource, name);
-      const current = mutableCopy(info, kv);
+      const current = presentKv(info, kv);
       checkPreconditions(info, name, current, req.preconditions);
       const next = structuredClone(current);
       info.strategy.prepareForDelete?.(next);
@@ -482,6 +482,7 @@ export class RestStorage {
     uidPrecondition: string | undefined,
     scope: WriteScope,
     ops: {
+      /** The object to store, from the current one; must not change `current`. */
       mutate: (current: KubeObject) => KubeObject;
       create?: () => Promise<KubeObject>;
     },
@@ -505,7 +506,8 @@ export class RestStorage {
       if (precondition !== undefined && precondition !== kv.modRevision) {
         throw errors.staleResourceVersion(info.group, info.resource, name);
       }
-      const current = mutableCopy(info, kv);
+      // The stored object as this version shows it; read-only: mutate() returns a new object.
+      const current = presentKv(info, kv);
       if (uidPrecondition && uidPrecondition !== current.metadata.uid) {
         throw errors.conflict(
           info.group,
@@ -514,7 +516,7 @@ export class RestStorage {
           `Precondition failed: UID in precondition: ${uidPrecondition}, UID in object meta: ${current.metadata.uid}`,
         );
       }
-      const next = ops.mutate(structuredClone(current));
+      const next = ops.mutate(current);
       const unchanged = isDeepStrictEqual(toStored(next), toStored(current));
       if (unchanged) return current;
       const finishesDeletion =
@@ -558,22 +560,24 @@ export class RestStorage {
     }
     // An update that names no resourceVersion is unconditional: it applies to what is stored.
     if (!obj.metadata.resourceVersion) obj.metadata.resourceVersion = old.metadata.resourceVersion;
-    let next: KubeObject;
     if (scope.subresource === 'status') {
-      next = { ...structuredClone(old), status: obj.status } as KubeObject;
-      if (obj.status === undefined) delete next.status;
-      next.metadata = metaForStatusWrite(obj.metadata, old.metadata, info.strategy.statusResets ?? []);
-      next.metadata.managedFields = obj.metadata.managedFields ?? old.metadata.managedFields;
-      info.strategy.prepareForStatusUpdate?.(next, old);
-    } else {
-      next = obj;
-      preserveImmutableMeta(next.metadata, old.metadata);
-      if (info.status) {
-        if (old.status === undefined) delete next.status;
-        else next.status = structuredClone(old.status);
-      }
-      info.strategy.prepareForUpdate?.(next, old);
+      const next = this.prepareStatusWrite(
+        info,
+        obj,
+        obj.metadata.managedFields ?? old.metadata.managedFields,
+        old,
+        scope,
+      );
+      trackUpdate(info, old, next, scope, now);
+      return next;
     }
+    const next = obj;
+    preserveImmutableMeta(next.metadata, old.metadata);
+    if (info.status) {
+      if (old.status === undefined) delete next.status;
+      else next.status = structuredClone(old.status);
+    }
+    info.strategy.prepareForUpdate?.(next, old);
     admitUnknownFields(info, next, scope);
     applyDefaults(info, next);
     if (info.tracksGeneration && specChanged(next, old)) {
@@ -581,6 +585,39 @@ export class RestStorage {
     }
     validateObject(info, next, old);
     trackUpdate(info, old, next, scope, now);
+    return next;
+  }
+
+  /**
+   * A write through the status subresource: the stored object with the requested status (and the
+   * metadata the kind lets status writers change). Only those parts are admitted and validated;
+   * the rest is the stored object, shared read-only with `old`.
+   */
+  private prepareStatusWrite(
+    info: ResourceInfo,
+    requested: KubeObject,
+    managedFields: KubeObject['metadata']['managedFields'],
+    old: KubeObject,
+    scope: WriteScope,
+  ): KubeObject {
+    const part = {
+      apiVersion: requested.apiVersion,
+      kind: requested.kind,
+      metadata: requested.metadata,
+      status: requested.status,
+    } as KubeObject;
+    if (part.status === undefined) delete part.status;
+    admitUnknownFields(info, part, scope);
+    info.applySchemaDefaults?.(part);
+    const next = {
+      ...old,
+      metadata: metaForStatusWrite(part.metadata, old.metadata, info.strategy.statusResets ?? []),
+    } as KubeObject;
+    if (part.status === undefined) delete next.status;
+    else next.status = part.status;
+    next.metadata.managedFields = managedFields;
+    info.strategy.prepareForStatusUpdate?.(next, old);
+    validateObject(info, next, old, true);
     return next;
   }
 
@@ -598,15 +635,7 @@ export class RestStorage {
     preserveImmutableMeta(merged.metadata, current.metadata);
     if (scope.subresource === 'status') {
       // Through the status endpoint only status changes, whatever the applied object says.
-      const next = { ...structuredClone(current), status: merged.status } as KubeObject;
-      if (merged.status === undefined) delete next.status;
-      next.metadata = metaForStatusWrite(merged.metadata, current.metadata, info.strategy.statusResets ?? []);
-      next.metadata.managedFields = merged.metadata.managedFields;
-      info.strategy.prepareForStatusUpdate?.(next, current);
-      admitUnknownFields(info, next, scope);
-      applyDefaults(info, next);
-      validateObject(info, next, current);
-      return next;
+      return this.prepareStatusWrite(info, merged, merged.metadata.managedFields, current, scope);
     }
     if (info.status) {
       if (current.status === undefined) delete merged.status;

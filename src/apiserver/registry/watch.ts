@@ -114,7 +114,7 @@ export async function startWatch(
   const onEvent = (e: WatchEvent) => {
     if (stopped) return;
     lastRevision = e.revision;
-    const translated = translate(info, filter.matches, e);
+    const translated = translate(info, filter.matches, filter.isEverything, e);
     if (translated) emit(translated.type, translated.object);
   };
   const onError = (err: Error) => {
@@ -153,6 +153,7 @@ function parseStartRevision(rv: string | undefined): number {
 function translate(
   info: ResourceInfo,
   matches: (obj: KubeObject) => boolean,
+  everything: boolean,
   e: WatchEvent,
 ): { type: EventType; object: KubeObject } | undefined {
   const current = presentShared(info, e.value, e.revision);
@@ -161,6 +162,8 @@ function translate(
     // A delete carries the last content with the delete's revision.
     return matches(current) ? { type: 'DELETED', object: current } : undefined;
   }
+  // Without a selector every update is a modification: the previous value is not even read.
+  if (everything) return { type: 'MODIFIED', object: current };
   const now = matches(current);
   const before = e.prevValue
     ? matches(presentShared(info, e.prevValue, e.prevRevision ?? e.revision))

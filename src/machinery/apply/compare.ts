@@ -55,6 +55,8 @@ class CompareWalker {
   constructor(private readonly implicitStructs: boolean) {}
 
   node(l: unknown, r: unknown, t: TypeNode): void {
+    // The same value on both sides (an unchanged part shared between versions): nothing changed below.
+    if (l === r && l !== undefined) return;
     let inLeaf = false;
     const leaf = (): void => {
       inLeaf = true;
