@@ -1,10 +1,16 @@
 import { Command } from 'commander';
+import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
+import { registerSim } from './sim.js';
+import { registerUp } from './up.js';
 
 // The `concord` command. Each subcommand lives in its own module and registers itself here.
 const program = new Command();
 program.name('concord').description('A multi-cluster Kubernetes control plane').version('0.1.0');
 registerHub(program);
+registerUp(program);
+registerSim(program);
+registerFault(program);
 
 try {
   await program.parseAsync(process.argv);

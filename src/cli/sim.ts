@@ -1,0 +1,134 @@
+// `concord sim`: one simulated cluster in this process — its own HTTPS port, CA, admin kubeconfig
+// (DATA_DIR/clusters/NAME.kubeconfig) and nodes — until SIGINT or SIGTERM.
+
+import { relative } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { SimHost } from '../sim/host.js';
+import { nodeShape } from '../sim/kubelet/node-template.js';
+import { parsePort, untilSignal } from './process.js';
+
+export function parseCount(flag: string, min = 0): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`${flag}: expected a whole number >= ${min}, got ${value}`);
+    }
+    return n;
+  };
+}
+
+export function parseShape(value: string): string {
+  try {
+    nodeShape(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`--shape: ${(err as Error).message}`);
+  }
+  return value;
+}
+
+export function parseClusterStore(value: string): 'memory' | 'sqlite' {
+  if (value !== 'memory' && value !== 'sqlite') {
+    throw new InvalidArgumentError(`--store: expected memory or sqlite, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Runs a command's work; a failure is printed as one line naming the command (no stack trace)
+ * and the process exits with status 1.
+ */
+export async function reportFailures(command: Command, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) command.error(`error: ${err.message}`, { exitCode: 1 });
+    command.error(`concord ${command.name()}: ${err instanceof Error ? err.message : String(err)}`, {
+      exitCode: 1,
+    });
+  }
+}
+
+/** A path as the user would type it from here. */
+export function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+export function registerSim(program: Command): void {
+  program
+    .command('sim')
+    .description(
+      'run a simulated cluster: a Kubernetes API server with controllers, a scheduler and simulated nodes',
+    )
+    .option('--name <name>', 'cluster name (a DNS label)', 'sim')
+    .option('--nodes <n>', 'number of nodes', parseCount('--nodes'), 3)
+    .option(
+      '--region <region>',
+      'topology.kubernetes.io/region of the nodes (zones: REGION-a, -b, -c)',
+      'local',
+    )
+    .option(
+      '--port <port>',
+      'HTTPS port (default: the last one used with this data dir, else any free one)',
+      parsePort,
+    )
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'where state, certificates and kubeconfigs live', '.concord')
+    .option(
+      '--store <kind>',
+      'memory or sqlite (kept in DATA_DIR/clusters/NAME/store.db)',
+      parseClusterStore,
+      'memory',
+    )
+    .option(
+      '--shape <shape>',
+      'node shape: sim.small, sim.medium, sim.large, sim.xlarge, sim.4xlarge, sim.gpu',
+      parseShape,
+      'sim.xlarge',
+    )
+    .action(
+      (
+        opts: {
+          name: string;
+          nodes: number;
+          region: string;
+          port?: number;
+          host: string;
+          dataDir: string;
+          store: 'memory' | 'sqlite';
+          shape: string;
+        },
+        cmd: Command,
+      ) =>
+        reportFailures(cmd, async () => {
+          const host = await SimHost.start({ dataDir: opts.dataDir });
+          let cluster: Awaited<ReturnType<SimHost['startCluster']>>;
+          try {
+            cluster = await host.startCluster({
+              name: opts.name,
+              nodes: opts.nodes,
+              region: opts.region,
+              host: opts.host,
+              store: opts.store,
+              nodeShape: opts.shape,
+              ...(opts.port !== undefined ? { port: opts.port } : {}),
+            });
+          } catch (err) {
+            await host.stop();
+            throw err;
+          }
+          const kubeconfig = shownPath(cluster.kubeconfigPath);
+          process.stdout.write(
+            `concord sim: cluster ${cluster.name} listening on ${cluster.url}\n` +
+              `region: ${cluster.region}, nodes: ${cluster.kubelet.nodeNames().join(', ')}\n` +
+              `store: ${cluster.store.description}\n` +
+              `kubeconfig: ${kubeconfig}\n` +
+              `faults: concord fault <down|partition|slow|heal|node-down|node-up> --cluster ${cluster.name} --data-dir ${shownPath(host.dataDir)}\n` +
+              `try: kubectl --kubeconfig ${kubeconfig} get nodes\n`,
+          );
+          const signal = await untilSignal();
+          process.stderr.write(`concord sim: ${signal}, stopping\n`);
+          await host.stop();
+        }),
+    );
+}

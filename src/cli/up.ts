@@ -1,0 +1,126 @@
+// `concord up`: everything on one machine — the hub (its API server over SQLite in
+// DATA_DIR/hub/) and a fleet of simulated clusters spread over regions, in this process — with a
+// summary of where everything is and what to try first. Stops cleanly on SIGINT or SIGTERM.
+
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { serveApiServer } from '../apiserver/serving.js';
+import { writeKubeconfig } from '../client/kubeconfig-file.js';
+import type { SimCluster } from '../sim/cluster.js';
+import { SimHost } from '../sim/host.js';
+import { openStore } from '../storage/open.js';
+import { parsePort, untilSignal } from './process.js';
+import { parseClusterStore, parseCount, parseShape, reportFailures, shownPath } from './sim.js';
+
+/** Regions the fleet is spread over, in turn. */
+export const FLEET_REGIONS = ['europe', 'us', 'asia'];
+
+/** Names and regions of a fleet of n clusters: europe-1, us-1, asia-1, europe-2 ... */
+export function fleetPlan(n: number): { name: string; region: string }[] {
+  return Array.from({ length: n }, (_, i) => {
+    const region = FLEET_REGIONS[i % FLEET_REGIONS.length]!;
+    return { name: `${region}-${Math.floor(i / FLEET_REGIONS.length) + 1}`, region };
+  });
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? `${text} ` : text + ' '.repeat(width - text.length);
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('start the hub and a fleet of simulated clusters, all in this process')
+    .option('--clusters <n>', 'number of simulated clusters', parseCount('--clusters'), 3)
+    .option('--nodes <n>', 'nodes per cluster', parseCount('--nodes', 1), 3)
+    .option('--data-dir <dir>', 'where state, certificates and kubeconfigs live', '.concord')
+    .option('--port <port>', 'HTTPS port of the hub (0 picks a free one)', parsePort, 6443)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--cluster-store <kind>',
+      'store of the simulated clusters: memory or sqlite',
+      parseClusterStore,
+      'memory',
+    )
+    .option('--shape <shape>', 'node shape of the simulated clusters', parseShape, 'sim.xlarge')
+    .action(
+      (
+        opts: {
+          clusters: number;
+          nodes: number;
+          dataDir: string;
+          port: number;
+          host: string;
+          clusterStore: 'memory' | 'sqlite';
+          shape: string;
+        },
+        cmd: Command,
+      ) =>
+        reportFailures(cmd, async () => {
+          const dataDir = resolve(opts.dataDir);
+          const store = await openStore(`sqlite:${join(dataDir, 'hub', 'store.db')}`);
+          const hub = await serveApiServer({
+            name: 'concord-hub',
+            stateDir: join(dataDir, 'hub'),
+            store,
+            port: opts.port,
+            host: opts.host,
+          });
+          const hubKubeconfig = join(dataDir, 'hub.kubeconfig');
+          await writeKubeconfig(hubKubeconfig, hub.kubeconfig);
+          const sims = await SimHost.start({
+            dataDir,
+            defaults: { nodes: opts.nodes, host: opts.host, store: opts.clusterStore, nodeShape: opts.shape },
+          });
+          const stopAll = async () => {
+            await sims.stop();
+            await hub.close();
+            await store.close();
+          };
+          const clusters: SimCluster[] = [];
+          try {
+            const plan = fleetPlan(opts.clusters);
+            for (const [i, c] of plan.entries()) {
+              clusters.push(await sims.startCluster(c));
+              if (plan.length > 3)
+                process.stderr.write(`\rstarting simulated clusters: ${i + 1}/${plan.length}`);
+            }
+            if (plan.length > 3) process.stderr.write('\n');
+          } catch (err) {
+            await stopAll();
+            throw err;
+          }
+
+          const hubConfig = shownPath(hubKubeconfig);
+          const lines = [
+            'concord is up',
+            '',
+            `hub        ${hub.url}   kubeconfig ${hubConfig}`,
+            `           store ${store.description}`,
+            '',
+            clusters.length > 0 ? `simulated clusters (${clusters.length}):` : 'no simulated clusters',
+          ];
+          const width = Math.max(10, ...clusters.map((c) => c.name.length + 2));
+          for (const c of clusters) {
+            lines.push(
+              `  ${pad(c.name, width)}${pad(c.url, 26)}${pad(`region ${c.region}`, 16)}${pad(`${c.kubelet.nodeNames().length} nodes`, 9)}kubeconfig ${shownPath(c.kubeconfigPath)}`,
+            );
+          }
+          lines.push('', 'try:');
+          lines.push(`  kubectl --kubeconfig ${hubConfig} get namespaces`);
+          if (clusters[0]) {
+            const first = clusters[0];
+            const cfg = shownPath(first.kubeconfigPath);
+            lines.push(`  kubectl --kubeconfig ${cfg} get nodes -L topology.kubernetes.io/zone`);
+            lines.push(`  kubectl --kubeconfig ${cfg} create deployment web --image=nginx --replicas=3`);
+            lines.push(`  concord fault down --cluster ${first.name} --data-dir ${shownPath(dataDir)}`);
+          }
+          lines.push('', 'Ctrl-C stops everything.');
+          process.stdout.write(`${lines.join('\n')}\n`);
+
+          const signal = await untilSignal();
+          process.stderr.write(`concord up: ${signal}, stopping\n`);
+          await stopAll();
+        }),
+    );
+}

@@ -1,0 +1,376 @@
+// A simulated cluster: a real Kubernetes API server (own store, CA, admin token, HTTPS port and
+// kubeconfig) with the built-in controllers and scheduler running against it in-process, and a
+// simulated kubelet playing its nodes. From outside it is a Kubernetes cluster like any other;
+// its public port is a FaultGate, so outages can be injected and healed.
+//
+// On disk, under the data dir (DIR):
+//   DIR/clusters/NAME.kubeconfig   admin kubeconfig
+//   DIR/clusters/NAME/             state: pki/ (CA, serving certificate), tokens.csv,
+//                                  store.db (with the sqlite store), cluster.json (last port)
+
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type Logger, pino } from 'pino';
+import { loadOrCreateTokenFile } from '../apiserver/authn.js';
+import { loadOrCreateCA, loadOrIssueServingCertificate } from '../apiserver/pki.js';
+import { ApiServer, KUBERNETES_VERSION } from '../apiserver/server.js';
+import { InProcessClient } from '../client/in-process.js';
+import { InformerFactory } from '../client/informer-factory.js';
+import { writeKubeconfig } from '../client/kubeconfig-file.js';
+import type { ControllerContext, RunningController } from '../kube/context.js';
+import { type CoreControllerOptions, startCoreControllers } from '../kube/core.js';
+import { type SchedulerOptions, startScheduler } from '../kube/scheduler/index.js';
+import { startWorkloadControllers, type WorkloadControllersOptions } from '../kube/workloads.js';
+import { buildKubeconfig } from '../machinery/kubeconfig.js';
+import { isDNS1123Label } from '../machinery/names.js';
+import { MemoryStore } from '../storage/memory.js';
+import { openStore } from '../storage/open.js';
+import type { Store } from '../storage/store.js';
+import { FaultGate, type FaultKind, type FaultState } from './faults.js';
+import { SimKubelet, type SimKubeletOptions } from './kubelet/kubelet.js';
+import { DEFAULT_NODE_SHAPE, KUBELET_VERSION, type NodeShape, nodeShape } from './kubelet/node-template.js';
+import type { LifecycleTimings } from './kubelet/pod-lifecycle.js';
+import { processTicker, type Ticker } from './ticker.js';
+
+export interface SimClusterOptions {
+  /** The cluster's name: a DNS label ("europe-1"). */
+  name: string;
+  /** The data dir (kubeconfig in DIR/clusters/NAME.kubeconfig, state in DIR/clusters/NAME/). */
+  dataDir: string;
+  /** Where the cluster keeps its objects (default memory; sqlite: DIR/clusters/NAME/store.db). */
+  store?: 'memory' | 'sqlite';
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** HTTPS port (default: the port of the last run on this data dir if free, else any free one). */
+  port?: number;
+  /** topology.kubernetes.io/region of the nodes (default "local"). */
+  region?: string;
+  /** Nodes registered at start (default 3). */
+  nodes?: number;
+  /** A shape name (sim.small ... sim.gpu) or a full shape (default sim.xlarge). */
+  nodeShape?: string | NodeShape;
+  zones?: string[];
+  /** Pod CIDR (default 10.244.0.0/16), service CIDR (default 10.96.0.0/12), node range (172.18.0.0/16). */
+  podCIDR?: string;
+  serviceCIDR?: string;
+  nodeCIDR?: string;
+  /** The simulated kubelet: heartbeat period, lease duration, pod timings ... */
+  kubelet?: Pick<
+    SimKubeletOptions,
+    'heartbeatIntervalMs' | 'leaseDurationSeconds' | 'nodeStatusReportMs' | 'concurrency' | 'events'
+  > & { timings?: Partial<LifecycleTimings> };
+  /** Options of the built-in controllers; false leaves them out. */
+  controllers?: {
+    core?: CoreControllerOptions | false;
+    scheduler?: SchedulerOptions | false;
+    workloads?: WorkloadControllersOptions | false;
+  };
+  /** More controllers to run on the cluster's controller context (after the built-in ones). */
+  extraControllers?: (ctx: ControllerContext) => RunningController[];
+  /** Register the controllers' metrics with the API server's /metrics (default true). */
+  controllerMetrics?: boolean;
+  /** The host-wide ticker (default: the process's). */
+  ticker?: Ticker;
+  logger?: Logger;
+}
+
+/** How the cluster can be reached, as the control file and the CLI report it. */
+export interface SimClusterInfo {
+  name: string;
+  url: string;
+  port: number;
+  region: string;
+  nodes: string[];
+  kubeconfigPath: string;
+  store: string;
+  faults: FaultState;
+}
+
+function validateOptions(opts: SimClusterOptions): void {
+  const problems = isDNS1123Label(opts.name ?? '');
+  if (problems.length > 0) throw new Error(`cluster name "${opts.name}": ${problems.join('; ')}`);
+  if (!opts.dataDir) throw new Error(`cluster ${opts.name}: a data dir is required`);
+  if (opts.store !== undefined && opts.store !== 'memory' && opts.store !== 'sqlite') {
+    throw new Error(
+      `cluster ${opts.name}: store must be "memory" or "sqlite", got ${JSON.stringify(opts.store)}`,
+    );
+  }
+  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
+    throw new Error(`cluster ${opts.name}: port must be 0-65535, got ${opts.port}`);
+  }
+  if (opts.region !== undefined && isDNS1123Label(opts.region).length > 0) {
+    throw new Error(`cluster ${opts.name}: region "${opts.region}" must be a DNS label (like "europe")`);
+  }
+}
+
+async function readLastPort(stateDir: string): Promise<number | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(join(stateDir, 'cluster.json'), 'utf8')) as { port?: unknown };
+    return typeof saved.port === 'number' ? saved.port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, path);
+}
+
+/** The kubeconfig path of a cluster in a data dir. */
+export function clusterKubeconfigPath(dataDir: string, name: string): string {
+  return join(resolve(dataDir), 'clusters', `${name}.kubeconfig`);
+}
+
+/** The state folder of a cluster in a data dir. */
+export function clusterStateDir(dataDir: string, name: string): string {
+  return join(resolve(dataDir), 'clusters', name);
+}
+
+export class SimCluster {
+  readonly name: string;
+  readonly region: string;
+  readonly server: ApiServer;
+  readonly store: Store;
+  /** As system:masters, in-process (what the controllers use). */
+  readonly client: InProcessClient;
+  readonly informers: InformerFactory;
+  readonly kubelet: SimKubelet;
+  readonly gate: FaultGate;
+  readonly kubeconfig: string;
+  readonly kubeconfigPath: string;
+  readonly url: string;
+  readonly logger: Logger;
+  private readonly controllers: RunningController[];
+  private stopping: Promise<void> | undefined;
+
+  private constructor(parts: {
+    name: string;
+    region: string;
+    server: ApiServer;
+    store: Store;
+    client: InProcessClient;
+    informers: InformerFactory;
+    kubelet: SimKubelet;
+    gate: FaultGate;
+    kubeconfig: string;
+    kubeconfigPath: string;
+    url: string;
+    logger: Logger;
+    controllers: RunningController[];
+  }) {
+    this.name = parts.name;
+    this.region = parts.region;
+    this.server = parts.server;
+    this.store = parts.store;
+    this.client = parts.client;
+    this.informers = parts.informers;
+    this.kubelet = parts.kubelet;
+    this.gate = parts.gate;
+    this.kubeconfig = parts.kubeconfig;
+    this.kubeconfigPath = parts.kubeconfigPath;
+    this.url = parts.url;
+    this.logger = parts.logger;
+    this.controllers = parts.controllers;
+  }
+
+  /** Starts the cluster; resolves once it serves HTTPS and its nodes are registered. */
+  static async start(opts: SimClusterOptions): Promise<SimCluster> {
+    validateOptions(opts);
+    const name = opts.name;
+    const region = opts.region ?? 'local';
+    const stateDir = clusterStateDir(opts.dataDir, name);
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    const logger = (opts.logger ?? pino({ level: process.env.CONCORD_LOG_LEVEL ?? 'warn' })).child({
+      cluster: name,
+    });
+    const host = opts.host ?? '127.0.0.1';
+    const shape =
+      typeof opts.nodeShape === 'string'
+        ? nodeShape(opts.nodeShape)
+        : (opts.nodeShape ?? nodeShape(DEFAULT_NODE_SHAPE));
+
+    const store: Store =
+      opts.store === 'sqlite' ? await openStore(`sqlite:${join(stateDir, 'store.db')}`) : new MemoryStore();
+    const cleanup: (() => Promise<void>)[] = [() => store.close()];
+    const undo = async () => {
+      for (const c of cleanup.reverse()) await c().catch(() => {});
+    };
+    try {
+      const ca = await loadOrCreateCA(join(stateDir, 'pki'), `${name}-ca`);
+      const serving = await loadOrIssueServingCertificate(join(stateDir, 'pki'), ca, {
+        hosts: host === '0.0.0.0' || host === '::' ? [] : [host],
+      });
+      const tokens = await loadOrCreateTokenFile(stateDir);
+      if (!tokens.adminToken) throw new Error(`${tokens.path} names no member of system:masters`);
+      const server = await ApiServer.start({
+        name,
+        store,
+        tokens: tokens.entries,
+        tls: { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem },
+        logger,
+        ...(opts.serviceCIDR ? { serviceCIDR: opts.serviceCIDR } : {}),
+      });
+      cleanup.push(() => server.close());
+      const inner = await server.listen(0, '127.0.0.1');
+
+      let port = opts.port;
+      if (port === undefined) port = (await readLastPort(stateDir)) ?? 0;
+      let gate = new FaultGate({ target: { host: '127.0.0.1', port: inner.port }, host, port });
+      try {
+        await gate.listen();
+      } catch (err) {
+        // The last run's port is taken: any port will do unless one was asked for.
+        if (opts.port !== undefined || port === 0) throw err;
+        gate = new FaultGate({ target: { host: '127.0.0.1', port: inner.port }, host, port: 0 });
+        await gate.listen();
+      }
+      const listening = gate;
+      cleanup.push(() => listening.close());
+      const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+      const url = `https://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${gate.port}`;
+      const kubeconfig = buildKubeconfig({
+        name,
+        server: url,
+        caPem: ca.certPem,
+        user: { token: tokens.adminToken },
+      });
+      const kubeconfigPath = clusterKubeconfigPath(opts.dataDir, name);
+      await writeKubeconfig(kubeconfigPath, kubeconfig);
+      await writeJsonAtomic(join(stateDir, 'cluster.json'), { port: gate.port, region });
+
+      const version = KUBERNETES_VERSION.gitVersion;
+      const managerClient = new InProcessClient(server, {
+        userAgent: `kube-controller-manager/${version} (linux/amd64) kubernetes/concord`,
+      });
+      const informers = new InformerFactory(managerClient, { logger });
+      cleanup.push(async () => informers.stop());
+      const metrics = opts.controllerMetrics === false ? undefined : server.metrics;
+      const now = () => new Date();
+      const managerCtx: ControllerContext = { cluster: name, client: managerClient, informers, logger, now };
+      if (metrics) managerCtx.metrics = metrics;
+      const controllers: RunningController[] = [];
+      cleanup.push(async () => {
+        await Promise.all(controllers.map((c) => c.stop()));
+      });
+      const wanted = opts.controllers ?? {};
+      if (wanted.core !== false) controllers.push(startCoreControllers(managerCtx, wanted.core ?? {}));
+      if (wanted.workloads !== false)
+        controllers.push(startWorkloadControllers(managerCtx, wanted.workloads ?? {}));
+      if (wanted.scheduler !== false) {
+        const schedulerCtx: ControllerContext = {
+          ...managerCtx,
+          client: new InProcessClient(server, {
+            userAgent: `kube-scheduler/${version} (linux/amd64) kubernetes/concord`,
+          }),
+        };
+        controllers.push(startScheduler(schedulerCtx, wanted.scheduler ?? {}));
+      }
+      if (opts.extraControllers) controllers.push(...opts.extraControllers(managerCtx));
+
+      const kubelet = new SimKubelet({
+        cluster: name,
+        region,
+        client: new InProcessClient(server, {
+          userAgent: `kubelet/${KUBELET_VERSION} (linux/amd64) kubernetes/concord`,
+        }),
+        informers,
+        logger,
+        ticker: opts.ticker ?? processTicker(),
+        nodes: opts.nodes ?? 3,
+        nodeShape: shape,
+        ...(opts.zones ? { zones: opts.zones } : {}),
+        ...(opts.podCIDR ? { podCIDR: opts.podCIDR } : {}),
+        ...(opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {}),
+        ...(opts.kubelet ?? {}),
+      });
+      informers.start();
+      cleanup.push(() => kubelet.stop());
+      await kubelet.start();
+      return new SimCluster({
+        name,
+        region,
+        server,
+        store,
+        client: new InProcessClient(server),
+        informers,
+        kubelet,
+        gate,
+        kubeconfig,
+        kubeconfigPath,
+        url,
+        logger,
+        controllers,
+      });
+    } catch (err) {
+      await undo();
+      throw err;
+    }
+  }
+
+  get port(): number {
+    return this.gate.port;
+  }
+
+  /** The cluster's current faults: the network edge and the failed nodes. */
+  faults(): FaultState {
+    const state: FaultState = {
+      network: this.gate.mode,
+      failedNodes: this.kubelet.nodeNames().filter((n) => this.kubelet.nodeState(n)?.failed),
+    };
+    if (this.gate.mode === 'slow') state.latencyMs = this.gate.latencyMs;
+    return state;
+  }
+
+  /** Injects a network fault (see faults.ts). */
+  async inject(kind: FaultKind, opts: { latencyMs?: number } = {}): Promise<void> {
+    switch (kind) {
+      case 'down':
+        await this.gate.down();
+        break;
+      case 'partition':
+        await this.gate.partition();
+        break;
+      case 'slow':
+        if (opts.latencyMs === undefined) throw new Error('a slow fault needs a latency');
+        await this.gate.slow(opts.latencyMs);
+        break;
+      default:
+        throw new Error(`unknown fault "${String(kind)}": expected down, partition or slow`);
+    }
+    this.logger.info({ fault: kind, ...opts }, 'fault injected');
+  }
+
+  /** Heals the network edge (every node fault stays until its node is brought up). */
+  async heal(): Promise<void> {
+    await this.gate.heal();
+    this.logger.info('network fault healed');
+  }
+
+  info(): SimClusterInfo {
+    return {
+      name: this.name,
+      url: this.url,
+      port: this.port,
+      region: this.region,
+      nodes: this.kubelet.nodeNames(),
+      kubeconfigPath: this.kubeconfigPath,
+      store: this.store.description,
+      faults: this.faults(),
+    };
+  }
+
+  /** Stops everything: kubelet, controllers, informers, listener, API server, store. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.kubelet.stop();
+      await Promise.all(this.controllers.map((c) => c.stop()));
+      this.informers.stop();
+      await this.gate.close();
+      await this.server.close();
+      await this.store.close();
+    })();
+    return this.stopping;
+  }
+}
