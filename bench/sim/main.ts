@@ -182,7 +182,13 @@ async function idlePart(): Promise<IdleFigures> {
 /** Runs one part in a child process and returns what it reported. */
 function runPart(part: string): Promise<unknown> {
   const self = fileURLToPath(import.meta.url);
-  const args = ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', self, '--part', part];
+  // CONCORD_BENCH_PROFILE=DIR writes a CPU profile of each part there.
+  const profile = process.env.CONCORD_BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CONCORD_BENCH_PROFILE}`]
+    : [];
+  // Run as built (npm run bench:sim builds first); from source only when started as .ts.
+  const loader = self.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const args = ['--expose-gc', '--max-old-space-size=8192', ...profile, ...loader, self, '--part', part];
   for (const k of ['replicas', 'nodes', 'clusters', 'cpu-clusters', 'cpu-seconds'] as const) {
     args.push(`--${k}`, String(values[k]));
   }

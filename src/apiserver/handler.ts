@@ -87,7 +87,12 @@ export class ResourceHandler {
 
     const { rest } = this.deps;
     const ns = req.namespace;
-    const ok = (code: number, body: unknown): HandlerResult => ({ code, body, warnings: scope.warnings });
+    // A write retried after a conflict may have warned twice about the same thing.
+    const ok = (code: number, body: unknown): HandlerResult => ({
+      code,
+      body,
+      warnings: [...new Set(scope.warnings)],
+    });
     switch (req.verb) {
       case 'get':
         return ok(200, await rest.get(info, ns, req.name!));

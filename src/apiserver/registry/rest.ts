@@ -284,8 +284,20 @@ export class RestStorage {
       ? parseRevision(obj.metadata.resourceVersion, 'metadata.resourceVersion')
       : undefined;
     const key = objectKey(info, namespace, name);
+    // The body is prepared in place; a retry after a conflict starts again from the metadata and
+    // status it came with (everything else preparation does is idempotent).
+    const requestedMeta = structuredClone(obj.metadata);
+    const requestedStatus = obj.status;
+    let attempts = 0;
     return this.guaranteedUpdate(info, key, name, precondition, obj.metadata.uid, scope, {
-      mutate: (current) => this.prepareUpdate(info, structuredClone(obj), current, scope),
+      mutate: (current) => {
+        if (attempts++ > 0) {
+          obj.metadata = structuredClone(requestedMeta);
+          if (requestedStatus === undefined) delete obj.status;
+          else obj.status = requestedStatus;
+        }
+        return this.prepareUpdate(info, obj, current, scope);
+      },
       create:
         info.allowCreateOnUpdate && precondition === undefined && !scope.subresource
           ? () => this.create(info, namespace, obj, scope)
@@ -333,7 +345,13 @@ export class RestStorage {
     name: string,
     scope: WriteScope,
     mutate: (current: KubeObject) => KubeObject,
-    opts: { precondition?: string; admit: boolean; trackFields?: boolean },
+    opts: {
+      precondition?: string;
+      admit: boolean;
+      trackFields?: boolean;
+      /** The mutation builds a new object and leaves its argument alone: no deep copy is made. */
+      pure?: boolean;
+    },
   ): Promise<KubeObject> {
     const precondition = opts.precondition
       ? parseRevision(opts.precondition, 'metadata.resourceVersion')
@@ -347,7 +365,7 @@ export class RestStorage {
       scope,
       {
         mutate: (current) => {
-          const next = mutate(mutableCopy(info, current));
+          const next = mutate(opts.pure ? current : mutableCopy(info, current));
           if (opts.admit) return this.prepareUpdate(info, next, current, scope);
           if (info.tracksGeneration && specChanged(next, current)) {
             next.metadata.generation = (current.metadata.generation ?? 0) + 1;

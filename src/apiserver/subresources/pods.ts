@@ -78,19 +78,17 @@ export class BindingHandler implements SubresourceHandler {
             `pod ${name} is already assigned to node "${spec.nodeName}"`,
           );
         }
-        spec.nodeName = node;
-        pod.spec = spec;
-        markScheduled(pod, now);
-        return pod;
+        // Only spec.nodeName and one condition change: a new object around the rest of the pod.
+        return scheduled({ ...pod, metadata: { ...pod.metadata }, spec: { ...spec, nodeName: node } }, now);
       },
-      { admit: false, trackFields: false },
+      { admit: false, trackFields: false, pure: true },
     );
     return { code: 201, body: successStatus(), warnings: scope.warnings };
   }
 }
 
-/** Sets the PodScheduled condition to True, as the binding does in Kubernetes. */
-function markScheduled(pod: KubeObject, now: Date): void {
+/** The pod with its PodScheduled condition True, as the binding sets it in Kubernetes. */
+function scheduled(pod: KubeObject, now: Date): KubeObject {
   const status = (pod.status ?? {}) as { conditions?: Condition[] };
   const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
   conditions.push({
@@ -99,8 +97,7 @@ function markScheduled(pod: KubeObject, now: Date): void {
     lastProbeTime: null,
     lastTransitionTime: timestamp(now),
   });
-  status.conditions = conditions;
-  pod.status = status;
+  return { ...pod, status: { ...status, conditions } };
 }
 
 interface Pdb extends KubeObject {

@@ -190,6 +190,9 @@ export class FieldSet {
   /** Sorted; never holds an empty set. */
   readonly children: readonly SetNode[];
 
+  /** The fieldsV1 form once made (or as read from a stored entry): sets never change. */
+  private encoded: JsonObject | undefined;
+
   private constructor(members: readonly PathElement[], children: readonly SetNode[]) {
     this.members = members;
     this.children = children;
@@ -254,11 +257,20 @@ export class FieldSet {
     if (o.isEmpty()) return this;
     if (this.isEmpty()) return o;
     const members = mergeSorted(this.members, o.members, self, (a) => a);
-    const children = mergeSorted(this.children, o.children, nodeElement, (a, b) => ({
-      pe: a.pe,
-      set: a.set.union(b.set),
-    }));
+    const children = mergeSorted(this.children, o.children, nodeElement, (a, b) => {
+      const set = a.set.union(b.set);
+      return set === a.set ? a : { pe: a.pe, set };
+    });
+    // Nothing new (o was already inside): the same set, which keeps its encoding.
+    if (this.sameAs(members, children)) return this;
     return FieldSet.fromSorted(members, children);
+  }
+
+  /** Whether these arrays hold exactly this set's own members and child nodes. */
+  private sameAs(members: readonly PathElement[], children: readonly SetNode[]): boolean {
+    if (members.length !== this.members.length || children.length !== this.children.length) return false;
+    for (let i = 0; i < children.length; i++) if (children[i] !== this.children[i]) return false;
+    return true;
   }
 
   intersection(o: FieldSet): FieldSet {
@@ -280,8 +292,11 @@ export class FieldSet {
     const members = subtractSorted(this.members, o.members, self, () => undefined);
     const children = subtractSorted(this.children, o.children, nodeElement, (a, b) => {
       const set = a.set.difference(b.set);
+      if (set === a.set) return a;
       return set.isEmpty() ? undefined : { pe: a.pe, set };
     });
+    // Nothing taken away: the same set, which keeps its encoding.
+    if (this.sameAs(members, children)) return this;
     return FieldSet.fromSorted(members, children);
   }
 
@@ -298,8 +313,10 @@ export class FieldSet {
         continue;
       }
       const set = c.set.recursiveDifference(oc);
-      if (!set.isEmpty()) children.push({ pe: c.pe, set });
+      if (set === c.set) children.push(c);
+      else if (!set.isEmpty()) children.push({ pe: c.pe, set });
     }
+    if (this.sameAs(members, children)) return this;
     return FieldSet.fromSorted(members, children);
   }
 
@@ -356,17 +373,22 @@ export class FieldSet {
 
   /** The fieldsV1 form, keys in the API server's order. */
   toFieldsV1(): JsonObject {
-    return emit(this, false);
+    this.encoded ??= emit(this, false);
+    return this.encoded;
   }
 
   /**
    * Reads a fieldsV1 object. Unknown element types are dropped (as the API server does);
    * anything malformed throws an Error whose message says what was wrong.
    */
-  static fromFieldsV1(v: unknown): FieldSet {
+  static fromFieldsV1(v: unknown, opts: { canonical?: boolean } = {}): FieldSet {
     if (v === null || v === undefined) return FieldSet.empty;
     if (!isMap(v)) throw new Error('fieldsV1 must be a JSON object');
-    return read(v).set ?? FieldSet.empty;
+    const set = read(v).set ?? FieldSet.empty;
+    // Entries this code wrote itself are already in canonical form: an unchanged set is written
+    // back as it was read instead of being encoded again.
+    if (opts.canonical && set !== FieldSet.empty) set.encoded = v;
+    return set;
   }
 }
 

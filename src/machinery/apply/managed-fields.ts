@@ -119,6 +119,7 @@ export interface DecodedManagedFields {
 export function decodeManagedFields(
   entries: unknown,
   field = 'metadata.managedFields',
+  opts: { stored?: boolean } = {},
 ): DecodedManagedFields {
   const managers: Managers = new Map();
   const errors: FieldError[] = [];
@@ -200,7 +201,7 @@ export function decodeManagedFields(
     }
     let set = FieldSet.empty;
     try {
-      set = FieldSet.fromFieldsV1(e.fieldsV1);
+      set = FieldSet.fromFieldsV1(e.fieldsV1, { canonical: opts.stored === true });
     } catch (err) {
       errors.push({
         type: 'FieldValueInvalid',

@@ -50,7 +50,8 @@ const CURRENT_OPERATION = managerKey({ manager: 'current-operation', operation: 
 
 /** The managers an existing object records; entries that cannot be read are skipped. */
 export function liveManagers(live: KubeObject | undefined): Managers {
-  return decodeManagedFields(live?.metadata?.managedFields).managers;
+  // What is stored was encoded by this code: its field sets can be written back as they are.
+  return decodeManagedFields(live?.metadata?.managedFields, undefined, { stored: true }).managers;
 }
 
 /**
