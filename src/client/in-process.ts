@@ -12,6 +12,7 @@ import type { UserInfo } from '../apiserver/authn.js';
 import { Discovery } from '../apiserver/discovery.js';
 import type { ApiWatch, ResourceQuery, ResourceRequest, Verb } from '../apiserver/request.js';
 import type { ApiServer } from '../apiserver/server.js';
+import { cloneJson } from '../machinery/json.js';
 import type { KubeList, KubeObject } from '../machinery/object.js';
 import { ApiError, errors, type Status } from '../machinery/status.js';
 import type {
@@ -42,9 +43,9 @@ export interface InProcessClientOptions {
   onWarning?: (warning: string) => void;
 }
 
-/** A JSON round trip: exactly what a client on the wire would get, sharing nothing. */
+/** A deep copy with a JSON round trip's result (what a client on the wire would get), sharing nothing. */
 function copy<T>(value: T): T {
-  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+  return cloneJson(value);
 }
 
 function asApiError(err: unknown): ApiError {

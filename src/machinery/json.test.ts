@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deepClone, deepEqual, isPlainObject, jsonKind } from './json.js';
+import { cloneJson, deepClone, deepEqual, isPlainObject, jsonKind } from './json.js';
 
 describe('deepEqual', () => {
   it('compares JSON values structurally, ignoring key order', () => {
@@ -44,6 +44,28 @@ describe('deepClone', () => {
     expect(copy).toEqual(src);
     (copy.a.b[1] as { c: number }).c = 3;
     expect((src.a.b[1] as { c: number }).c).toBe(2);
+  });
+});
+
+describe('cloneJson', () => {
+  it('copies to the same JSON, sharing nothing', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const copy = cloneJson(v);
+        // Same JSON text (the one difference, -0, prints as 0 either way).
+        expect(JSON.stringify(copy)).toBe(JSON.stringify(v));
+        if (typeof v === 'object' && v !== null) expect(copy).not.toBe(v);
+      }),
+    );
+  });
+
+  it('drops undefined values and keeps a "__proto__" key as data', () => {
+    const src = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+    src.b = undefined;
+    const copy = cloneJson(src);
+    expect(Object.keys(copy)).toEqual(['__proto__', 'a']);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect((copy as { polluted?: boolean }).polluted).toBeUndefined();
   });
 });
 

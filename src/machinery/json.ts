@@ -36,6 +36,37 @@ export function deepClone<T>(value: T): T {
   return structuredClone(value);
 }
 
+/**
+ * A deep copy of a JSON value (what JSON.parse returns), with JSON's rules: a key whose value is
+ * undefined is dropped. Several times faster than structuredClone or a JSON round trip, which
+ * matters on the write path where every update copies an object.
+ */
+export function cloneJson<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = cloneJson(value[i]);
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  const src = value as Record<string, unknown>;
+  for (const key in src) {
+    if (!Object.hasOwn(src, key)) continue;
+    const v = src[key];
+    if (v === undefined) continue;
+    // A "__proto__" key is data in JSON: define it rather than set the copy's prototype.
+    if (key === '__proto__')
+      Object.defineProperty(out, key, {
+        value: cloneJson(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[key] = cloneJson(v);
+  }
+  return out as T;
+}
+
 /** Whether a value is a plain JSON object (not null, not an array). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

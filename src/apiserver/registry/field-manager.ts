@@ -7,6 +7,7 @@ import { FieldSet } from '../../machinery/apply/fieldpath.js';
 import type { ResetFields } from '../../machinery/apply/ownership.js';
 import { updateManagedFields } from '../../machinery/apply/update.js';
 import { formatApiVersion } from '../../machinery/gvk.js';
+import { cloneJson } from '../../machinery/json.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
 import { applyJsonPatch } from '../../machinery/patch/json-patch.js';
@@ -85,7 +86,7 @@ export function trackApply(
   name: string,
 ): KubeObject {
   if (!isJsonObject(patch)) throw errors.badRequest('the applied configuration must be an object');
-  const applied = structuredClone(patch) as unknown as KubeObject;
+  const applied = cloneJson(patch) as unknown as KubeObject;
   if (!isJsonObject(applied.metadata))
     throw errors.badRequest('metadata: Required value: the applied configuration needs metadata.name');
   if (info.namespaced && namespace) {

@@ -2,6 +2,7 @@
 // may not change, generation, and the form objects take in the store.
 
 import { randomUUID } from 'node:crypto';
+import { cloneJson } from '../../machinery/json.js';
 import type { KubeObject, ObjectMeta } from '../../machinery/object.js';
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */
@@ -56,7 +57,7 @@ export function metaForStatusWrite(
   old: ObjectMeta,
   resets: readonly StatusWritableMeta[],
 ): ObjectMeta {
-  const meta = structuredClone(old);
+  const meta = cloneJson(old);
   for (const field of STATUS_WRITABLE_META) {
     if (resets.includes(field)) continue;
     if (requested[field] !== undefined) (meta as Record<string, unknown>)[field] = requested[field];

@@ -5,6 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { PatchType } from '../../client/client.js';
 import { formatApiVersion } from '../../machinery/gvk.js';
+import { cloneJson } from '../../machinery/json.js';
 import { generateName } from '../../machinery/names.js';
 import type { KubeList, KubeObject } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
@@ -101,7 +102,7 @@ function presentKv(info: ResourceInfo, kv: KeyValue): KubeObject {
 
 /** A deep copy of an object, to change. */
 function mutableCopy(info: ResourceInfo, obj: KubeObject): KubeObject {
-  const copy = structuredClone(obj);
+  const copy = cloneJson(obj);
   copy.apiVersion = formatApiVersion(info);
   return copy;
 }
@@ -286,13 +287,13 @@ export class RestStorage {
     const key = objectKey(info, namespace, name);
     // The body is prepared in place; a retry after a conflict starts again from the metadata and
     // status it came with (everything else preparation does is idempotent).
-    const requestedMeta = structuredClone(obj.metadata);
+    const requestedMeta = cloneJson(obj.metadata);
     const requestedStatus = obj.status;
     let attempts = 0;
     return this.guaranteedUpdate(info, key, name, precondition, obj.metadata.uid, scope, {
       mutate: (current) => {
         if (attempts++ > 0) {
-          obj.metadata = structuredClone(requestedMeta);
+          obj.metadata = cloneJson(requestedMeta);
           if (requestedStatus === undefined) delete obj.status;
           else obj.status = requestedStatus;
         }
@@ -389,7 +390,7 @@ export class RestStorage {
       if (!kv) throw errors.notFound(info.group, info.resource, name);
       const current = presentKv(info, kv);
       checkPreconditions(info, name, current, req.preconditions);
-      const next = structuredClone(current);
+      const next = cloneJson(current);
       info.strategy.prepareForDelete?.(next);
       const finalizers = new Set(current.metadata.finalizers ?? []);
       const policy = req.propagationPolicy;
@@ -593,7 +594,7 @@ export class RestStorage {
     preserveImmutableMeta(next.metadata, old.metadata);
     if (info.status) {
       if (old.status === undefined) delete next.status;
-      else next.status = structuredClone(old.status);
+      else next.status = cloneJson(old.status);
     }
     info.strategy.prepareForUpdate?.(next, old);
     admitUnknownFields(info, next, scope);
@@ -657,7 +658,7 @@ export class RestStorage {
     }
     if (info.status) {
       if (current.status === undefined) delete merged.status;
-      else merged.status = structuredClone(current.status);
+      else merged.status = cloneJson(current.status);
     }
     info.strategy.prepareForUpdate?.(merged, current);
     admitUnknownFields(info, merged, scope);

@@ -3,6 +3,7 @@
 // and no longer applies (unless somebody else owns it), and refuse with 409 to change fields other
 // managers own unless forced.
 
+import { cloneJson } from '../json.js';
 import type { JsonObject, KubeObject } from '../object.js';
 import type { Schema } from '../schema.js';
 import { errors, type FieldError } from '../status.js';
@@ -134,7 +135,7 @@ export function serverSideApply(opts: ServerSideApplyOptions): KubeObject {
   }
   if ('conflicts' in outcome) throw applyConflictError(outcome.conflicts);
 
-  const object = structuredClone(outcome.changed ? outcome.merged : live) as unknown as KubeObject;
+  const object = cloneJson(outcome.changed ? outcome.merged : live) as unknown as KubeObject;
   if (!isMap(object.metadata)) object.metadata = {};
   checkName(object, opts);
   if (opts.manager === KUBECTL_MANAGER && hasLastApplied(object)) {

@@ -275,6 +275,4 @@ export function showValue(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-export function cloneJson<T extends JsonValue | undefined>(v: T): T {
-  return v === undefined ? v : structuredClone(v);
-}
+export { cloneJson } from '../json.js';
