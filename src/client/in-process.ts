@@ -274,10 +274,7 @@ export class InProcessClient implements Client, DiscoveryClient {
       throw asApiError(err);
     }
     if (this.onWarning) for (const w of result.warnings) this.onWarning(w);
-    // A write's result is an object the server made for this request alone: it is the caller's
-    // already. Reads may hand out what the store holds, so they are copied.
-    if (verb === 'create' || verb === 'update' || verb === 'patch' || verb === 'delete')
-      return result.body as T;
+    // Results may share parts with what the store holds: the caller gets its own copy.
     return copy(result.body) as T;
   }
 }

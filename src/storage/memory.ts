@@ -5,6 +5,7 @@
 // MVCC like etcd's: each key keeps its versions (newest last) so a list can read any revision
 // since the compaction point, and a change log in revision order feeds watches from the past.
 
+import { cloneJson } from '../machinery/json.js';
 import type { JsonObject } from '../machinery/object.js';
 import { checkKey, decodeContinue, encodeContinue, encodeValue, lazyKeyValue } from './encoding.js';
 import type { KeyValue, ListOptions, ListResult, Store, Watcher, WatchSink } from './store.js';
@@ -25,16 +26,19 @@ interface Version {
   revision: number;
   /** Value as JSON; undefined marks a delete (tombstone). */
   json: string | undefined;
+  /**
+   * The current version's value, decoded once and shared (read-only) by every reader and
+   * watcher; older versions keep only their JSON.
+   */
+  obj?: JsonObject;
   createRevision: number;
   version: number;
 }
 
 function toKeyValue(key: string, v: Version, json: string): KeyValue {
-  return lazyKeyValue(key, json, {
-    createRevision: v.createRevision,
-    modRevision: v.revision,
-    version: v.version,
-  });
+  const revisions = { createRevision: v.createRevision, modRevision: v.revision, version: v.version };
+  if (v.obj) return { key, value: v.obj, ...revisions };
+  return lazyKeyValue(key, json, revisions);
 }
 
 /** Index of the first element of a sorted array that is >= target (or > when after). */
@@ -81,15 +85,18 @@ export class MemoryStore implements Store, ChangeHistory {
     const current = history?.[history.length - 1];
     if (current && current.json !== undefined) throw new KeyExistsError(key);
     const revision = ++this.revision;
-    const v: Version = { revision, json, createRevision: revision, version: 1 };
+    // A private copy of the caller's value: cheaper than decoding the JSON for every reader.
+    const obj = cloneJson(value);
+    const v: Version = { revision, json, obj, createRevision: revision, version: 1 };
     if (!history) {
       history = [];
       this.versions.set(key, history);
       this.keys.splice(lowerBound(this.keys, key, identity), 0, key);
     }
     history.push(v);
-    this.record({ type: 'create', key, revision, createRevision: revision, json });
-    return toKeyValue(key, v, json);
+    this.record({ type: 'create', key, revision, createRevision: revision, json }, { value: obj });
+    // The writer's entry is its own (decoded if read); readers and watchers share `obj`.
+    return lazyKeyValue(key, json, { createRevision: revision, modRevision: revision, version: 1 });
   }
 
   async update(key: string, value: JsonObject, expectedRevision?: number): Promise<KeyValue> {
@@ -97,23 +104,34 @@ export class MemoryStore implements Store, ChangeHistory {
     this.checkOpen();
     const { history, current } = this.live(key, expectedRevision);
     const revision = ++this.revision;
+    const obj = cloneJson(value);
     const v: Version = {
       revision,
       json,
+      obj,
       createRevision: current.createRevision,
       version: current.version + 1,
     };
     history.push(v);
-    this.record({
-      type: 'update',
-      key,
-      revision,
-      createRevision: current.createRevision,
-      json,
-      prevJson: current.json!,
-      prevRevision: current.revision,
+    const prevValue = current.obj;
+    current.obj = undefined;
+    this.record(
+      {
+        type: 'update',
+        key,
+        revision,
+        createRevision: current.createRevision,
+        json,
+        prevJson: current.json!,
+        prevRevision: current.revision,
+      },
+      prevValue ? { value: obj, prevValue } : { value: obj },
+    );
+    return lazyKeyValue(key, json, {
+      createRevision: v.createRevision,
+      modRevision: revision,
+      version: v.version,
     });
-    return toKeyValue(key, v, json);
   }
 
   async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
@@ -122,17 +140,27 @@ export class MemoryStore implements Store, ChangeHistory {
     const { history, current } = this.live(key, expectedRevision);
     const revision = ++this.revision;
     const json = current.json!;
+    const last = current.obj;
+    current.obj = undefined;
     history.push({ revision, json: undefined, createRevision: current.createRevision, version: 0 });
-    this.record({
-      type: 'delete',
-      key,
-      revision,
+    this.record(
+      {
+        type: 'delete',
+        key,
+        revision,
+        createRevision: current.createRevision,
+        json,
+        prevJson: json,
+        prevRevision: current.revision,
+      },
+      last ? { value: last } : undefined,
+    );
+    const gone = lazyKeyValue(key, json, {
       createRevision: current.createRevision,
-      json,
-      prevJson: json,
-      prevRevision: current.revision,
+      modRevision: revision,
+      version: current.version,
     });
-    return { ...toKeyValue(key, current, json), modRevision: revision };
+    return gone;
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -263,9 +291,10 @@ export class MemoryStore implements Store, ChangeHistory {
     return { history, current };
   }
 
-  private record(change: ChangeRecord): void {
+  /** Keeps the change in history (JSON only) and publishes it with its decoded values. */
+  private record(change: ChangeRecord, values?: { value: JsonObject; prevValue?: JsonObject }): void {
     this.log.push(change);
-    this.hub.publish([change]);
+    this.hub.publish([values ? { ...change, ...values } : change]);
   }
 
   private checkReadable(revision: number, token: string | undefined): void {

@@ -17,6 +17,12 @@ export interface ChangeRecord {
   /** Value before an update or delete, when still known. */
   prevJson?: string;
   prevRevision?: number;
+  /**
+   * The decoded values when the backend already has them (the change being published as it is
+   * made): watchers then share them instead of decoding the JSON again. Never kept in history.
+   */
+  value?: JsonObject;
+  prevValue?: JsonObject;
 }
 
 /** What the hub needs from its backend to replay history. All synchronous. */
@@ -50,7 +56,7 @@ class HubWatcher implements Watcher {
 }
 
 export function toWatchEvent(change: ChangeRecord): WatchEvent {
-  const value = JSON.parse(change.json) as JsonObject;
+  const value = change.value ?? (JSON.parse(change.json) as JsonObject);
   const event: WatchEvent = {
     type: change.type,
     key: change.key,
@@ -63,7 +69,9 @@ export function toWatchEvent(change: ChangeRecord): WatchEvent {
     event.prevRevision = change.prevRevision;
   } else if (change.type === 'update') {
     const prevJson = change.prevJson;
-    if (prevJson !== undefined) {
+    if (change.prevValue !== undefined) {
+      event.prevValue = change.prevValue;
+    } else if (prevJson !== undefined) {
       // Most watchers never look at the previous value: it is decoded on first read, once for all.
       let prev: JsonObject | undefined;
       Object.defineProperty(event, 'prevValue', {
