@@ -40,16 +40,41 @@ export function compare(lhs: unknown, rhs: unknown, type: TypeNode, opts: Compar
   return { added: w.added.build(), modified: w.modified.build(), removed: w.removed.build() };
 }
 
-function at(b: FieldSetBuilder, p: Path): FieldSetBuilder {
-  let out = b;
-  for (const pe of p) out = out.child(pe);
-  return out;
+/**
+ * The builders of one result set along the walker's current path: builders[i] is the builder of
+ * the path's first i elements. Kept while the walk goes down, so that recording a path costs a
+ * step, not a descent from the root.
+ */
+class BuilderChain {
+  readonly builders: FieldSetBuilder[];
+  /** How many leading entries of `builders` belong to the current path. */
+  valid = 1;
+
+  constructor(readonly root: FieldSetBuilder) {
+    this.builders = [root];
+  }
+
+  /** The builder of the first `depth` elements of `path`. */
+  at(path: readonly PathElement[], depth: number): FieldSetBuilder {
+    for (let i = this.valid; i <= depth; i++) this.builders[i] = this.builders[i - 1]!.child(path[i - 1]!);
+    if (this.valid <= depth) this.valid = depth + 1;
+    return this.builders[depth]!;
+  }
+
+  /** Records the whole path (the root itself is never a member). */
+  insert(path: readonly PathElement[]): void {
+    if (path.length === 0) return;
+    this.at(path, path.length - 1).member(path[path.length - 1]!);
+  }
 }
 
 class CompareWalker {
   readonly added = new FieldSetBuilder();
   readonly modified = new FieldSetBuilder();
   readonly removed = new FieldSetBuilder();
+  private readonly addedChain = new BuilderChain(this.added);
+  private readonly modifiedChain = new BuilderChain(this.modified);
+  private readonly removedChain = new BuilderChain(this.removed);
   private readonly path: PathElement[] = [];
 
   constructor(private readonly implicitStructs: boolean) {}
@@ -60,19 +85,19 @@ class CompareWalker {
     let inLeaf = false;
     const leaf = (): void => {
       inLeaf = true;
-      if (l === undefined) this.added.insert(this.path);
-      else if (r === undefined) this.removed.insert(this.path);
-      else if (!valuesEqual(l, r)) this.modified.insert(this.path);
+      if (l === undefined) this.addedChain.insert(this.path);
+      else if (r === undefined) this.removedChain.insert(this.path);
+      else if (!valuesEqual(l, r)) this.modifiedChain.insert(this.path);
     };
     const aL = l === undefined ? undefined : atomFor(t, l);
     const aR = r === undefined ? undefined : atomFor(t, r);
     if (aL !== undefined && aR !== undefined && aL !== aR) {
       // The value changed shape (a scalar became a map...): the node changed, and so did
       // everything below it on either side.
-      this.modified.insert(this.path);
+      this.modifiedChain.insert(this.path);
       if (this.path.length > 0) {
-        at(this.removed, this.path).addSet(fieldSetOf(l, t));
-        at(this.added, this.path).addSet(fieldSetOf(r, t));
+        this.removedChain.at(this.path, this.path.length).addSet(fieldSetOf(l, t));
+        this.addedChain.at(this.path, this.path.length).addSet(fieldSetOf(r, t));
       }
       return;
     }
@@ -96,15 +121,25 @@ class CompareWalker {
         leaf();
     }
     if (!inLeaf) {
-      if (l === undefined) this.added.insert(this.path);
-      else if (r === undefined) this.removed.insert(this.path);
+      if (l === undefined) this.addedChain.insert(this.path);
+      else if (r === undefined) this.removedChain.insert(this.path);
     }
   }
 
   private child(pe: PathElement, l: unknown, r: unknown, t: TypeNode): void {
     this.path.push(pe);
+    // Builders below the parent belonged to another child at this depth.
+    const depth = this.path.length;
+    if (this.addedChain.valid > depth) this.addedChain.valid = depth;
+    if (this.modifiedChain.valid > depth) this.modifiedChain.valid = depth;
+    if (this.removedChain.valid > depth) this.removedChain.valid = depth;
     this.node(l, r, t);
     this.path.pop();
+  }
+
+  /** Records `path + pe` in a chain. */
+  private insertBelow(chain: BuilderChain, pe: PathElement): void {
+    chain.at(this.path, this.path.length).member(pe);
   }
 
   private fields(lm: JsonObject | undefined, rm: JsonObject | undefined, map: MapType): void {
@@ -159,13 +194,13 @@ class CompareWalker {
         this.child(pe, lv[0], rv[0], list.element);
       } else if (lv.length >= 2 && rv.length >= 2) {
         // Duplicated before and after: the duplicates are compared as one atomic value.
-        if (!valuesEqual(lv, rv)) this.modified.insert([...this.path, pe]);
+        if (!valuesEqual(lv, rv)) this.insertBelow(this.modifiedChain, pe);
       } else if (lv.length >= 2) {
         if (rv.length > 0) this.child(pe, undefined, rv[0], list.element);
-        this.removed.insert([...this.path, pe]);
+        this.insertBelow(this.removedChain, pe);
       } else {
         if (lv.length > 0) this.child(pe, lv[0], undefined, list.element);
-        this.added.insert([...this.path, pe]);
+        this.insertBelow(this.addedChain, pe);
       }
     }
     return true;
