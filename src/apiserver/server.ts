@@ -9,6 +9,7 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { formatApiVersion, type GroupVersionKind } from '../machinery/gvk.js';
 import type { KubeObject } from '../machinery/object.js';
 import { ApiError, errors } from '../machinery/status.js';
+import { Compactor } from '../storage/compactor.js';
 import { resourcePrefix } from '../storage/keys.js';
 import type { Store } from '../storage/store.js';
 import {
@@ -67,6 +68,12 @@ export interface ApiServerOptions {
   /** How often watches that asked for bookmarks get one (default 60 s, as Kubernetes). */
   bookmarkIntervalMs?: number;
   now?: () => Date;
+  /**
+   * Keeps the store's history bounded, as kube-apiserver's --etcd-compaction-interval does.
+   * Default: a compactor of this server's own (5 minutes); a shared one serves many servers
+   * (a sim host); `false` leaves compaction to whoever owns the store.
+   */
+  compactor?: Compactor | false;
 }
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -99,6 +106,7 @@ export class ApiServer {
   private address = '127.0.0.1:0';
   private isReady = false;
   private openapiSet: { generation: number; set: OpenAPIDocumentSet } | undefined;
+  private compaction: { compactor: Compactor; own: boolean } | undefined;
 
   private constructor(
     private readonly opts: ApiServerOptions,
@@ -271,6 +279,12 @@ export class ApiServer {
     await Promise.all(server.caches.map((c) => c.ready()));
     server.crds.start();
     await server.bootstrap();
+    if (opts.compactor !== false) {
+      const compactor = opts.compactor ?? new Compactor();
+      compactor.add(opts.store);
+      if (!opts.compactor) compactor.start();
+      server.compaction = { compactor, own: !opts.compactor };
+    }
     server.isReady = true;
     return server;
   }
@@ -323,6 +337,11 @@ export class ApiServer {
   async close(): Promise<void> {
     this.isReady = false;
     this.crds.stop();
+    if (this.compaction) {
+      this.compaction.compactor.remove(this.opts.store);
+      if (this.compaction.own) await this.compaction.compactor.stop();
+      this.compaction = undefined;
+    }
     for (const c of this.caches) c.close();
     const server = this.server;
     this.server = undefined;

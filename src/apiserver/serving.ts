@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { buildKubeconfig } from '../machinery/kubeconfig.js';
+import type { Compactor } from '../storage/compactor.js';
 import type { Store } from '../storage/store.js';
 import { loadOrCreateTokenFile } from './authn.js';
 import { loadOrCreateCA, loadOrIssueServingCertificate } from './pki.js';
@@ -21,6 +22,8 @@ export interface ServeOptions {
   /** Extra names the serving certificate must cover. */
   hosts?: string[];
   logger?: Logger;
+  /** Store compaction (see ApiServerOptions.compactor); default: the server's own. */
+  compactor?: Compactor | false;
 }
 
 export interface RunningApiServer {
@@ -47,6 +50,7 @@ export async function serveApiServer(opts: ServeOptions): Promise<RunningApiServ
     tokens: tokens.entries,
     tls: { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem },
     logger: opts.logger,
+    ...(opts.compactor !== undefined ? { compactor: opts.compactor } : {}),
   });
   let listening: { port: number; url: string };
   try {

@@ -23,6 +23,7 @@ import { type SchedulerOptions, startScheduler } from '../kube/scheduler/index.j
 import { startWorkloadControllers, type WorkloadControllersOptions } from '../kube/workloads.js';
 import { buildKubeconfig } from '../machinery/kubeconfig.js';
 import { isDNS1123Label } from '../machinery/names.js';
+import type { Compactor } from '../storage/compactor.js';
 import { MemoryStore } from '../storage/memory.js';
 import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
@@ -71,6 +72,8 @@ export interface SimClusterOptions {
   controllerMetrics?: boolean;
   /** The host-wide ticker (default: the process's). */
   ticker?: Ticker;
+  /** The host-wide store compactor (default: one of the API server's own). */
+  compactor?: Compactor;
   logger?: Logger;
 }
 
@@ -211,6 +214,7 @@ export class SimCluster {
         tls: { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem },
         logger,
         ...(opts.serviceCIDR ? { serviceCIDR: opts.serviceCIDR } : {}),
+        ...(opts.compactor ? { compactor: opts.compactor } : {}),
       });
       cleanup.push(() => server.close());
       const inner = await server.listen(0, '127.0.0.1');

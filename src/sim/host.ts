@@ -1,11 +1,13 @@
 // A sim host: one process running one or thousands of simulated clusters, each on its own port,
-// sharing what can be shared — the host-wide ticker all heartbeats hang off, the process's loaded
+// sharing what can be shared — the host-wide ticker all heartbeats hang off, one compactor for
+// every cluster's store, the process's loaded
 // schemas and validators, one control API for fault injection — while each keeps its own store,
 // API server, credentials and controllers.
 
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
+import { Compactor } from '../storage/compactor.js';
 import { SimCluster, type SimClusterInfo, type SimClusterOptions } from './cluster.js';
 import { ControlError, ControlServer, type FaultRequest } from './control.js';
 import type { FaultState } from './faults.js';
@@ -15,7 +17,7 @@ export interface SimHostOptions {
   /** Where every cluster's kubeconfig, state and control file go. */
   dataDir: string;
   /** Defaults for every cluster this host starts (region, nodes, timings ...). */
-  defaults?: Omit<Partial<SimClusterOptions>, 'name' | 'dataDir' | 'ticker'>;
+  defaults?: Omit<Partial<SimClusterOptions>, 'name' | 'dataDir' | 'ticker' | 'compactor'>;
   /** Serve the control API (default true). */
   control?: boolean;
   /** Port of the control API on 127.0.0.1 (default: any free one). */
@@ -26,6 +28,7 @@ export interface SimHostOptions {
 export class SimHost {
   readonly dataDir: string;
   readonly ticker: Ticker;
+  readonly compactor: Compactor;
   readonly logger: Logger;
   private readonly running = new Map<string, SimCluster>();
   private readonly starting = new Set<string>();
@@ -37,6 +40,10 @@ export class SimHost {
     this.dataDir = resolve(opts.dataDir);
     this.logger = opts.logger ?? pino({ level: process.env.CONCORD_LOG_LEVEL ?? 'warn' });
     this.ticker = new Ticker({ onError: (err) => this.logger.error({ err }, 'a periodic duty failed') });
+    this.compactor = new Compactor({
+      onError: (err, store) => this.logger.warn({ err, store: store.description }, 'compaction failed'),
+    });
+    this.compactor.start();
     this.defaults = opts.defaults;
     this.control = control;
   }
@@ -63,7 +70,7 @@ export class SimHost {
   }
 
   /** Starts a cluster with the host's defaults, writing its kubeconfig and control file. */
-  async startCluster(opts: Omit<SimClusterOptions, 'dataDir' | 'ticker'>): Promise<SimCluster> {
+  async startCluster(opts: Omit<SimClusterOptions, 'dataDir' | 'ticker' | 'compactor'>): Promise<SimCluster> {
     if (this.stopped) throw new Error('the sim host is stopped');
     if (this.running.has(opts.name) || this.starting.has(opts.name)) {
       throw new Error(`this host runs a cluster "${opts.name}" already`);
@@ -76,6 +83,7 @@ export class SimHost {
         kubelet: { ...(this.defaults?.kubelet ?? {}), ...(opts.kubelet ?? {}) },
         dataDir: this.dataDir,
         ticker: this.ticker,
+        compactor: this.compactor,
         logger: opts.logger ?? this.logger,
       });
       this.running.set(opts.name, cluster);
@@ -147,7 +155,7 @@ export class SimHost {
     return cluster.faults();
   }
 
-  /** Stops every cluster, the control API and the ticker. */
+  /** Stops every cluster, the control API, the ticker and the compactor. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -161,5 +169,6 @@ export class SimHost {
     );
     await this.control?.close();
     this.ticker.stop();
+    await this.compactor.stop();
   }
 }

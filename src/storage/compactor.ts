@@ -65,12 +65,14 @@ export class Compactor {
 
   private async pass(): Promise<void> {
     for (const [store, previous] of [...this.stores]) {
+      if (!this.stores.has(store)) continue;
       try {
         const current = await store.currentRevision();
         if (previous !== undefined && previous > 0) await store.compact(previous);
         if (this.stores.has(store)) this.stores.set(store, current);
       } catch (err) {
-        this.onError(err, store);
+        // A store removed (and closed) while its turn ran is not a failure.
+        if (this.stores.has(store)) this.onError(err, store);
       }
     }
   }
