@@ -107,6 +107,8 @@ async function listAll(
   let page = await store.list(prefix, { limit });
   pages.push(page);
   while (page.continue) {
+    // Pages come in separate requests: other work (writes) gets its turn in between.
+    await new Promise((resolve) => setImmediate(resolve));
     page = await store.list(prefix, { limit, continue: page.continue });
     pages.push(page);
   }

@@ -383,8 +383,9 @@ export class SqliteStore implements Store, ChangeHistory {
       this.queue.push({ op, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        // Writes issued in the same turn of the event loop share one transaction.
-        queueMicrotask(() => this.flush());
+        // Writes that arrive in the same pass of the event loop (from many connections' reads)
+        // share one transaction: one WAL append instead of one per write.
+        setImmediate(() => this.flush());
       }
     });
   }
