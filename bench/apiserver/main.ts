@@ -7,21 +7,23 @@
 //
 //   node --import tsx bench/apiserver/main.ts [--backends sqlite,etcd] [--objects 10000]
 //                                             [--concurrency 32] [--watchers 1000]
+//                                             [--watch-threads <cores>]
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { WatchHandle } from '../../src/client/client.js';
+import { Worker } from 'node:worker_threads';
 import { HttpsClient } from '../../src/client/https.js';
 import { resources } from '../../src/client/resources.js';
 import { parseKubeconfig, resolveContext } from '../../src/machinery/kubeconfig.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { startEtcd } from '../../test/support/etcd.js';
 import { pod, rawEtcd, rawSqlite, type Subject } from '../store/subjects.js';
+import type { RoundSeen, WatchersTask } from './watchers.js';
 
 const NAMESPACE = 'bench';
 const WATCH_EVENTS = 50;
@@ -103,53 +105,78 @@ async function timed(count: number, concurrency: number, task: (i: number) => Pr
   };
 }
 
-/** One update at a time, each after every watcher saw the previous; latency from write start to each delivery. */
-async function watchFanOut(client: HttpsClient, watchers: number) {
+/**
+ * One update at a time, each after every watcher saw the previous; latency from write start to
+ * each delivery. The watchers are spread over worker threads, each with its own connection, as
+ * independent clients would be (one thread decoding every event would measure that thread).
+ */
+async function watchFanOut(client: HttpsClient, kubeconfig: string, watchers: number, threads: number) {
   const target = 'pod-000000';
-  const seen: number[] = new Array(watchers).fill(0);
-  const latencies: number[] = [];
-  let writeStarted = 0;
-  let round = 0;
-  let waiting: (() => void) | undefined;
-  let delivered = 0;
   // Watch from now, as an informer does after its list: a list's resourceVersion is the current one.
   const now = await client.list(resources.pods, { namespace: NAMESPACE, limit: 1 });
-  const handles: WatchHandle[] = [];
-  for (let i = 0; i < watchers; i++) {
-    handles.push(
-      await client.watch(
+  const workers: Worker[] = [];
+  const latencies: number[] = [];
+  let writeStarted = 0;
+  let pending = 0;
+  let roundDone: (() => void) | undefined;
+  try {
+    await Promise.all(
+      Array.from({ length: threads }, (_, t) => {
+        const share = Math.floor(watchers / threads) + (t < watchers % threads ? 1 : 0);
+        const worker = new Worker(
+          new URL(`./watchers${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+          {
+            workerData: {
+              kubeconfig,
+              watchers: share,
+              namespace: NAMESPACE,
+              target,
+              resourceVersion: now.metadata.resourceVersion ?? '0',
+            } satisfies WatchersTask,
+            execArgv: import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [],
+          },
+        );
+        workers.push(worker);
+        worker.on('message', (m: RoundSeen | string) => {
+          if (typeof m === 'string') return;
+          for (const at of m.seenAt) latencies.push(at - writeStarted);
+          if (--pending === 0) roundDone?.();
+        });
+        return new Promise<void>((resolve, reject) => {
+          worker.once('error', reject);
+          worker.on('message', (m) => m === 'ready' && resolve());
+        });
+      }),
+    );
+    for (let round = 1; round <= WATCH_EVENTS; round++) {
+      pending = workers.length;
+      const all = new Promise<void>((resolve) => {
+        roundDone = resolve;
+      });
+      writeStarted = performance.timeOrigin + performance.now();
+      await client.patch(
         resources.pods,
+        target,
+        { metadata: { labels: { round: String(round) } } },
+        'merge',
         {
           namespace: NAMESPACE,
-          fieldSelector: `metadata.name=${target}`,
-          resourceVersion: now.metadata.resourceVersion,
         },
-        {
-          onEvent: (e) => {
-            if (e.type !== 'MODIFIED') return;
-            const r = Number((e.object as KubeObject).metadata.labels?.round);
-            if (r !== round || seen[i] === r) return;
-            seen[i] = r;
-            latencies.push(performance.now() - writeStarted);
-            if (++delivered === watchers) waiting?.();
-          },
-          onClose: () => {},
-        },
+      );
+      await all;
+    }
+  } finally {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            w.on('message', (m) => m === 'stopped' && resolve());
+            w.postMessage('stop');
+          }),
       ),
     );
+    await Promise.all(workers.map((w) => w.terminate()));
   }
-  for (round = 1; round <= WATCH_EVENTS; round++) {
-    delivered = 0;
-    const all = new Promise<void>((resolve) => {
-      waiting = resolve;
-    });
-    writeStarted = performance.now();
-    await client.patch(resources.pods, target, { metadata: { labels: { round: String(round) } } }, 'merge', {
-      namespace: NAMESPACE,
-    });
-    await all;
-  }
-  for (const h of handles) h.stop();
   latencies.sort((a, b) => a - b);
   return { watchP50Ms: round2(percentile(latencies, 50)), watchP99Ms: round2(percentile(latencies, 99)) };
 }
@@ -182,7 +209,7 @@ function serverCpu(child: ChildProcess): Promise<number> {
 
 async function bench(
   backend: 'sqlite' | 'etcd',
-  opts: { objects: number; concurrency: number; watchers: number },
+  opts: { objects: number; concurrency: number; watchers: number; watchThreads: number },
   etcdUrl?: string,
 ) {
   const spec = backend === 'sqlite' ? 'sqlite:@DIR@/store.db' : `etcd:${etcdUrl}`;
@@ -220,7 +247,7 @@ async function bench(
       listMs = Math.min(listMs, performance.now() - t0);
       listed = list.items.length;
     }
-    const watch = await watchFanOut(client, opts.watchers);
+    const watch = await watchFanOut(client, kubeconfig, opts.watchers, opts.watchThreads);
     const dir = mkdtempSync(join(tmpdir(), 'bench-raw-'));
     const rawSubject = backend === 'sqlite' ? rawSqlite(join(dir, 'raw.db')) : rawEtcd(etcdUrl!);
     const raw = await rawWrites(rawSubject, opts.objects, opts.concurrency);
@@ -258,6 +285,7 @@ async function main(): Promise<void> {
       objects: { type: 'string', default: '10000' },
       concurrency: { type: 'string', default: '32' },
       watchers: { type: 'string', default: '1000' },
+      'watch-threads': { type: 'string', default: String(availableParallelism()) },
     },
   });
   if (values.serve) {
@@ -268,6 +296,7 @@ async function main(): Promise<void> {
     objects: Number(values.objects),
     concurrency: Number(values.concurrency),
     watchers: Number(values.watchers),
+    watchThreads: Number(values['watch-threads']),
   };
   const backends = values.backends.split(',') as ('sqlite' | 'etcd')[];
   const loadBefore = loadavg()[0]!;

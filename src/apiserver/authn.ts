@@ -5,7 +5,7 @@
 // Service account tokens are the next authenticator: anything implementing TokenAuthenticator
 // can be passed in `tokenAuthenticators`, after the static tokens.
 
-import { createHash, X509Certificate as NodeX509, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, X509Certificate as NodeX509, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
@@ -218,7 +218,7 @@ export async function loadOrCreateTokenFile(
 }
 
 function tokenDigest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  return hash('sha256', token, 'buffer');
 }
 
 /**

@@ -4,10 +4,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessClient } from '../client/in-process.js';
 import { resources } from '../client/resources.js';
+import type { KubeObject } from '../machinery/object.js';
 import { ApiError } from '../machinery/status.js';
 import { Compactor } from '../storage/compactor.js';
 import { MemoryStore } from '../storage/memory.js';
 import { serveApiServer } from './serving.js';
+
+function configMap(name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } };
+}
 
 describe('API server store compaction', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -30,26 +35,10 @@ describe('API server store compaction', () => {
   it('compacts history older than one interval, so an old watch gets 410 Expired', async () => {
     const compactor = new Compactor({ intervalMs: 60_000 });
     const { store, client } = await serve(compactor);
-    const first = await client.create(
-      resources.configmaps,
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'first' },
-      },
-      { namespace: 'default' },
-    );
+    const first = await client.create(resources.configmaps, configMap('first'), { namespace: 'default' });
     await compactor.tick(); // remembers the current revision
     expect(await store.compactedRevision()).toBeLessThanOrEqual(Number(first.metadata.resourceVersion));
-    await client.create(
-      resources.configmaps,
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'second' },
-      },
-      { namespace: 'default' },
-    );
+    await client.create(resources.configmaps, configMap('second'), { namespace: 'default' });
     await compactor.tick(); // compacts to the revision of the previous tick
     expect(await store.compactedRevision()).toBeGreaterThanOrEqual(Number(first.metadata.resourceVersion));
 
