@@ -188,7 +188,17 @@ function runPart(part: string): Promise<unknown> {
     : [];
   // Run as built (npm run bench:sim builds first); from source only when started as .ts.
   const loader = self.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const args = ['--expose-gc', '--max-old-space-size=8192', ...profile, ...loader, self, '--part', part];
+  // The young-generation size bin/concord.js runs with.
+  const args = [
+    '--expose-gc',
+    '--max-old-space-size=8192',
+    '--max-semi-space-size=64',
+    ...profile,
+    ...loader,
+    self,
+    '--part',
+    part,
+  ];
   for (const k of ['replicas', 'nodes', 'clusters', 'cpu-clusters', 'cpu-seconds'] as const) {
     args.push(`--${k}`, String(values[k]));
   }

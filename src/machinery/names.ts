@@ -425,7 +425,8 @@ export function validateFieldManager(manager: string | undefined, path: string):
 // Control characters and unassigned/separator code points are not printable (Go's unicode.IsPrint
 // also allows only the ASCII space among spaces).
 function isPrintable(cp: number): boolean {
-  if (cp === 0x20) return true;
+  // Printable ASCII without the regular expression: every write checks its managers' names.
+  if (cp >= 0x20 && cp < 0x7f) return true;
   return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(String.fromCodePoint(cp));
 }
 

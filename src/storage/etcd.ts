@@ -229,6 +229,11 @@ export class EtcdStore implements Store {
     return this.watches.watch(this.rangeStart(prefix), this.rangeEnd(prefix), afterRevision, sink);
   }
 
+  /** The etcd watches this store holds open; watches of one prefix share them when they can. */
+  watchChannels(): number {
+    return this.watches.channelCount;
+  }
+
   async currentRevision(): Promise<number> {
     // Any read answers with the current revision in its header; this one reads nothing.
     const res = await this.range({ key: this.key('\0'), count_only: true });
