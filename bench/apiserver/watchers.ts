@@ -44,8 +44,8 @@ for (let i = 0; i < task.watchers; i++) {
           const round = Number((e.object as KubeObject).metadata.labels?.round);
           if (!(round > seen[i]!)) return;
           seen[i] = round;
-          let list = times.get(round);
-          if (!list) times.set(round, (list = []));
+          const list = times.get(round) ?? [];
+          times.set(round, list);
           list.push(at);
           if (list.length === task.watchers) {
             times.delete(round);
