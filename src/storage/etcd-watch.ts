@@ -145,9 +145,9 @@ export class EtcdWatchMux {
     ch.subs.add(w);
     w.channel = ch;
     this.channels.set(ch.id, ch);
-    let peers = this.ranges.get(range);
-    if (!peers) this.ranges.set(range, (peers = new Set()));
-    peers.add(ch);
+    const peers = this.ranges.get(range);
+    if (peers) peers.add(ch);
+    else this.ranges.set(range, new Set([ch]));
     if (this.stream) this.create(ch);
     else this.connect();
   }
@@ -220,7 +220,9 @@ export class EtcdWatchMux {
     this.brokenSince ??= now;
     if (now - this.brokenSince >= this.options.retryMs) {
       this.brokenSince = undefined;
-      this.failAll(new StoreUnavailableError(`etcd watch to ${this.options.describe} failed: ${err.message}`));
+      this.failAll(
+        new StoreUnavailableError(`etcd watch to ${this.options.describe} failed: ${err.message}`),
+      );
       return;
     }
     clearTimeout(this.retryTimer);
@@ -246,7 +248,8 @@ export class EtcdWatchMux {
         w.channel = undefined;
         if (compactRevision > 0 && w.cursor + 1 >= compactRevision) this.attach(w);
         else if (compactRevision > 0) this.fail(w, new CompactedError(w.afterRevision, compactRevision));
-        else this.fail(w, new StoreError(`etcd canceled the watch: ${res.cancel_reason || 'no reason given'}`));
+        else
+          this.fail(w, new StoreError(`etcd canceled the watch: ${res.cancel_reason || 'no reason given'}`));
       }
       this.dropIfIdle();
       return;

@@ -8,7 +8,6 @@ import {
   type FieldSet,
   FieldSetBuilder,
   fieldElement,
-  type Path,
   type PathElement,
   serializeElement,
 } from './fieldpath.js';

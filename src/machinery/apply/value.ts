@@ -3,7 +3,7 @@
 // integers and floats, and the Go encodings that end up on the wire (`encoding/json` for keys in
 // fieldsV1 and the last-applied annotation, `%q` for values in conflict messages).
 
-import type { JsonObject, JsonValue } from '../object.js';
+import type { JsonObject } from '../object.js';
 
 export type ValueKind = 'null' | 'boolean' | 'number' | 'string' | 'list' | 'map';
 
