@@ -106,7 +106,7 @@ export class ApiServer {
   private address = '127.0.0.1:0';
   private isReady = false;
   private openapiSet: { generation: number; set: OpenAPIDocumentSet } | undefined;
-  private compaction: { compactor: Compactor; own: boolean } | undefined;
+  private compactor: Compactor | undefined;
 
   private constructor(
     private readonly opts: ApiServerOptions,
@@ -280,10 +280,9 @@ export class ApiServer {
     server.crds.start();
     await server.bootstrap();
     if (opts.compactor !== false) {
-      const compactor = opts.compactor ?? new Compactor();
-      compactor.add(opts.store);
-      if (!opts.compactor) compactor.start();
-      server.compaction = { compactor, own: !opts.compactor };
+      server.compactor = opts.compactor ?? new Compactor();
+      server.compactor.add(opts.store);
+      if (!opts.compactor) server.compactor.start();
     }
     server.isReady = true;
     return server;
@@ -337,10 +336,11 @@ export class ApiServer {
   async close(): Promise<void> {
     this.isReady = false;
     this.crds.stop();
-    if (this.compaction) {
-      this.compaction.compactor.remove(this.opts.store);
-      if (this.compaction.own) await this.compaction.compactor.stop();
-      this.compaction = undefined;
+    if (this.compactor) {
+      this.compactor.remove(this.opts.store);
+      // The server's own compactor stops with it; a shared one goes on for the others.
+      if (!this.opts.compactor) await this.compactor.stop();
+      this.compactor = undefined;
     }
     for (const c of this.caches) c.close();
     const server = this.server;

@@ -1,8 +1,7 @@
 // A sim host: one process running one or thousands of simulated clusters, each on its own port,
 // sharing what can be shared — the host-wide ticker all heartbeats hang off, one compactor for
-// every cluster's store, the process's loaded
-// schemas and validators, one control API for fault injection — while each keeps its own store,
-// API server, credentials and controllers.
+// every cluster's store, the process's loaded schemas and validators, one control API for fault
+// injection — while each keeps its own store, API server, credentials and controllers.
 
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

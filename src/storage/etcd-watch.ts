@@ -61,6 +61,11 @@ class Channel {
     /** Every event on the range after this revision is still to come on this channel. */
     public deliveredUpTo: number,
   ) {}
+
+  join(w: EtcdWatch): void {
+    this.subs.add(w);
+    w.channel = this;
+  }
 }
 
 function parse(buf: Buffer): JsonObject {
@@ -137,13 +142,11 @@ export class EtcdWatchMux {
       if (ch.deliveredUpTo <= w.cursor && (!best || ch.deliveredUpTo > best.deliveredUpTo)) best = ch;
     }
     if (best) {
-      best.subs.add(w);
-      w.channel = best;
+      best.join(w);
       return;
     }
     const ch = new Channel(this.nextId++, range, w.key, w.rangeEnd, w.cursor);
-    ch.subs.add(w);
-    w.channel = ch;
+    ch.join(w);
     this.channels.set(ch.id, ch);
     const peers = this.ranges.get(range);
     if (peers) peers.add(ch);
@@ -292,10 +295,7 @@ export class EtcdWatchMux {
     for (const other of this.ranges.get(ch.range)!) {
       if (other === ch || other.deliveredUpTo !== ch.deliveredUpTo) continue;
       this.retire(ch);
-      for (const w of ch.subs) {
-        other.subs.add(w);
-        w.channel = other;
-      }
+      for (const w of ch.subs) other.join(w);
       ch.subs.clear();
       return;
     }
