@@ -17,6 +17,7 @@ describe('LeaderElector', () => {
   afterEach(async () => {
     for (const e of electors.splice(0)) await e.stop();
     vi.useRealTimers();
+    vi.restoreAllMocks();
   });
   afterAll(() => cluster.close());
 
@@ -47,41 +48,51 @@ describe('LeaderElector', () => {
     for (let t = 0; t < ms; t += step) await vi.advanceTimersByTimeAsync(Math.min(step, ms - t));
   }
 
-  it('elects one of two candidates; the other takes over once the leader stops renewing', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-    const name = `lease-${++n}`;
-    const a = candidate('a', name, { releaseOnStop: false });
-    const b = candidate('b', name);
-    a.elector.start();
-    await advance(500);
-    b.elector.start();
-    await advance(10_000);
+  // Retries are jittered; the bounds below must hold for the least and the most jitter.
+  it.each([
+    ['least', 0],
+    ['most', 0.9999],
+  ])(
+    'elects one of two candidates; the other takes over once the leader stops renewing (%s jitter)',
+    async (_, r) => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      vi.spyOn(Math, 'random').mockReturnValue(r);
+      const name = `lease-${++n}`;
+      const a = candidate('a', name, { releaseOnStop: false });
+      const b = candidate('b', name);
+      a.elector.start();
+      await advance(500);
+      b.elector.start();
+      await advance(10_000);
 
-    expect(a.elector.isLeader()).toBe(true);
-    expect(b.elector.isLeader()).toBe(false);
-    expect(a.events).toEqual(['leader a', 'started']);
-    expect(b.events).toEqual(['leader a']);
-    expect(b.elector.leader).toBe('a');
-    const held = await lease(name);
-    expect(held.spec).toMatchObject({ holderIdentity: 'a', leaseDurationSeconds: 15, leaseTransitions: 0 });
-    // Renewed while leading: renewTime moved on, acquireTime did not.
-    expect(Date.parse(held.spec!.renewTime!)).toBeGreaterThan(Date.parse(held.spec!.acquireTime!));
-    expect(held.spec!.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+      expect(a.elector.isLeader()).toBe(true);
+      expect(b.elector.isLeader()).toBe(false);
+      expect(a.events).toEqual(['leader a', 'started']);
+      expect(b.events).toEqual(['leader a']);
+      expect(b.elector.leader).toBe('a');
+      const held = await lease(name);
+      expect(held.spec).toMatchObject({ holderIdentity: 'a', leaseDurationSeconds: 15, leaseTransitions: 0 });
+      // Renewed while leading: renewTime moved on, acquireTime did not.
+      expect(Date.parse(held.spec!.renewTime!)).toBeGreaterThan(Date.parse(held.spec!.acquireTime!));
+      expect(held.spec!.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
 
-    // a goes away without releasing (as a crashed process would).
-    await a.elector.stop();
-    expect(a.events).toEqual(['leader a', 'started', 'stopped']);
-    expect(a.signal()?.aborted).toBe(true);
-    expect((await lease(name)).spec?.holderIdentity).toBe('a');
-    await advance(10_000);
-    // Not before the lease duration has passed since b last saw it renewed.
-    expect(b.elector.isLeader()).toBe(false);
-    await advance(10_000);
-    expect(b.elector.isLeader()).toBe(true);
-    expect(b.events).toEqual(['leader a', 'leader b', 'started']);
-    const taken = await lease(name);
-    expect(taken.spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
-  });
+      // a goes away without releasing (as a crashed process would).
+      await a.elector.stop();
+      expect(a.events).toEqual(['leader a', 'started', 'stopped']);
+      expect(a.signal()?.aborted).toBe(true);
+      expect((await lease(name)).spec?.holderIdentity).toBe('a');
+      // a renewed at most one retry period (2 s) before it stopped, so b cannot take the lease
+      // within 13 s. b may have seen that renewal up to one jittered retry (4.4 s) late and then
+      // waits out the 15 s duration plus one more jittered retry: it must lead 24 s after the stop.
+      await advance(10_000);
+      expect(b.elector.isLeader()).toBe(false);
+      await advance(15_000);
+      expect(b.elector.isLeader()).toBe(true);
+      expect(b.events).toEqual(['leader a', 'leader b', 'started']);
+      const taken = await lease(name);
+      expect(taken.spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+    },
+  );
 
   it('releases the lease on stop, so that the next candidate need not wait for it to expire', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
@@ -125,8 +136,9 @@ describe('LeaderElector', () => {
     expect(a.elector.isLeader()).toBe(false);
     expect(a.events).toEqual(['leader a', 'started', 'leader intruder', 'stopped']);
     expect(a.signal()?.aborted).toBe(true);
-    // Once the intruder stops renewing, a takes the lease back.
-    await advance(20_000);
+    // Once the intruder stops renewing, a takes the lease back: at most one jittered retry (4.4 s)
+    // to see the last renewal, the 15 s duration, and one more jittered retry.
+    await advance(25_000);
     expect(a.elector.isLeader()).toBe(true);
     expect(a.events.at(-1)).toBe('started');
   });
