@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Client } from '../client/client.js';
 import type { InformerFactory } from '../client/informer-factory.js';
+import { Controller, type ControllerOptions } from '../controller/controller.js';
+import { EventRecorder } from '../controller/events.js';
 
 export interface ControllerContext {
   /** The cluster's name, for logs and metrics labels. */
@@ -25,4 +27,21 @@ export interface RunningController {
   readonly name: string;
   /** Stops its loops and informer handlers; resolves when in-flight work is done. */
   stop(): Promise<void>;
+}
+
+/** A reconcile loop of this cluster: its logs and metrics carry the cluster's name. */
+export function reconcileLoop(
+  ctx: ControllerContext,
+  opts: Pick<ControllerOptions, 'name' | 'reconcile' | 'workers'>,
+): Controller {
+  return new Controller({ ...opts, logger: ctx.logger, metrics: ctx.metrics, cluster: ctx.cluster });
+}
+
+/** The recorder a controller was given, or one writing this cluster's Events as `component`. */
+export function eventRecorder(
+  ctx: ControllerContext,
+  component: string,
+  given?: EventRecorder,
+): EventRecorder {
+  return given ?? new EventRecorder({ client: ctx.client, component, now: ctx.now, logger: ctx.logger });
 }

@@ -3,10 +3,9 @@
 
 import type { Informer } from '../client/informer.js';
 import { resources } from '../client/resources.js';
-import { Controller } from '../controller/controller.js';
 import type { KubeObject } from '../machinery/object.js';
 import { ApiError } from '../machinery/status.js';
-import type { ControllerContext, RunningController } from './context.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from './context.js';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 
@@ -23,12 +22,9 @@ export function startServiceAccountController(
   const namespaces: Informer = ctx.informers.informerFor(resources.namespaces);
   const serviceAccounts: Informer = ctx.informers.informerFor(resources.serviceaccounts);
 
-  const controller = new Controller({
+  const controller = reconcileLoop(ctx, {
     name: 'serviceaccount',
     workers: 1,
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    cluster: ctx.cluster,
     reconcile: async (namespace) => {
       const ns = namespaces.get(namespace);
       // Nothing goes into a namespace that is gone or going.

@@ -10,14 +10,15 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller, type ReconcileResult } from '../../controller/controller.js';
-import { EventRecorder } from '../../controller/events.js';
+import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/events.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { isJobFinished, type Job, type JobSpec, jobConditionTrue } from '../job/controller.js';
 import { isNamespaceTerminating } from '../replicaset/controller.js';
 import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
+import { type OwnerKind, resolveControllerRef } from '../workloads/owners.js';
 import { controllerRefOf, newControllerRef } from '../workloads/pods.js';
 import { runController } from '../workloads/runner.js';
 import { metaTime, updateStatus } from '../workloads/status.js';
@@ -64,9 +65,7 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function isCronJobRef(ref: { apiVersion: string; kind: string }): boolean {
-  return ref.kind === 'CronJob' && ref.apiVersion.startsWith('batch/');
-}
+const CRONJOB_KIND: OwnerKind = { group: 'batch', kind: 'CronJob' };
 
 /** The name of the Job for a scheduled time: minutes since the epoch, so one time makes one Job. */
 export function jobNameFor(cronJob: CronJob, scheduled: number): string {
@@ -134,26 +133,16 @@ export class CronJobController {
     private readonly ctx: ControllerContext,
     opts: CronJobControllerOptions = {},
   ) {
-    this.recorder =
-      opts.recorder ??
-      new EventRecorder({
-        client: ctx.client,
-        component: CRONJOB_CONTROLLER,
-        now: ctx.now,
-        logger: ctx.logger,
-      });
+    this.recorder = eventRecorder(ctx, CRONJOB_CONTROLLER, opts.recorder);
     this.cronJobInformer = ctx.informers.informerFor<CronJob>(resources.cronjobs);
     this.jobInformer = ctx.informers.informerFor<Job>(resources.jobs);
     const { index, release } = acquireOwnerIndex(this.jobInformer);
     this.jobs = index;
     this.releaseJobs = release;
-    this.controller = new Controller({
+    this.controller = reconcileLoop(ctx, {
       name: 'cronjob',
       reconcile: (key) => this.sync(key),
       workers: opts.workers ?? 5,
-      logger: ctx.logger,
-      metrics: ctx.metrics,
-      cluster: ctx.cluster,
     });
   }
 
@@ -161,9 +150,8 @@ export class CronJobController {
     const enqueue = (cj: CronJob) => this.controller.enqueue(objectKey(cj));
     const jobChanged = (job: Job) => {
       const ref = controllerRefOf(job);
-      if (!ref || !isCronJobRef(ref)) return;
-      const cj = this.cronJobInformer.get(ref.name, job.metadata.namespace);
-      if (cj && cj.metadata.uid === ref.uid) enqueue(cj);
+      const cj = ref && resolveControllerRef(this.cronJobInformer, CRONJOB_KIND, job.metadata.namespace, ref);
+      if (cj) enqueue(cj);
     };
     const unregister = [
       this.cronJobInformer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, cj) => enqueue(cj) }),

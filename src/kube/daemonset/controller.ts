@@ -10,13 +10,13 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller, type ReconcileResult } from '../../controller/controller.js';
-import { EventRecorder } from '../../controller/events.js';
+import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/events.js';
 import { deepEqual } from '../../machinery/json.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { KubeObject, LabelSelector } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { ControllerHistory, templatePatch } from '../history/history.js';
 import { isNamespaceTerminating } from '../replicaset/controller.js';
 import { claimObjects } from '../workloads/controller-ref.js';
@@ -24,6 +24,7 @@ import { ControllerExpectations } from '../workloads/expectations.js';
 import { computeHash, semanticValue } from '../workloads/hash.js';
 import { scaledValue } from '../workloads/int-or-percent.js';
 import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
+import { type OwnerKind, resolveControllerRef, selectingOwners } from '../workloads/owners.js';
 import {
   controllerRefOf,
   isPodAvailable,
@@ -80,9 +81,7 @@ export interface DaemonSetControllerOptions {
   recorder?: EventRecorder;
 }
 
-function isDaemonSetRef(ref: { apiVersion: string; kind: string }): boolean {
-  return ref.kind === 'DaemonSet' && ref.apiVersion.startsWith('apps/');
-}
+const DAEMONSET_KIND: OwnerKind = { group: 'apps', kind: 'DaemonSet' };
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -144,14 +143,7 @@ export class DaemonSetController {
   ) {
     this.burstReplicas = opts.burstReplicas ?? DAEMONSET_BURST_REPLICAS;
     this.expectations = new ControllerExpectations(ctx.now);
-    this.recorder =
-      opts.recorder ??
-      new EventRecorder({
-        client: ctx.client,
-        component: DAEMONSET_CONTROLLER,
-        now: ctx.now,
-        logger: ctx.logger,
-      });
+    this.recorder = eventRecorder(ctx, DAEMONSET_CONTROLLER, opts.recorder);
     this.dsInformer = ctx.informers.informerFor<DaemonSet>(resources.daemonsets);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
     this.nodeInformer = ctx.informers.informerFor<Node>(resources.nodes);
@@ -161,13 +153,10 @@ export class DaemonSetController {
     this.pods = pods.index;
     this.history = new ControllerHistory(ctx.client, revisions.index);
     this.releaseIndexes = [pods.release, revisions.release];
-    this.controller = new Controller({
+    this.controller = reconcileLoop(ctx, {
       name: 'daemonset',
       reconcile: (key) => this.sync(key),
       workers: opts.workers ?? 2,
-      logger: ctx.logger,
-      metrics: ctx.metrics,
-      cluster: ctx.cluster,
     });
   }
 
@@ -262,9 +251,7 @@ export class DaemonSetController {
     namespace: string | undefined,
     ref: { apiVersion: string; kind: string; name: string; uid: string },
   ) {
-    if (!isDaemonSetRef(ref)) return undefined;
-    const ds = this.dsInformer.get(ref.name, namespace);
-    return ds && ds.metadata.uid === ref.uid ? ds : undefined;
+    return resolveControllerRef(this.dsInformer, DAEMONSET_KIND, namespace, ref);
   }
 
   private ownerOf(obj: KubeObject): DaemonSet | undefined {
@@ -273,15 +260,7 @@ export class DaemonSetController {
   }
 
   private enqueueMatching(obj: KubeObject): void {
-    for (const ds of this.dsInformer.list({ namespace: obj.metadata.namespace ?? '' })) {
-      try {
-        const selector = fromLabelSelector(ds.spec.selector);
-        if (!selector.empty() && selector.matches(obj.metadata.labels ?? {}))
-          this.controller.enqueue(objectKey(ds));
-      } catch {
-        // An invalid selector selects nothing.
-      }
-    }
+    for (const ds of selectingOwners(this.dsInformer, obj)) this.controller.enqueue(objectKey(ds));
   }
 
   private podDeleted(pod: Pod): void {

@@ -11,15 +11,16 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller, type ReconcileResult } from '../../controller/controller.js';
-import { EventRecorder } from '../../controller/events.js';
+import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/events.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { isNamespaceTerminating } from '../replicaset/controller.js';
 import { claimObjects } from '../workloads/controller-ref.js';
 import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
+import { type OwnerKind, resolveControllerRef, selectingOwners } from '../workloads/owners.js';
 import { controllerRefOf, newControllerRef } from '../workloads/pods.js';
 import { runController } from '../workloads/runner.js';
 import type { Deployment, Pod, ReplicaSet } from '../workloads/types.js';
@@ -86,9 +87,7 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function isDeploymentRef(ref: { apiVersion: string; kind: string }): boolean {
-  return ref.kind === 'Deployment' && ref.apiVersion.startsWith('apps/');
-}
+const DEPLOYMENT_KIND: OwnerKind = { group: 'apps', kind: 'Deployment' };
 
 /** What one sync works on: its own copy of the deployment and the ReplicaSets as last written. */
 interface SyncState {
@@ -111,14 +110,7 @@ export class DeploymentController {
     private readonly ctx: ControllerContext,
     opts: DeploymentControllerOptions = {},
   ) {
-    this.recorder =
-      opts.recorder ??
-      new EventRecorder({
-        client: ctx.client,
-        component: DEPLOYMENT_CONTROLLER,
-        now: ctx.now,
-        logger: ctx.logger,
-      });
+    this.recorder = eventRecorder(ctx, DEPLOYMENT_CONTROLLER, opts.recorder);
     this.dInformer = ctx.informers.informerFor<Deployment>(resources.deployments);
     this.rsInformer = ctx.informers.informerFor<ReplicaSet>(resources.replicasets);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
@@ -127,13 +119,10 @@ export class DeploymentController {
     this.pods = pods.index;
     this.sets = sets.index;
     this.releaseIndexes = [pods.release, sets.release];
-    this.controller = new Controller({
+    this.controller = reconcileLoop(ctx, {
       name: 'deployment',
       reconcile: (key) => this.sync(key),
       workers: opts.workers ?? 5,
-      logger: ctx.logger,
-      metrics: ctx.metrics,
-      cluster: ctx.cluster,
     });
   }
 
@@ -162,24 +151,7 @@ export class DeploymentController {
     namespace: string | undefined,
     ref: { apiVersion: string; kind: string; name: string; uid: string },
   ) {
-    if (!isDeploymentRef(ref)) return undefined;
-    const d = this.dInformer.get(ref.name, namespace);
-    return d && d.metadata.uid === ref.uid ? d : undefined;
-  }
-
-  /** Deployments of the ReplicaSet's namespace that select it (for orphans). */
-  private deploymentsFor(rs: ReplicaSet): Deployment[] {
-    const out: Deployment[] = [];
-    for (const d of this.dInformer.list({ namespace: rs.metadata.namespace ?? '' })) {
-      let selector: Selector;
-      try {
-        selector = fromLabelSelector(d.spec.selector);
-      } catch {
-        continue;
-      }
-      if (!selector.empty() && selector.matches(rs.metadata.labels ?? {})) out.push(d);
-    }
-    return out;
+    return resolveControllerRef(this.dInformer, DEPLOYMENT_KIND, namespace, ref);
   }
 
   private addReplicaSet(rs: ReplicaSet): void {
@@ -193,7 +165,7 @@ export class DeploymentController {
       if (d) this.controller.enqueue(objectKey(d));
       return;
     }
-    for (const d of this.deploymentsFor(rs)) this.controller.enqueue(objectKey(d));
+    for (const d of selectingOwners(this.dInformer, rs)) this.controller.enqueue(objectKey(d));
   }
 
   private updateReplicaSet(old: ReplicaSet, cur: ReplicaSet): void {
@@ -213,7 +185,7 @@ export class DeploymentController {
     const labelsChanged =
       JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(cur.metadata.labels ?? {});
     if (labelsChanged || refChanged) {
-      for (const d of this.deploymentsFor(cur)) this.controller.enqueue(objectKey(d));
+      for (const d of selectingOwners(this.dInformer, cur)) this.controller.enqueue(objectKey(d));
     }
   }
 

@@ -11,13 +11,13 @@ import type { ResourceRef } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { builtinRef, resources } from '../../client/resources.js';
 import { type DiscoveryClient, RESTMapper } from '../../client/rest-mapper.js';
-import { Controller, type ReconcileResult } from '../../controller/controller.js';
-import { EventRecorder } from '../../controller/events.js';
+import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/events.js';
 import { parseApiVersion } from '../../machinery/gvk.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector, OwnerReference } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 
 export const DISRUPTION_ALLOWED = 'DisruptionAllowed';
 /** How long a pod the eviction API recorded as disrupted is not counted (Kubernetes: 2 min). */
@@ -108,20 +108,10 @@ class DisruptionController {
     this.mapper =
       typeof client.discover === 'function' ? new RESTMapper(client as DiscoveryClient) : undefined;
     this.ownRecorder = !opts.recorder;
-    this.recorder =
-      opts.recorder ??
-      new EventRecorder({
-        client: ctx.client,
-        component: 'controllermanager',
-        now: ctx.now,
-        logger: ctx.logger,
-      });
-    this.controller = new Controller({
+    this.recorder = eventRecorder(ctx, 'controllermanager', opts.recorder);
+    this.controller = reconcileLoop(ctx, {
       name: 'disruption',
       workers: opts.workers ?? 2,
-      logger: ctx.logger,
-      metrics: ctx.metrics,
-      cluster: ctx.cluster,
       reconcile: (key) => this.sync(key),
     });
   }

@@ -7,10 +7,9 @@
 import { objectKey, splitKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller } from '../../controller/controller.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from '../context.js';
 import {
   findPort,
   isHeadless,
@@ -291,12 +290,9 @@ export function startEndpointsController(
     return undefined;
   };
 
-  const controller = new Controller({
+  const controller = reconcileLoop(ctx, {
     name: 'endpoint',
     workers: opts.workers ?? 2,
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    cluster: ctx.cluster,
     reconcile: sync,
   });
   const enqueueService = (svc: Service) => controller.enqueue(objectKey(svc));

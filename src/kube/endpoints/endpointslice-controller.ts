@@ -13,11 +13,11 @@
 import { objectKey, splitKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller } from '../../controller/controller.js';
-import { EventRecorder } from '../../controller/events.js';
+import type { Controller } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/events.js';
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import {
   addressesOf,
   addressFamilies,
@@ -197,20 +197,10 @@ class EndpointSliceController {
     this.slices = ctx.informers.informerFor<EndpointSlice>(resources.endpointslices);
     this.nodes = ctx.informers.informerFor<Node>(resources.nodes);
     this.ownRecorder = !opts.recorder;
-    this.recorder =
-      opts.recorder ??
-      new EventRecorder({
-        client: ctx.client,
-        component: 'endpoint-slice-controller',
-        now: ctx.now,
-        logger: ctx.logger,
-      });
-    this.controller = new Controller({
+    this.recorder = eventRecorder(ctx, 'endpoint-slice-controller', opts.recorder);
+    this.controller = reconcileLoop(ctx, {
       name: 'endpointslice',
       workers: opts.workers ?? 2,
-      logger: ctx.logger,
-      metrics: ctx.metrics,
-      cluster: ctx.cluster,
       reconcile: (key) => this.sync(key),
     });
   }

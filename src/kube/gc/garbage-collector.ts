@@ -18,11 +18,11 @@ import type { Logger } from 'pino';
 import type { ResourceRef } from '../../client/client.js';
 import { builtinRef } from '../../client/resources.js';
 import { type DiscoveryClient, RESTMapper } from '../../client/rest-mapper.js';
-import { Controller, type ReconcileResult } from '../../controller/controller.js';
-import { EventRecorder } from '../../controller/events.js';
+import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/events.js';
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import {
   DependencyGraph,
   FOREGROUND_FINALIZER,
@@ -104,18 +104,13 @@ class GarbageCollector {
     this.logger = ctx.logger.child({ controller: 'garbagecollector' });
     this.mapper = isDiscoveryClient(ctx.client) ? new RESTMapper(ctx.client) : undefined;
     this.ownRecorder = !opts.recorder;
-    this.recorder =
-      opts.recorder ??
-      new EventRecorder({ client: ctx.client, component: GC_COMPONENT, now: ctx.now, logger: ctx.logger });
-    const common = { logger: ctx.logger, metrics: ctx.metrics, cluster: ctx.cluster };
-    this.deleter = new Controller({
-      ...common,
+    this.recorder = eventRecorder(ctx, GC_COMPONENT, opts.recorder);
+    this.deleter = reconcileLoop(ctx, {
       name: 'garbagecollector-attempt-to-delete',
       workers: opts.workers ?? 5,
       reconcile: (uid) => this.attemptToDelete(uid),
     });
-    this.orphaner = new Controller({
-      ...common,
+    this.orphaner = reconcileLoop(ctx, {
       name: 'garbagecollector-attempt-to-orphan',
       workers: 2,
       reconcile: (uid) => this.attemptToOrphan(uid),

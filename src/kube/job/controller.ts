@@ -12,16 +12,17 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller, type ReconcileResult } from '../../controller/controller.js';
-import { EventRecorder } from '../../controller/events.js';
+import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/events.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { isNamespaceTerminating } from '../replicaset/controller.js';
 import { claimObjects } from '../workloads/controller-ref.js';
 import { ControllerExpectations } from '../workloads/expectations.js';
 import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
+import { type OwnerKind, refersTo, resolveControllerRef, selectingOwners } from '../workloads/owners.js';
 import {
   comparePodsActiveFirst,
   controllerRefOf,
@@ -100,9 +101,7 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function isJobRef(ref: { apiVersion: string; kind: string }): boolean {
-  return ref.kind === 'Job' && ref.apiVersion.startsWith('batch/');
-}
+const JOB_KIND: OwnerKind = { group: 'batch', kind: 'Job' };
 
 export function jobConditionTrue(job: Job, type: string): boolean {
   return job.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
@@ -222,25 +221,20 @@ export class JobController {
     this.backoffBaseMs = opts.podFailureBackoffMs ?? 10_000;
     this.backoffMaxMs = opts.maxPodFailureBackoffMs ?? 360_000;
     this.expectations = new ControllerExpectations(ctx.now);
-    this.recorder =
-      opts.recorder ??
-      new EventRecorder({ client: ctx.client, component: JOB_CONTROLLER, now: ctx.now, logger: ctx.logger });
+    this.recorder = eventRecorder(ctx, JOB_CONTROLLER, opts.recorder);
     this.jobInformer = ctx.informers.informerFor<Job>(resources.jobs);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
     const { index, release } = acquireOwnerIndex(this.podInformer);
     this.pods = index;
     this.releasePods = release;
-    const common = { logger: ctx.logger, metrics: ctx.metrics, cluster: ctx.cluster };
-    this.controller = new Controller({
+    this.controller = reconcileLoop(ctx, {
       name: 'job',
       reconcile: (key) => this.sync(key),
       workers: opts.workers ?? 5,
-      ...common,
     });
-    this.orphanController = new Controller({
+    this.orphanController = reconcileLoop(ctx, {
       name: 'job-orphan-pod',
       reconcile: (key) => this.syncOrphanPod(key),
-      ...common,
     });
   }
 
@@ -290,9 +284,7 @@ export class JobController {
     namespace: string | undefined,
     ref: { apiVersion: string; kind: string; name: string; uid: string },
   ) {
-    if (!isJobRef(ref)) return undefined;
-    const job = this.jobInformer.get(ref.name, namespace);
-    return job && job.metadata.uid === ref.uid ? job : undefined;
+    return resolveControllerRef(this.jobInformer, JOB_KIND, namespace, ref);
   }
 
   private enqueueBatched(job: Job): void {
@@ -308,7 +300,7 @@ export class JobController {
     const ref = controllerRefOf(pod);
     const job = ref ? this.resolve(pod.metadata.namespace, ref) : undefined;
     if (hasFinalizer(pod) && (!job || isJobFinished(job))) {
-      if (!ref || isJobRef(ref)) this.orphanController.enqueue(objectKey(pod));
+      if (!ref || refersTo(ref, JOB_KIND)) this.orphanController.enqueue(objectKey(pod));
     }
     if (old) {
       const oldRef = controllerRefOf(old);
@@ -326,16 +318,7 @@ export class JobController {
       this.enqueueBatched(job);
       return;
     }
-    if (!ref) {
-      for (const j of this.jobInformer.list({ namespace: pod.metadata.namespace ?? '' })) {
-        try {
-          const selector = fromLabelSelector(j.spec.selector);
-          if (!selector.empty() && selector.matches(pod.metadata.labels ?? {})) this.enqueueBatched(j);
-        } catch {
-          // An invalid selector selects nothing.
-        }
-      }
-    }
+    if (!ref) for (const j of selectingOwners(this.jobInformer, pod)) this.enqueueBatched(j);
   }
 
   private podDeleted(pod: Pod): void {
@@ -356,7 +339,7 @@ export class JobController {
     if (!pod || !hasFinalizer(pod)) return undefined;
     const ref = controllerRefOf(pod);
     if (ref) {
-      if (!isJobRef(ref)) return undefined;
+      if (!refersTo(ref, JOB_KIND)) return undefined;
       const job = this.resolve(pod.metadata.namespace, ref);
       if (job && !isJobFinished(job)) return undefined;
     }

@@ -6,10 +6,10 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller, type ReconcileResult } from '../../controller/controller.js';
+import type { ReconcileResult } from '../../controller/controller.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from '../context.js';
 import { runController } from '../workloads/runner.js';
 import { isJobFinished, type Job } from './controller.js';
 
@@ -78,13 +78,10 @@ export function startTTLAfterFinishedController(
     }
     return undefined;
   };
-  const controller = new Controller({
+  const controller = reconcileLoop(ctx, {
     name: 'ttl-after-finished',
     reconcile,
     workers: opts.workers ?? 5,
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    cluster: ctx.cluster,
   });
   const enqueue = (job: Job) => {
     if (needsCleanup(job)) controller.enqueue(objectKey(job));

@@ -11,10 +11,10 @@
 import type { ResourceRef } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller, type ReconcileResult } from '../../controller/controller.js';
+import type { Controller, ReconcileResult } from '../../controller/controller.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from '../context.js';
 import { type DiscoveredResource, discoverResources, ResourceMonitors } from '../gc/monitors.js';
 import { type ContentReport, conditionsFor, mergeConditions } from './conditions.js';
 
@@ -59,12 +59,9 @@ class NamespaceController {
     opts: NamespaceControllerOptions,
   ) {
     this.namespaces = ctx.informers.informerFor<NamespaceObject>(resources.namespaces);
-    this.controller = new Controller({
+    this.controller = reconcileLoop(ctx, {
       name: 'namespace',
       workers: opts.workers ?? 2,
-      logger: ctx.logger,
-      metrics: ctx.metrics,
-      cluster: ctx.cluster,
       reconcile: (name) => this.sync(name),
     });
   }

@@ -14,11 +14,11 @@
 
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller } from '../../controller/controller.js';
-import { EventRecorder } from '../../controller/events.js';
+import type { Controller } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/events.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { podsByNode } from './pods-by-node.js';
 import {
   CONDITION_TAINTS,
@@ -195,20 +195,10 @@ class NodeLifecycleController {
     this.pods = ctx.informers.informerFor<Pod>(resources.pods);
     this.podsOn = podsByNode(this.pods);
     this.ownRecorder = !opts.recorder;
-    this.recorder =
-      opts.recorder ??
-      new EventRecorder({
-        client: ctx.client,
-        component: 'node-controller',
-        now: ctx.now,
-        logger: ctx.logger,
-      });
-    this.noSchedule = new Controller({
+    this.recorder = eventRecorder(ctx, 'node-controller', opts.recorder);
+    this.noSchedule = reconcileLoop(ctx, {
       name: 'node-lifecycle',
       workers: 2,
-      logger: ctx.logger,
-      metrics: ctx.metrics,
-      cluster: ctx.cluster,
       reconcile: (name) => this.noScheduleTaintingPass(name),
     });
   }

@@ -8,11 +8,11 @@
 import { objectKey, splitKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller, type ReconcileResult } from '../../controller/controller.js';
-import { EventRecorder } from '../../controller/events.js';
+import type { ReconcileResult } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/events.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { podsByNode } from './pods-by-node.js';
 import {
   matchingTolerations,
@@ -56,14 +56,7 @@ export function startTaintEvictionController(
   const nodes: Informer<Node> = ctx.informers.informerFor<Node>(resources.nodes);
   const podsOn = podsByNode(pods);
   const ownRecorder = !opts.recorder;
-  const recorder =
-    opts.recorder ??
-    new EventRecorder({
-      client: ctx.client,
-      component: 'taint-eviction-controller',
-      now: ctx.now,
-      logger: ctx.logger,
-    });
+  const recorder = eventRecorder(ctx, 'taint-eviction-controller', opts.recorder);
   /** Pods scheduled for eviction: since when, and when it fires. */
   const scheduled = new Map<string, { createdAt: number; triggerAt: number }>();
   const now = () => ctx.now().getTime();
@@ -149,12 +142,9 @@ export function startTaintEvictionController(
     return { requeueAfter: triggerAt - t };
   };
 
-  const controller = new Controller({
+  const controller = reconcileLoop(ctx, {
     name: 'taint-eviction',
     workers: opts.workers ?? 4,
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    cluster: ctx.cluster,
     reconcile,
   });
 

@@ -11,15 +11,16 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller } from '../../controller/controller.js';
-import { EventRecorder } from '../../controller/events.js';
+import type { Controller } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/events.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { claimObjects } from '../workloads/controller-ref.js';
 import { ControllerExpectations } from '../workloads/expectations.js';
 import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
+import { type OwnerKind, resolveControllerRef, selectingOwners } from '../workloads/owners.js';
 import {
   controllerRefOf,
   isPodActive,
@@ -72,9 +73,7 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function isReplicaSet(ref: { apiVersion: string; kind: string }): boolean {
-  return ref.kind === 'ReplicaSet' && ref.apiVersion.startsWith('apps/');
-}
+const REPLICASET_KIND: OwnerKind = { group: 'apps', kind: 'ReplicaSet' };
 
 function labelsEqual(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
   const ka = Object.keys(a ?? {});
@@ -107,27 +106,17 @@ export class ReplicaSetController {
   ) {
     this.burstReplicas = opts.burstReplicas ?? BURST_REPLICAS;
     this.expectations = new ControllerExpectations(ctx.now);
-    this.recorder =
-      opts.recorder ??
-      new EventRecorder({
-        client: ctx.client,
-        component: REPLICASET_CONTROLLER,
-        now: ctx.now,
-        logger: ctx.logger,
-      });
+    this.recorder = eventRecorder(ctx, REPLICASET_CONTROLLER, opts.recorder);
     this.rsInformer = ctx.informers.informerFor<ReplicaSet>(resources.replicasets);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
     // Registered before this controller's own handlers, so they see the index up to date.
     const { index, release } = acquireOwnerIndex(this.podInformer);
     this.pods = index;
     this.releasePods = release;
-    this.controller = new Controller({
+    this.controller = reconcileLoop(ctx, {
       name: 'replicaset',
       reconcile: (key) => this.sync(key),
       workers: opts.workers ?? 5,
-      logger: ctx.logger,
-      metrics: ctx.metrics,
-      cluster: ctx.cluster,
     });
   }
 
@@ -192,24 +181,7 @@ export class ReplicaSetController {
     namespace: string | undefined,
     ref: { apiVersion: string; kind: string; name: string; uid: string },
   ) {
-    if (!isReplicaSet(ref)) return undefined;
-    const rs = this.rsInformer.get(ref.name, namespace);
-    return rs && rs.metadata.uid === ref.uid ? rs : undefined;
-  }
-
-  /** ReplicaSets of the pod's namespace whose selector matches it (for orphans). */
-  private matchingReplicaSets(pod: Pod): ReplicaSet[] {
-    const out: ReplicaSet[] = [];
-    for (const rs of this.rsInformer.list({ namespace: pod.metadata.namespace ?? '' })) {
-      let selector: Selector;
-      try {
-        selector = fromLabelSelector(rs.spec.selector);
-      } catch {
-        continue;
-      }
-      if (!selector.empty() && selector.matches(pod.metadata.labels ?? {})) out.push(rs);
-    }
-    return out;
+    return resolveControllerRef(this.rsInformer, REPLICASET_KIND, namespace, ref);
   }
 
   private addPod(pod: Pod): void {
@@ -226,7 +198,7 @@ export class ReplicaSetController {
       this.enqueueForPod(key, this.expectations.creationObserved(key));
       return;
     }
-    for (const rs of this.matchingReplicaSets(pod)) this.controller.enqueue(objectKey(rs));
+    for (const rs of selectingOwners(this.rsInformer, pod)) this.controller.enqueue(objectKey(rs));
   }
 
   private updatePod(old: Pod, cur: Pod): void {
@@ -257,7 +229,7 @@ export class ReplicaSetController {
       return;
     }
     if (labelsChanged || refChanged) {
-      for (const rs of this.matchingReplicaSets(cur)) this.controller.enqueue(objectKey(rs));
+      for (const rs of selectingOwners(this.rsInformer, cur)) this.controller.enqueue(objectKey(rs));
     }
   }
 

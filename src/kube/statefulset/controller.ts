@@ -11,12 +11,12 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import { Controller, type ReconcileResult } from '../../controller/controller.js';
-import { EventRecorder } from '../../controller/events.js';
+import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/events.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import {
   ControllerHistory,
   equalRevision,
@@ -29,6 +29,7 @@ import {
 } from '../history/history.js';
 import { claimObjects } from '../workloads/controller-ref.js';
 import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
+import { type OwnerKind, resolveControllerRef, selectingOwners } from '../workloads/owners.js';
 import { controllerRefOf, isPodAvailable, isPodReady, msUntilAvailable } from '../workloads/pods.js';
 import { runController } from '../workloads/runner.js';
 import type { ControllerRevision, PersistentVolumeClaim, Pod } from '../workloads/types.js';
@@ -69,9 +70,7 @@ const isCreated = (pod: Pod) => Boolean(pod.status?.phase);
 const isTerminating = (pod: Pod) => Boolean(pod.metadata.deletionTimestamp);
 const isHealthy = (pod: Pod) => isRunningAndReady(pod) && !isTerminating(pod);
 
-function isStatefulSetRef(ref: { apiVersion: string; kind: string }): boolean {
-  return ref.kind === 'StatefulSet' && ref.apiVersion.startsWith('apps/');
-}
+const STATEFULSET_KIND: OwnerKind = { group: 'apps', kind: 'StatefulSet' };
 
 export class StatefulSetController {
   readonly controller: Controller;
@@ -88,14 +87,7 @@ export class StatefulSetController {
     private readonly ctx: ControllerContext,
     opts: StatefulSetControllerOptions = {},
   ) {
-    this.recorder =
-      opts.recorder ??
-      new EventRecorder({
-        client: ctx.client,
-        component: STATEFULSET_CONTROLLER,
-        now: ctx.now,
-        logger: ctx.logger,
-      });
+    this.recorder = eventRecorder(ctx, STATEFULSET_CONTROLLER, opts.recorder);
     this.setInformer = ctx.informers.informerFor<StatefulSet>(resources.statefulsets);
     this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
     this.pvcInformer = ctx.informers.informerFor<PersistentVolumeClaim>(resources.persistentvolumeclaims);
@@ -105,13 +97,10 @@ export class StatefulSetController {
     this.pods = pods.index;
     this.history = new ControllerHistory(ctx.client, revisions.index);
     this.releaseIndexes = [pods.release, revisions.release];
-    this.controller = new Controller({
+    this.controller = reconcileLoop(ctx, {
       name: 'statefulset',
       reconcile: (key) => this.sync(key),
       workers: opts.workers ?? 5,
-      logger: ctx.logger,
-      metrics: ctx.metrics,
-      cluster: ctx.cluster,
     });
   }
 
@@ -146,9 +135,7 @@ export class StatefulSetController {
     namespace: string | undefined,
     ref: { apiVersion: string; kind: string; name: string; uid: string },
   ) {
-    if (!isStatefulSetRef(ref)) return undefined;
-    const set = this.setInformer.get(ref.name, namespace);
-    return set && set.metadata.uid === ref.uid ? set : undefined;
+    return resolveControllerRef(this.setInformer, STATEFULSET_KIND, namespace, ref);
   }
 
   private podChanged(old: Pod | undefined, pod: Pod): void {
@@ -170,15 +157,7 @@ export class StatefulSetController {
       return;
     }
     // An orphan: the sets that could adopt it.
-    for (const set of this.setInformer.list({ namespace: pod.metadata.namespace ?? '' })) {
-      try {
-        const selector = fromLabelSelector(set.spec.selector);
-        if (!selector.empty() && selector.matches(pod.metadata.labels ?? {}))
-          this.controller.enqueue(objectKey(set));
-      } catch {
-        // An invalid selector selects nothing.
-      }
-    }
+    for (const set of selectingOwners(this.setInformer, pod)) this.controller.enqueue(objectKey(set));
   }
 
   // --- sync ----------------------------------------------------------------------------------------
