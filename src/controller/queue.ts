@@ -10,6 +10,7 @@
 //   waits until every item handed out is done.
 // Items are compared by identity (Map/Set): use strings ("namespace/name") or other primitives.
 
+import { IndexedHeap } from '../machinery/indexed-heap.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 
 /** What a queue reports to its metrics (see metrics.ts). */
@@ -38,85 +39,46 @@ export type QueueItem<T> = { item: T; shutdown: false } | { item: undefined; shu
 interface Delayed<T> {
   item: T;
   readyAt: number;
+  heapIndex: number;
 }
 
-/** A binary min-heap of delayed items by readyAt, with the position of each item for updates. */
-class DelayHeap<T> {
-  private readonly heap: Delayed<T>[] = [];
-  private readonly index = new Map<T, number>();
+/** Items waiting for their time, soonest first; an item waits at most once. */
+class DelayedItems<T> {
+  private readonly heap = new IndexedHeap<Delayed<T>>((a, b) => a.readyAt < b.readyAt);
+  private readonly byItem = new Map<T, Delayed<T>>();
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   peek(): Delayed<T> | undefined {
-    return this.heap[0];
+    return this.heap.peek();
   }
 
   /** Adds the item, or moves it earlier if it is waiting already for later. */
   offer(item: T, readyAt: number): void {
-    const at = this.index.get(item);
-    if (at !== undefined) {
-      const entry = this.heap[at]!;
-      if (readyAt < entry.readyAt) {
-        entry.readyAt = readyAt;
-        this.up(at);
+    const waiting = this.byItem.get(item);
+    if (waiting) {
+      if (readyAt < waiting.readyAt) {
+        waiting.readyAt = readyAt;
+        this.heap.fix(waiting);
       }
       return;
     }
-    this.heap.push({ item, readyAt });
-    this.index.set(item, this.heap.length - 1);
-    this.up(this.heap.length - 1);
+    const entry = { item, readyAt, heapIndex: -1 };
+    this.byItem.set(item, entry);
+    this.heap.push(entry);
   }
 
   pop(): Delayed<T> | undefined {
-    const top = this.heap[0];
-    if (!top) return undefined;
-    const last = this.heap.pop()!;
-    this.index.delete(top.item);
-    if (this.heap.length > 0) {
-      this.heap[0] = last;
-      this.index.set(last.item, 0);
-      this.down(0);
-    }
+    const top = this.heap.pop();
+    if (top) this.byItem.delete(top.item);
     return top;
   }
 
   clear(): void {
-    this.heap.length = 0;
-    this.index.clear();
-  }
-
-  private swap(a: number, b: number): void {
-    const x = this.heap[a]!;
-    const y = this.heap[b]!;
-    this.heap[a] = y;
-    this.heap[b] = x;
-    this.index.set(y.item, a);
-    this.index.set(x.item, b);
-  }
-
-  private up(i: number): void {
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.heap[parent]!.readyAt <= this.heap[i]!.readyAt) return;
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  private down(i: number): void {
-    const n = this.heap.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let smallest = i;
-      if (l < n && this.heap[l]!.readyAt < this.heap[smallest]!.readyAt) smallest = l;
-      if (r < n && this.heap[r]!.readyAt < this.heap[smallest]!.readyAt) smallest = r;
-      if (smallest === i) return;
-      this.swap(i, smallest);
-      i = smallest;
-    }
+    this.heap.clear();
+    this.byItem.clear();
   }
 }
 
@@ -134,7 +96,7 @@ export class WorkQueue<T = string> {
   private readonly addedAt = new Map<T, number>();
   private readonly startedAt = new Map<T, number>();
   private readonly getters: ((next: QueueItem<T>) => void)[] = [];
-  private readonly delayed = new DelayHeap<T>();
+  private readonly delayed = new DelayedItems<T>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private shuttingDown = false;

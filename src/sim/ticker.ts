@@ -3,6 +3,8 @@
 // a timer per node or per cluster. Duties of the same period start at spread-out phases, so that
 // a thousand clusters do not all renew their leases in the same millisecond.
 
+import { IndexedHeap } from '../machinery/indexed-heap.js';
+
 export interface TickerOptions {
   /** Called when a duty throws; the duty keeps its schedule. Default: ignore. */
   onError?: (err: unknown) => void;
@@ -20,12 +22,11 @@ interface Entry {
   period: number;
   fn: () => void;
   cancelled: boolean;
-  /** Position in the heap, for removal. */
-  index: number;
+  heapIndex: number;
 }
 
 export class Ticker {
-  private readonly heap: Entry[] = [];
+  private readonly heap = new IndexedHeap<Entry>((a, b) => a.due < b.due);
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private readonly onError: (err: unknown) => void;
@@ -51,15 +52,15 @@ export class Ticker {
       period: periodMs,
       fn,
       cancelled: false,
-      index: -1,
+      heapIndex: -1,
     };
-    this.push(entry);
+    this.heap.push(entry);
     this.arm();
     return {
       cancel: () => {
         if (entry.cancelled) return;
         entry.cancelled = true;
-        this.remove(entry);
+        this.heap.remove(entry);
         this.arm();
       },
     };
@@ -67,13 +68,13 @@ export class Ticker {
 
   /** How many duties are scheduled. */
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** Cancels every duty and the timer. */
   stop(): void {
-    for (const e of this.heap) e.cancelled = true;
-    this.heap.length = 0;
+    for (const e of this.heap.values()) e.cancelled = true;
+    this.heap.clear();
     clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
@@ -86,10 +87,9 @@ export class Ticker {
     try {
       const now = this.now();
       // Duties due now run once each, even if the process was stalled for several periods.
-      while (this.heap.length > 0 && this.heap[0]!.due <= now) {
-        const entry = this.heap[0]!;
+      for (let entry = this.heap.peek(); entry && entry.due <= now; entry = this.heap.peek()) {
         entry.due = Math.max(entry.due + entry.period, now + 1);
-        this.down(0);
+        this.heap.fix(entry);
         try {
           entry.fn();
         } catch (err) {
@@ -104,7 +104,7 @@ export class Ticker {
 
   private arm(): void {
     if (this.firing) return;
-    const next = this.heap[0];
+    const next = this.heap.peek();
     if (!next) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -116,57 +116,6 @@ export class Ticker {
     this.timerAt = next.due;
     this.timer = setTimeout(() => this.fire(), Math.max(0, next.due - this.now()));
     this.timer.unref();
-  }
-
-  private push(entry: Entry): void {
-    entry.index = this.heap.length;
-    this.heap.push(entry);
-    this.up(entry.index);
-  }
-
-  private remove(entry: Entry): void {
-    const i = entry.index;
-    if (i < 0 || this.heap[i] !== entry) return;
-    const last = this.heap.pop()!;
-    entry.index = -1;
-    if (i < this.heap.length) {
-      this.heap[i] = last;
-      last.index = i;
-      this.down(i);
-      this.up(i);
-    }
-  }
-
-  private swap(a: number, b: number): void {
-    const x = this.heap[a]!;
-    const y = this.heap[b]!;
-    this.heap[a] = y;
-    this.heap[b] = x;
-    y.index = a;
-    x.index = b;
-  }
-
-  private up(i: number): void {
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.heap[parent]!.due <= this.heap[i]!.due) return;
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  private down(i: number): void {
-    const n = this.heap.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let smallest = i;
-      if (l < n && this.heap[l]!.due < this.heap[smallest]!.due) smallest = l;
-      if (r < n && this.heap[r]!.due < this.heap[smallest]!.due) smallest = r;
-      if (smallest === i) return;
-      this.swap(i, smallest);
-      i = smallest;
-    }
   }
 }
 

@@ -8,6 +8,7 @@
 // goes to backoffQ rather than waiting for another change. One unref'd timer serves the whole
 // queue, armed only while some pod is backing off or waiting.
 
+import { IndexedHeap } from '../../machinery/indexed-heap.js';
 import type { PodInfo } from './pod-info.js';
 import { isSchedulingGated } from './pod-info.js';
 
@@ -25,6 +26,7 @@ export interface QueuedPodInfo {
   /** Waiting for its scheduling gates to be removed. */
   gated: boolean;
   location: QueueLocation;
+  /** Its place in the active or backoff heap. */
   heapIndex: number;
   /** The scheduling cycle it was popped in. */
   cycle: number;
@@ -69,94 +71,6 @@ export interface SchedulingQueueOptions {
   now?: () => number;
 }
 
-type Less = (a: QueuedPodInfo, b: QueuedPodInfo) => boolean;
-
-/** A binary heap that knows where each item is, so items can be removed or re-ordered. */
-class Heap {
-  private readonly items: QueuedPodInfo[] = [];
-
-  constructor(private readonly less: Less) {}
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): QueuedPodInfo | undefined {
-    return this.items[0];
-  }
-
-  push(x: QueuedPodInfo): void {
-    x.heapIndex = this.items.length;
-    this.items.push(x);
-    this.up(x.heapIndex);
-  }
-
-  pop(): QueuedPodInfo | undefined {
-    if (this.items.length === 0) return undefined;
-    const top = this.items[0]!;
-    this.removeAt(0);
-    return top;
-  }
-
-  remove(x: QueuedPodInfo): void {
-    if (this.items[x.heapIndex] === x) this.removeAt(x.heapIndex);
-  }
-
-  fix(x: QueuedPodInfo): void {
-    if (this.items[x.heapIndex] !== x) return;
-    this.up(x.heapIndex);
-    this.down(x.heapIndex);
-  }
-
-  values(): readonly QueuedPodInfo[] {
-    return this.items;
-  }
-
-  private removeAt(i: number): void {
-    const last = this.items.pop()!;
-    if (i < this.items.length) {
-      this.items[i] = last;
-      last.heapIndex = i;
-      this.up(i);
-      this.down(last.heapIndex);
-    }
-  }
-
-  private up(i: number): void {
-    const items = this.items;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(items[i]!, items[parent]!)) break;
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  private down(i: number): void {
-    const items = this.items;
-    const n = items.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < n && this.less(items[l]!, items[m]!)) m = l;
-      if (r < n && this.less(items[r]!, items[m]!)) m = r;
-      if (m === i) return;
-      this.swap(i, m);
-      i = m;
-    }
-  }
-
-  private swap(i: number, j: number): void {
-    const a = this.items[i]!;
-    const b = this.items[j]!;
-    this.items[i] = b;
-    this.items[j] = a;
-    a.heapIndex = j;
-    b.heapIndex = i;
-  }
-}
-
 /** Whether an update to a pending pod could change the scheduling outcome (not just its status). */
 export function podUpdated(oldPod: PodInfo, newPod: PodInfo): boolean {
   const a = oldPod.pod;
@@ -170,8 +84,8 @@ export function podUpdated(oldPod: PodInfo, newPod: PodInfo): boolean {
 }
 
 export class SchedulingQueue {
-  private readonly active: Heap;
-  private readonly backoff: Heap;
+  private readonly active: IndexedHeap<QueuedPodInfo>;
+  private readonly backoff: IndexedHeap<QueuedPodInfo>;
   /** In insertion order, hence oldest first (timestamps only grow). */
   private readonly unschedulable = new Map<string, QueuedPodInfo>();
   private readonly byUid = new Map<string, QueuedPodInfo>();
@@ -195,12 +109,12 @@ export class SchedulingQueue {
     this.maxBackoffMs = opts.maxBackoffMs ?? 10_000;
     this.maxUnschedulableMs = opts.maxUnschedulableMs ?? 5 * 60_000;
     this.now = opts.now ?? Date.now;
-    this.active = new Heap((a, b) => {
+    this.active = new IndexedHeap<QueuedPodInfo>((a, b) => {
       const pa = a.podInfo.priority;
       const pb = b.podInfo.priority;
       return pa > pb || (pa === pb && a.timestamp < b.timestamp);
     });
-    this.backoff = new Heap((a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
+    this.backoff = new IndexedHeap<QueuedPodInfo>((a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
   }
 
   get counts(): { active: number; backoff: number; unschedulable: number; gated: number } {
