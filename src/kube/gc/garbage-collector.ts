@@ -308,76 +308,81 @@ class GarbageCollector {
     obj: KubeObject,
     change: (refs: OwnerReference[]) => OwnerReference[],
   ): Promise<void> {
-    const namespace = ref.namespaced ? obj.metadata.namespace : undefined;
     const name = obj.metadata.name!;
-    const uid = obj.metadata.uid;
-    let current: KubeObject | undefined = obj;
-    for (let attempt = 0; attempt < 5 && current; attempt++) {
-      const before = current.metadata.ownerReferences ?? [];
-      const after = change(before);
-      if (JSON.stringify(after) === JSON.stringify(before)) return;
-      try {
-        await this.ctx.client.patch(
-          ref,
-          name,
-          {
-            metadata: {
-              ownerReferences: after.length > 0 ? after : null,
-              resourceVersion: current.metadata.resourceVersion,
-            },
-          },
-          'merge',
-          { namespace },
-        );
-        return;
-      } catch (err) {
-        if (is404(err)) return;
-        if (!isConflict(err)) throw err;
-      }
-      current = await this.ctx.client.get(ref, name, { namespace }).catch((e: unknown) => {
-        if (is404(e)) return undefined;
-        throw e;
-      });
-      if (current && current.metadata.uid !== uid) return;
-    }
-    if (current) throw new Error(`could not update the ownerReferences of ${name}: it kept changing`);
+    const done = await this.rewriteMetadataList(
+      ref,
+      { name, namespace: obj.metadata.namespace, uid: obj.metadata.uid },
+      'ownerReferences',
+      (current) => {
+        const before = current.metadata.ownerReferences ?? [];
+        const after = change(before);
+        return JSON.stringify(after) === JSON.stringify(before) ? undefined : after;
+      },
+      obj,
+    );
+    if (!done) throw new Error(`could not update the ownerReferences of ${name}: it kept changing`);
   }
 
   private async removeFinalizer(node: GraphNode, ref: ResourceRef, finalizer: string): Promise<void> {
-    const namespace = ref.namespaced ? node.identity.namespace : undefined;
-    const name = node.identity.name;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      let current: KubeObject;
-      try {
-        current = await this.ctx.client.get(ref, name, { namespace });
-      } catch (err) {
-        if (is404(err)) return;
-        throw err;
-      }
-      if (current.metadata.uid !== node.identity.uid) return;
+    const done = await this.rewriteMetadataList(ref, node.identity, 'finalizers', (current) => {
       const finalizers = current.metadata.finalizers ?? [];
-      if (!finalizers.includes(finalizer)) return;
-      const kept = finalizers.filter((f) => f !== finalizer);
+      return finalizers.includes(finalizer) ? finalizers.filter((f) => f !== finalizer) : undefined;
+    });
+    if (!done) {
+      throw new Error(
+        `could not remove the ${finalizer} finalizer from ${node.identity.name}: it kept changing`,
+      );
+    }
+  }
+
+  /**
+   * Writes a new value of one list in an object's metadata, guarded by the resourceVersion it was
+   * computed from, and computed again from a fresh read after a conflict. `change` answers
+   * undefined when there is nothing to write. True when done (or when the object is gone or was
+   * replaced by another of its name); false when it kept changing under five attempts.
+   */
+  private async rewriteMetadataList(
+    ref: ResourceRef,
+    id: { name: string; namespace?: string; uid?: string },
+    field: 'ownerReferences' | 'finalizers',
+    change: (current: KubeObject) => unknown[] | undefined,
+    known?: KubeObject,
+  ): Promise<boolean> {
+    const namespace = ref.namespaced ? id.namespace : undefined;
+    let current = known;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (!current) {
+        try {
+          current = await this.ctx.client.get(ref, id.name, { namespace });
+        } catch (err) {
+          if (is404(err)) return true;
+          throw err;
+        }
+        if (current.metadata.uid !== id.uid) return true;
+      }
+      const after = change(current);
+      if (after === undefined) return true;
       try {
         await this.ctx.client.patch(
           ref,
-          name,
+          id.name,
           {
             metadata: {
-              finalizers: kept.length > 0 ? kept : null,
+              [field]: after.length > 0 ? after : null,
               resourceVersion: current.metadata.resourceVersion,
             },
           },
           'merge',
           { namespace },
         );
-        return;
+        return true;
       } catch (err) {
-        if (is404(err)) return;
+        if (is404(err)) return true;
         if (!isConflict(err)) throw err;
       }
+      current = undefined;
     }
-    throw new Error(`could not remove the ${finalizer} finalizer from ${name}: it kept changing`);
+    return false;
   }
 
   // --------------------------------------------------------------------------- attempt to orphan

@@ -3,24 +3,15 @@
 // integers and floats, and the Go encodings that end up on the wire (`encoding/json` for keys in
 // fieldsV1 and the last-applied annotation, `%q` for values in conflict messages).
 
+import { jsonKind } from '../json.js';
 import type { JsonObject } from '../object.js';
 
 export type ValueKind = 'null' | 'boolean' | 'number' | 'string' | 'list' | 'map';
 
+/** A value's kind in structured-merge words: JSON's arrays are lists and its objects maps. */
 export function kindOf(v: unknown): ValueKind {
-  if (v === null || v === undefined) return 'null';
-  if (Array.isArray(v)) return 'list';
-  switch (typeof v) {
-    case 'boolean':
-      return 'boolean';
-    case 'number':
-    case 'bigint':
-      return 'number';
-    case 'string':
-      return 'string';
-    default:
-      return 'map';
-  }
+  const k = jsonKind(v);
+  return k === 'array' ? 'list' : k === 'object' ? 'map' : k;
 }
 
 export function isMap(v: unknown): v is JsonObject {
