@@ -590,8 +590,22 @@ export class RestStorage {
       trackUpdate(info, old, next, scope, now);
       return next;
     }
-    const next = obj;
-    preserveImmutableMeta(next.metadata, old.metadata);
+    preserveImmutableMeta(obj.metadata, old.metadata);
+    const next = this.admitMainUpdate(info, obj, old, scope);
+    trackUpdate(info, old, next, scope, now);
+    return next;
+  }
+
+  /**
+   * An update through the main resource: status stays as stored, then the kind's preparation,
+   * pruning, defaults, the generation and validation.
+   */
+  private admitMainUpdate(
+    info: ResourceInfo,
+    next: KubeObject,
+    old: KubeObject,
+    scope: WriteScope,
+  ): KubeObject {
     if (info.status) {
       if (old.status === undefined) delete next.status;
       else next.status = cloneJson(old.status);
@@ -603,7 +617,6 @@ export class RestStorage {
       next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     validateObject(info, next, old);
-    trackUpdate(info, old, next, scope, now);
     return next;
   }
 
@@ -656,18 +669,7 @@ export class RestStorage {
       // Through the status endpoint only status changes, whatever the applied object says.
       return this.prepareStatusWrite(info, merged, merged.metadata.managedFields, current, scope);
     }
-    if (info.status) {
-      if (current.status === undefined) delete merged.status;
-      else merged.status = cloneJson(current.status);
-    }
-    info.strategy.prepareForUpdate?.(merged, current);
-    admitUnknownFields(info, merged, scope);
-    applyDefaults(info, merged);
-    if (info.tracksGeneration && specChanged(merged, current)) {
-      merged.metadata.generation = (current.metadata.generation ?? 0) + 1;
-    }
-    validateObject(info, merged, current);
-    return merged;
+    return this.admitMainUpdate(info, merged, current, scope);
   }
 
   /** Checks a decoded body is an object of this resource, and fixes its namespace. */
