@@ -18,6 +18,7 @@ import { isNetworkError } from '../client/network-error.js';
 import { resources } from '../client/resources.js';
 import type { KubeObject } from '../machinery/object.js';
 import { ApiError } from '../machinery/status.js';
+import { metaTime } from '../machinery/time.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -125,11 +126,6 @@ class Lru<V> {
     this.map.set(key, value);
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
   }
-}
-
-/** metav1.Time: RFC 3339, whole seconds. */
-function metaTime(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
 }
 
 function referenceOf(obj: KubeObject): ObjectReference {

@@ -4,10 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { cloneJson } from '../../machinery/json.js';
 import type { KubeObject, ObjectMeta } from '../../machinery/object.js';
+import { metaTime } from '../../machinery/time.js';
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */
 export function timestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
+  return metaTime(date);
 }
 
 /** Sets identity fields on a new object, discarding whatever the client put there. */

@@ -14,6 +14,7 @@ import type { Controller, ReconcileResult } from '../../controller/controller.js
 import type { EventRecorder } from '../../controller/events.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
 import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { isJobFinished, type Job, type JobSpec, jobConditionTrue } from '../job/controller.js';
 import { isNamespaceTerminating } from '../replicaset/controller.js';
@@ -21,7 +22,7 @@ import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js'
 import { type OwnerKind, resolveControllerRef } from '../workloads/owners.js';
 import { controllerRefOf, newControllerRef } from '../workloads/pods.js';
 import { runController } from '../workloads/runner.js';
-import { metaTime, updateStatus } from '../workloads/status.js';
+import { updateStatus } from '../workloads/status.js';
 import { parseZonedSchedule, type ZonedSchedule, zoneOffset } from './schedule.js';
 
 export const CRONJOB_CONTROLLER = 'cronjob-controller';

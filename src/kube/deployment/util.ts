@@ -5,9 +5,9 @@
 
 import { deepEqual } from '../../machinery/json.js';
 import type { Condition } from '../../machinery/object.js';
+import { metaTime } from '../../machinery/time.js';
 import { computeHash, semanticValue } from '../workloads/hash.js';
 import { scaledValue } from '../workloads/int-or-percent.js';
-import { metaTime } from '../workloads/status.js';
 import type { Deployment, DeploymentStatus, PodTemplateSpec, ReplicaSet } from '../workloads/types.js';
 
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';

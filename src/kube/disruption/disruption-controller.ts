@@ -17,6 +17,7 @@ import { parseApiVersion } from '../../machinery/gvk.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector, OwnerReference } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
 import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 
 export const DISRUPTION_ALLOWED = 'DisruptionAllowed';
@@ -51,10 +52,6 @@ interface Scalable extends KubeObject {
 export interface DisruptionControllerOptions {
   workers?: number;
   recorder?: EventRecorder;
-}
-
-function metaTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
 /** intstr.GetScaledValueFromIntOrPercent, rounding up as the disruption controller asks. */

@@ -17,6 +17,7 @@ import type { EventRecorder } from '../../controller/events.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
 import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { isNamespaceTerminating } from '../replicaset/controller.js';
 import { claimObjects } from '../workloads/controller-ref.js';
@@ -33,7 +34,6 @@ import {
 } from '../workloads/pods.js';
 import { runController } from '../workloads/runner.js';
 import { SLOW_START_INITIAL_BATCH_SIZE } from '../workloads/slow-start.js';
-import { metaTime } from '../workloads/status.js';
 import type { Pod, PodTemplateSpec } from '../workloads/types.js';
 import {
   COMPLETION_INDEX_ENV,

@@ -14,6 +14,7 @@ import { resources } from '../../client/resources.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
 import { type ControllerContext, type RunningController, reconcileLoop } from '../context.js';
 import { type DiscoveredResource, discoverResources, ResourceMonitors } from '../gc/monitors.js';
 import { type ContentReport, conditionsFor, mergeConditions } from './conditions.js';
@@ -44,10 +45,6 @@ function is404(err: unknown): boolean {
 
 function notSupported(err: unknown): boolean {
   return err instanceof ApiError && (err.code === 405 || err.code === 404);
-}
-
-function metaTime(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
 }
 
 class NamespaceController {

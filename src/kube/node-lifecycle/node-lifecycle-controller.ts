@@ -18,6 +18,7 @@ import type { Controller } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
 import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { podsByNode } from './pods-by-node.js';
 import {
@@ -111,10 +112,6 @@ interface ZoneTainter {
   /** Node names waiting for their NoExecute taint, in order. */
   queue: Set<string>;
   limiter: ZoneLimiter;
-}
-
-function metaTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
 function parseTime(t: string | undefined): number | undefined {

@@ -12,6 +12,7 @@ import type { ReconcileResult } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
 import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { podsByNode } from './pods-by-node.js';
 import {
@@ -31,10 +32,6 @@ interface Pod extends KubeObject {
 export interface TaintEvictionOptions {
   workers?: number;
   recorder?: EventRecorder;
-}
-
-function metaTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
 function taintsKey(taints: Taint[]): string {

@@ -6,6 +6,7 @@ import type { Client } from '../../client/client.js';
 import { resources } from '../../client/resources.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
 
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 
@@ -119,10 +120,6 @@ export function minTolerationMs(used: Toleration[]): number {
     min = Math.min(min, t.tolerationSeconds);
   }
   return min === Number.POSITIVE_INFINITY ? -1 : min * 1000;
-}
-
-function metaTime(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
 }
 
 /**

@@ -16,6 +16,7 @@ import type { EventRecorder } from '../../controller/events.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
 import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { claimObjects } from '../workloads/controller-ref.js';
 import { ControllerExpectations } from '../workloads/expectations.js';
@@ -33,7 +34,7 @@ import {
 } from '../workloads/pods.js';
 import { runController } from '../workloads/runner.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../workloads/slow-start.js';
-import { findCondition, metaTime, omitEmpty, updateStatus, withoutCondition } from '../workloads/status.js';
+import { findCondition, omitEmpty, updateStatus, withoutCondition } from '../workloads/status.js';
 import type { Pod, ReplicaSet, ReplicaSetStatus } from '../workloads/types.js';
 
 export const REPLICASET_CONTROLLER = 'replicaset-controller';

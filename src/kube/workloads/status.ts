@@ -28,11 +28,6 @@ export async function updateStatus<T extends KubeObject>(
   }
 }
 
-/** metav1.Time: RFC 3339 in whole seconds. */
-export function metaTime(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
-}
-
 export function findCondition<C extends Condition>(
   conditions: readonly C[] | undefined,
   type: string,

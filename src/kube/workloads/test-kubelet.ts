@@ -9,7 +9,7 @@ import type { Informer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { resources } from '../../client/resources.js';
 import { ApiError } from '../../machinery/status.js';
-import { metaTime } from './status.js';
+import { metaTime } from '../../machinery/time.js';
 import type { Pod } from './types.js';
 
 export type PodFate = 'ready' | 'running' | 'succeed' | 'fail' | 'pending';

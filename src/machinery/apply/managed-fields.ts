@@ -7,6 +7,7 @@
 
 import type { ManagedFieldsEntry } from '../object.js';
 import type { FieldError } from '../status.js';
+import { metaTime } from '../time.js';
 import { FieldSet } from './fieldpath.js';
 import { compareStrings, goQuote, isMap } from './value.js';
 
@@ -57,7 +58,7 @@ export function describeManager(id: ManagerIdentity): string {
 export function formatTime(t: Date | string): string {
   const d = typeof t === 'string' ? new Date(t) : t;
   if (Number.isNaN(d.getTime())) throw new TypeError(`invalid time: ${String(t)}`);
-  return `${d.toISOString().slice(0, 19)}Z`;
+  return metaTime(d);
 }
 
 const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;

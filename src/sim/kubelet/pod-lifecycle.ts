@@ -17,6 +17,7 @@
 // - activeDeadlineSeconds (Failed, DeadlineExceeded).
 
 import type { Condition, KubeObject } from '../../machinery/object.js';
+import { metaTime } from '../../machinery/time.js';
 import { formatDuration } from '../duration.js';
 import { inSet, type PodBehaviour, podBehaviour } from './annotations.js';
 import { containerID, imageID, normalizeImage } from './images.js';
@@ -147,7 +148,7 @@ export interface PodStatus {
 
 /** Kubernetes' metav1.Time: RFC 3339 to the second. */
 export function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return metaTime(ms);
 }
 
 function parseTime(iso: string | undefined, fallback: number): number {

@@ -1,0 +1,6 @@
+// Times as the Kubernetes API writes them.
+
+/** metav1.Time: RFC 3339 in UTC, to the second (the fraction is dropped, not rounded). */
+export function metaTime(t: Date | number): string {
+  return `${(typeof t === 'number' ? new Date(t) : t).toISOString().slice(0, 19)}Z`;
+}
