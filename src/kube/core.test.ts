@@ -27,6 +27,7 @@ describe('startCoreControllers', () => {
         'endpoint',
         'node-lifecycle',
         'taint-eviction',
+        'pod-garbage-collector',
         'serviceaccount',
         'disruption',
       ].sort(),

@@ -1,7 +1,7 @@
 // The core controllers of a cluster, started together as kube-controller-manager starts them:
 // garbage collector, namespace lifecycle, EndpointSlices and Endpoints, node lifecycle and taint
-// eviction, ServiceAccounts and PodDisruptionBudget status. Names follow kube-controller-manager's
-// --controllers flag.
+// eviction, pod garbage collection, ServiceAccounts and PodDisruptionBudget status. Names follow
+// kube-controller-manager's --controllers flag.
 
 import type { ControllerContext, RunningController } from './context.js';
 import {
@@ -31,6 +31,7 @@ import {
   startNodeLifecycleController,
 } from './node-lifecycle/node-lifecycle-controller.js';
 import { startTaintEvictionController, type TaintEvictionOptions } from './node-lifecycle/taint-eviction.js';
+import { type PodGCOptions, startPodGCController } from './podgc/podgc-controller.js';
 import { type ServiceAccountControllerOptions, startServiceAccountController } from './serviceaccount.js';
 
 export const CORE_CONTROLLERS = [
@@ -40,6 +41,7 @@ export const CORE_CONTROLLERS = [
   'endpoints-controller',
   'node-lifecycle-controller',
   'taint-eviction-controller',
+  'pod-garbage-collector-controller',
   'serviceaccount-controller',
   'disruption-controller',
 ] as const;
@@ -72,6 +74,7 @@ export interface CoreControllerOptions {
   endpoints?: EndpointsControllerOptions;
   nodeLifecycle?: NodeLifecycleOptions;
   taintEviction?: TaintEvictionOptions;
+  podGC?: PodGCOptions;
   serviceAccount?: ServiceAccountControllerOptions;
   disruption?: DisruptionControllerOptions;
 }
@@ -138,6 +141,8 @@ export function startCoreControllers(
     if (wanted.has('taint-eviction-controller') && eviction.enabled !== false) {
       started.push(startTaintEvictionController(ctx, options.taintEviction));
     }
+    if (wanted.has('pod-garbage-collector-controller'))
+      started.push(startPodGCController(ctx, options.podGC));
     if (wanted.has('serviceaccount-controller'))
       started.push(startServiceAccountController(ctx, options.serviceAccount));
     if (wanted.has('disruption-controller')) started.push(startDisruptionController(ctx, options.disruption));
