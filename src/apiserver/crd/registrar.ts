@@ -8,7 +8,8 @@ import type { Condition, KubeObject } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
 import type { Schema } from '../../machinery/schema.js';
 import { ApiError } from '../../machinery/status.js';
-import { STATUS_WRITABLE_META, timestamp } from '../registry/object-meta.js';
+import { metaTime } from '../../machinery/time.js';
+import { STATUS_WRITABLE_META } from '../registry/object-meta.js';
 import type { ResourceRegistry } from '../registry/registry.js';
 import { type ResourceInfo, STANDARD_VERBS } from '../registry/resource-info.js';
 import type { RestStorage, WriteScope } from '../registry/rest.js';
@@ -142,7 +143,7 @@ export class CrdRegistrar {
   }
 
   private async updateStatus(crd: Crd): Promise<void> {
-    const now = timestamp(this.deps.now());
+    const now = metaTime(this.deps.now());
     const conflict = this.conflict(crd);
     const storage = crd.spec.versions.find((v) => v.storage)?.name;
     const status = structuredClone(crd.status ?? {});

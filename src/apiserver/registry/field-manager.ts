@@ -14,7 +14,7 @@ import { applyJsonPatch } from '../../machinery/patch/json-patch.js';
 import { applyMergePatch } from '../../machinery/patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../../machinery/patch/strategic-merge-patch.js';
 import { errors } from '../../machinery/status.js';
-import { timestamp } from './object-meta.js';
+import { metaTime } from '../../machinery/time.js';
 import type { ResourceInfo } from './resource-info.js';
 
 interface ManagerScope {
@@ -68,7 +68,7 @@ export function trackUpdate(
     manager: scope.fieldManager,
     apiVersion: formatApiVersion(info),
     subresource: scope.subresource,
-    time: timestamp(now),
+    time: metaTime(now),
     schema: info.schema(),
     resetFields: resetFields(info, scope.subresource),
     unstructured: info.crdName !== undefined,
@@ -109,7 +109,7 @@ export function trackApply(
     subresource: scope.subresource,
     force: scope.force ?? false,
     schema: info.schema(),
-    time: timestamp(now),
+    time: metaTime(now),
     resetFields: resetFields(info, scope.subresource),
   });
 }

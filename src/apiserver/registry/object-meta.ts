@@ -6,16 +6,11 @@ import { cloneJson } from '../../machinery/json.js';
 import type { KubeObject, ObjectMeta } from '../../machinery/object.js';
 import { metaTime } from '../../machinery/time.js';
 
-/** RFC 3339 with second precision, as metav1.Time serializes. */
-export function timestamp(date: Date): string {
-  return metaTime(date);
-}
-
 /** Sets identity fields on a new object, discarding whatever the client put there. */
 export function initializeForCreate(obj: KubeObject, now: Date, tracksGeneration: boolean): void {
   const meta = obj.metadata;
   meta.uid = randomUUID();
-  meta.creationTimestamp = timestamp(now);
+  meta.creationTimestamp = metaTime(now);
   delete meta.resourceVersion;
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;

@@ -10,6 +10,7 @@ import { generateName } from '../../machinery/names.js';
 import type { KubeList, KubeObject } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
 import { ApiError, errors, type Status, successStatus } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
 import { resourceKey, resourcePrefix } from '../../storage/keys.js';
 import {
   CompactedError,
@@ -35,7 +36,6 @@ import {
   metaForStatusWrite,
   preserveImmutableMeta,
   specChanged,
-  timestamp,
   toStored,
 } from './object-meta.js';
 import type { ResourceInfo } from './resource-info.js';
@@ -425,11 +425,11 @@ export class RestStorage {
       const nextMeta = next.metadata;
       if (finalizers.size > 0) nextMeta.finalizers = [...finalizers];
       if (!nextMeta.deletionTimestamp) {
-        nextMeta.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000));
+        nextMeta.deletionTimestamp = metaTime(new Date(now.getTime() + grace * 1000));
         nextMeta.deletionGracePeriodSeconds = grace;
       } else if ((nextMeta.deletionGracePeriodSeconds ?? 0) > grace) {
         // A shorter grace period may replace a longer one, never the reverse.
-        nextMeta.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000));
+        nextMeta.deletionTimestamp = metaTime(new Date(now.getTime() + grace * 1000));
         nextMeta.deletionGracePeriodSeconds = grace;
       }
       if (isDeepStrictEqual(next, current)) return { object: current, deleted: false };

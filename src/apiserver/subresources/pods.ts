@@ -5,9 +5,9 @@ import { selectorFromLabelSelector } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
 import { ApiError, errors, successStatus } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
 import type { HandlerResult, SubresourceHandler } from '../handler.js';
 import { deleteRequest } from '../handler.js';
-import { timestamp } from '../registry/object-meta.js';
 import type { ResourceRegistry } from '../registry/registry.js';
 import type { ResourceInfo } from '../registry/resource-info.js';
 import type { RestStorage, WriteScope } from '../registry/rest.js';
@@ -95,7 +95,7 @@ function scheduled(pod: KubeObject, now: Date): KubeObject {
     type: 'PodScheduled',
     status: 'True',
     lastProbeTime: null,
-    lastTransitionTime: timestamp(now),
+    lastTransitionTime: metaTime(now),
   });
   return { ...pod, status: { ...status, conditions } };
 }

@@ -146,11 +146,6 @@ export interface PodStatus {
   [field: string]: unknown;
 }
 
-/** Kubernetes' metav1.Time: RFC 3339 to the second. */
-export function isoSeconds(ms: number): string {
-  return metaTime(ms);
-}
-
 function parseTime(iso: string | undefined, fallback: number): number {
   if (!iso) return fallback;
   const t = Date.parse(iso);
@@ -191,7 +186,7 @@ class Planner {
     private readonly pod: KubeObject,
     private readonly ctx: PlanContext,
   ) {
-    this.nowIso = isoSeconds(ctx.nowMs);
+    this.nowIso = metaTime(ctx.nowMs);
     const m = pod.metadata;
     this.podRef = `${m.name}_${m.namespace}(${m.uid})`;
   }
@@ -467,7 +462,7 @@ export function planPod(pod: KubeObject, ctx: PlanContext): PodPlan {
   const old = (pod.status ?? {}) as PodStatus;
   const behaviour = podBehaviour(pod);
   const p = new Planner(pod, ctx);
-  const nowIso = isoSeconds(ctx.nowMs);
+  const nowIso = metaTime(ctx.nowMs);
   const sandboxReady = conditionOf(old, 'PodReadyToStartContainers')?.status === 'True';
 
   if (pod.metadata.deletionTimestamp) return planDeletion(pod, spec, old, ctx, behaviour, sandboxReady);
@@ -506,7 +501,7 @@ export function planPod(pod: KubeObject, ctx: PlanContext): PodPlan {
       }
       // A start that takes a while shows as ContainerCreating (Init:0/N with init containers).
       status.phase = 'Pending';
-      status.startTime ??= isoSeconds(ctx.memory.firstSeenMs);
+      status.startTime ??= metaTime(ctx.memory.firstSeenMs);
       setCondition(conditions, 'PodReadyToStartContainers', 'False', nowIso);
       setCondition(
         conditions,
@@ -531,7 +526,7 @@ export function planPod(pod: KubeObject, ctx: PlanContext): PodPlan {
       return { status: statusChanged(old, status), wakeAtMs: p.wakeAt, events: p.events };
     }
     // The sandbox starts now, with its address.
-    status.startTime ??= isoSeconds(ctx.memory.firstSeenMs);
+    status.startTime ??= metaTime(ctx.memory.firstSeenMs);
     status.podIP = address;
     status.podIPs = [{ ip: address }];
     usedPodIP = !spec.hostNetwork;
@@ -757,7 +752,7 @@ function planDeletion(
   if (ctx.nowMs < stopAt) return { wakeAtMs: stopAt, events: [] };
   // Containers that outlive the grace period are killed (SIGKILL: 137).
   const exitCode = stopDelay > graceMs ? 137 : 0;
-  const nowIso = isoSeconds(ctx.nowMs);
+  const nowIso = metaTime(ctx.nowMs);
   const status: PodStatus = { ...old };
   const conditions: Condition[] = [...(status.conditions ?? [])];
   const stopped = (spec.containers ?? []).map((c) =>
