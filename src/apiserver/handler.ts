@@ -104,21 +104,19 @@ export class ResourceHandler {
         return ok(201, await rest.create(info, ns, req.body, scope));
       }
       case 'update': {
-        const existed = await this.exists(info, ns, req.name!);
-        const obj = await rest.update(info, ns, req.name!, req.body, scope);
-        return ok(existed ? 200 : 201, obj);
+        const { object, created } = await rest.update(info, ns, req.name!, req.body, scope);
+        return ok(created ? 201 : 200, object);
       }
       case 'patch': {
         if (!req.patchType) throw errors.unsupportedMediaType('');
         if (req.patchType === 'apply' && !req.query.fieldManager) {
           throw errors.badRequest('fieldManager is required for apply requests');
         }
-        const existed = req.patchType === 'apply' ? await this.exists(info, ns, req.name!) : true;
-        const obj = await rest.patch(info, ns, req.name!, req.body, req.patchType, {
+        const { object, created } = await rest.patch(info, ns, req.name!, req.body, req.patchType, {
           ...scope,
           force: req.query.force,
         });
-        return ok(existed ? 200 : 201, obj);
+        return ok(created ? 201 : 200, object);
       }
       case 'delete': {
         const result = await rest.delete(info, ns, req.name!, deleteRequest(req));
@@ -163,15 +161,6 @@ export class ResourceHandler {
         subresource: req.subresource,
         reason: decision.reason,
       });
-    }
-  }
-
-  private async exists(info: ResourceInfo, ns: string | undefined, name: string): Promise<boolean> {
-    try {
-      await this.deps.rest.get(info, ns, name);
-      return true;
-    } catch {
-      return false;
     }
   }
 

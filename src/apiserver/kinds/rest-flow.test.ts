@@ -114,7 +114,7 @@ describe('strategies in the REST flow', () => {
       spec: { selector: { app: 'web' }, ports: [{ port: 80 }], ...(clusterIP ? { clusterIP } : {}) },
     });
     await rest.create(services, 'default', body('10.96.0.20'), scope);
-    const updated = await rest.update(services, 'default', 'web', body(), scope);
+    const { object: updated } = await rest.update(services, 'default', 'web', body(), scope);
     expect(updated.spec).toMatchObject({ clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'] });
     await expect(rest.update(services, 'default', 'web', body('10.96.0.21'), scope)).rejects.toMatchObject({
       status: { code: 422, reason: 'Invalid' },

@@ -67,6 +67,12 @@ export interface DeleteRequest {
   dryRun: boolean;
 }
 
+/** What a PUT or patch did: the object written, and whether the write created it (201) or not (200). */
+export interface WriteResult {
+  object: KubeObject;
+  created: boolean;
+}
+
 export interface DeleteResult {
   /** The object as it lingers (finalizers, graceful deletion) or as it was when removed. */
   object: KubeObject;
@@ -273,7 +279,7 @@ export class RestStorage {
     name: string,
     body: unknown,
     scope: WriteScope,
-  ): Promise<KubeObject> {
+  ): Promise<WriteResult> {
     const obj = this.decodeBody(info, body, namespace);
     if (obj.metadata.name && obj.metadata.name !== name) {
       throw errors.badRequest(
@@ -313,7 +319,7 @@ export class RestStorage {
     patch: unknown,
     type: PatchType,
     scope: WriteScope & { force?: boolean },
-  ): Promise<KubeObject> {
+  ): Promise<WriteResult> {
     const key = objectKey(info, namespace, name);
     return this.guaranteedUpdate(info, key, name, undefined, undefined, scope, {
       mutate: (current) => {
@@ -357,7 +363,7 @@ export class RestStorage {
     const precondition = opts.precondition
       ? parseRevision(opts.precondition, 'metadata.resourceVersion')
       : undefined;
-    return this.guaranteedUpdate(
+    const result = await this.guaranteedUpdate(
       info,
       objectKey(info, namespace, name),
       name,
@@ -376,6 +382,7 @@ export class RestStorage {
         },
       },
     );
+    return result.object;
   }
 
   async delete(
@@ -491,7 +498,8 @@ export class RestStorage {
 
   /**
    * Read-modify-write with compare-and-swap, retried on conflicts unless the client named the
-   * resourceVersion it expects. A write that changes nothing is not stored.
+   * resourceVersion it expects. A write that changes nothing is not stored. `created` comes from
+   * the store's create itself, so of concurrent writers of a new object exactly one creates it.
    */
   private async guaranteedUpdate(
     info: ResourceInfo,
@@ -505,13 +513,13 @@ export class RestStorage {
       mutate: (current: KubeObject) => KubeObject;
       create?: () => Promise<KubeObject>;
     },
-  ): Promise<KubeObject> {
+  ): Promise<WriteResult> {
     let kv = await this.deps.store.get(key);
     for (;;) {
       if (!kv) {
         if (ops.create) {
           try {
-            return await ops.create();
+            return { object: await ops.create(), created: true };
           } catch (err) {
             if (err instanceof ApiError && err.reason === 'AlreadyExists') {
               kv = await this.deps.store.get(key);
@@ -537,20 +545,20 @@ export class RestStorage {
       }
       const next = ops.mutate(current);
       const unchanged = isDeepStrictEqual(toStored(next), toStored(current));
-      if (unchanged) return current;
+      if (unchanged) return { object: current, created: false };
       const finishesDeletion =
         !!next.metadata.deletionTimestamp &&
         (next.metadata.finalizers ?? []).length === 0 &&
         (next.metadata.deletionGracePeriodSeconds ?? 0) === 0 &&
         !(info.strategy.pendingFinalization?.(next) ?? false);
-      if (scope.dryRun) return next;
+      if (scope.dryRun) return { object: next, created: false };
       try {
         if (finishesDeletion) {
           const removed = await this.deps.store.delete(key, kv.modRevision);
-          return present(info, next, removed.modRevision);
+          return { object: present(info, next, removed.modRevision), created: false };
         }
         const written = await this.deps.store.update(key, storedForm(info, next) as never, kv.modRevision);
-        return present(info, next, written.modRevision);
+        return { object: present(info, next, written.modRevision), created: false };
       } catch (err) {
         if (err instanceof ConflictError) {
           if (precondition !== undefined) throw errors.staleResourceVersion(info.group, info.resource, name);
