@@ -21,6 +21,7 @@ import { ServiceAllocator } from './allocators.js';
 import { Authenticator, type TokenEntry, type UserInfo } from './authn.js';
 import { CrdRegistrar } from './crd/registrar.js';
 import { Discovery } from './discovery.js';
+import { type ApiExtension, extensionCrds, extensionStrategies, strategyKey } from './extensions.js';
 import { type HandlerDeps, ResourceHandler, type SubresourceHandler } from './handler.js';
 import { ApiFront } from './http/front.js';
 import { builtinResourceInfo, builtinResources } from './kinds/builtin.js';
@@ -74,7 +75,15 @@ export interface ApiServerOptions {
    * (a sim host); `false` leaves compaction to whoever owns the store.
    */
   compactor?: Compactor | false;
+  /**
+   * Kinds beyond the built-in ones: CRDs installed (created or updated) at start, which start()
+   * waits to be served, and the behaviour of custom resource kinds by group and kind.
+   */
+  extensions?: readonly ApiExtension[];
 }
+
+/** The field manager that owns the CRDs extensions install. */
+export const EXTENSION_FIELD_MANAGER = 'concord-apiserver';
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -113,6 +122,10 @@ export class ApiServer {
     private readonly now: () => Date,
   ) {
     this.logger = opts.logger ?? pino({ level: process.env.CONCORD_LOG_LEVEL ?? 'warn' });
+    // Checked before anything starts, so that a bad extension leaves nothing running.
+    const strategies = extensionStrategies(opts.extensions ?? [], (group, kind) =>
+      builtinResources.some((r) => r.group === group && r.kind === kind),
+    );
     const store = opts.store;
     this.registry = new ResourceRegistry();
     for (const r of builtinResources) {
@@ -187,6 +200,7 @@ export class ApiServer {
       objectMetaSchema: () => definitionSchema('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'),
       now: this.now,
       logger: this.logger,
+      strategyFor: (group, kind) => strategies.get(strategyKey(group, kind)),
     });
 
     const special = new Map<string, SubresourceHandler>();
@@ -270,15 +284,25 @@ export class ApiServer {
     });
   }
 
-  /** Builds a server, waits for its caches and writes the objects every cluster starts with. */
+  /**
+   * Builds a server, waits for its caches, writes the objects every cluster starts with and
+   * installs the extensions' CRDs; resolves once every extension kind is served.
+   */
   static async start(opts: ApiServerOptions): Promise<ApiServer> {
+    const crds = extensionCrds(opts.extensions ?? []);
     await loadBuiltinValidators(
       builtinResources.map((r) => ({ group: r.group, version: r.version, kind: r.kind })),
     );
     const server = new ApiServer(opts, opts.now ?? (() => new Date()));
-    await Promise.all(server.caches.map((c) => c.ready()));
-    server.crds.start();
-    await server.bootstrap();
+    try {
+      await Promise.all(server.caches.map((c) => c.ready()));
+      server.crds.start();
+      await server.bootstrap();
+      await Promise.all(crds.map((crd) => server.crds.install(crd, EXTENSION_FIELD_MANAGER)));
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
     if (opts.compactor !== false) {
       server.compactor = opts.compactor ?? new Compactor();
       server.compactor.add(opts.store);

@@ -8,6 +8,7 @@ import { buildKubeconfig } from '../machinery/kubeconfig.js';
 import type { Compactor } from '../storage/compactor.js';
 import type { Store } from '../storage/store.js';
 import { loadOrCreateTokenFile } from './authn.js';
+import type { ApiExtension } from './extensions.js';
 import { loadOrCreateCA, loadOrIssueServingCertificate } from './pki.js';
 import { ApiServer } from './server.js';
 
@@ -24,6 +25,8 @@ export interface ServeOptions {
   logger?: Logger;
   /** Store compaction (see ApiServerOptions.compactor); default: the server's own. */
   compactor?: Compactor | false;
+  /** Kinds beyond the built-in ones (see ApiServerOptions.extensions). */
+  extensions?: readonly ApiExtension[];
 }
 
 export interface RunningApiServer {
@@ -51,6 +54,7 @@ export async function serveApiServer(opts: ServeOptions): Promise<RunningApiServ
     tls: { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem },
     logger: opts.logger,
     ...(opts.compactor !== undefined ? { compactor: opts.compactor } : {}),
+    ...(opts.extensions ? { extensions: opts.extensions } : {}),
   });
   let listening: { port: number; url: string };
   try {

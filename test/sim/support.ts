@@ -1,22 +1,17 @@
 // A simulated cluster for end-to-end tests, started in the test process (data dir in a temporary
 // folder), with timings short enough for tests, and the real kubectl pointed at it.
 
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimCluster, type SimClusterOptions } from '../../src/sim/cluster.js';
-import { type KubectlVersion, kubectlPath } from '../support/kubectl.js';
+import { type KubectlResult, type KubectlVersion, runKubectl } from '../support/kubectl.js';
+
+export { type KubectlResult, runKubectl };
 
 // Objects read back from kubectl's JSON output: the tests drill into them freely.
 // biome-ignore lint/suspicious/noExplicitAny: arbitrary JSON documents
 export type Json = Record<string, any>;
-
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 export interface TestSim {
   cluster: SimCluster;
@@ -44,30 +39,6 @@ export const FAST: Partial<SimClusterOptions> = {
     timings: { startDelayMs: 50, runTimeMs: 300, crashAfterMs: 200, backoffBaseMs: 500 },
   },
 };
-
-export function runKubectl(
-  version: KubectlVersion,
-  kubeconfig: string,
-  args: string[],
-  opts: { input?: string; timeoutMs?: number } = {},
-): Promise<KubectlResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      kubectlPath(version),
-      args,
-      {
-        env: { ...process.env, KUBECONFIG: kubeconfig, HOME: join(kubeconfig, '..', '..', 'home') },
-        timeout: opts.timeoutMs ?? 60_000,
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-  });
-}
 
 export async function startTestSim(opts: Partial<SimClusterOptions> = {}): Promise<TestSim> {
   const dir = await mkdtemp(join(tmpdir(), 'concord-sim-e2e-'));

@@ -2,7 +2,7 @@
 // SDK ships them side by side as kubectl.1.27 ... kubectl.1.33; PATH comes first so that a machine
 // can provide its own.
 
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 
@@ -74,4 +74,42 @@ export function hasKubectl(version: KubectlVersion): boolean {
   } catch {
     return false;
   }
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs kubectl of `version` against a kubeconfig. HOME (where kubectl caches discovery) is
+ * `home`, by default a folder beside the kubeconfig's own folder.
+ */
+export function runKubectl(
+  version: KubectlVersion,
+  kubeconfig: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; home?: string } = {},
+): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      kubectlPath(version),
+      args,
+      {
+        env: {
+          ...process.env,
+          KUBECONFIG: kubeconfig,
+          HOME: opts.home ?? join(kubeconfig, '..', '..', 'home'),
+        },
+        timeout: opts.timeoutMs ?? 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
 }

@@ -1,6 +1,7 @@
 // Serves custom resources as soon as their CustomResourceDefinition is stored: registers every
-// served version, keeps the CRD's status (NamesAccepted, Established, acceptedNames,
-// storedVersions) current, and on deletion removes every instance before letting the CRD go.
+// served version (with the behaviour an extension gives its group and kind), keeps the CRD's
+// status (NamesAccepted, Established, acceptedNames, storedVersions) current, and on deletion
+// removes every instance before letting the CRD go. It also installs the CRDs a server starts with.
 
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
@@ -13,7 +14,7 @@ import { STATUS_WRITABLE_META } from '../registry/object-meta.js';
 import type { ResourceRegistry } from '../registry/registry.js';
 import { type ResourceInfo, STANDARD_VERBS } from '../registry/resource-info.js';
 import type { RestStorage, WriteScope } from '../registry/rest.js';
-import type { TableColumn } from '../registry/strategy.js';
+import type { Strategy, TableColumn } from '../registry/strategy.js';
 import type { StoreCache } from '../store-cache.js';
 import { applyStructuralDefaults, crdSchema, crdValidator } from './schema.js';
 
@@ -69,10 +70,23 @@ export interface CrdRegistrarDeps {
   objectMetaSchema: () => Schema | undefined;
   now(): Date;
   logger: Logger;
+  /** The behaviour an extension gives a custom resource kind, if any. */
+  strategyFor?(group: string, kind: string): Strategy | undefined;
+}
+
+/** Someone waiting for a CRD to be served: checked on every change, failed when reconciling fails. */
+interface EstablishedWaiter {
+  check(): void;
+  fail(err: unknown): void;
+}
+
+function crdKey(name: string): string {
+  return `/registry/apiextensions.k8s.io/customresourcedefinitions/${name}`;
 }
 
 export class CrdRegistrar {
   private readonly cleaning = new Set<string>();
+  private readonly waiters = new Map<string, Set<EstablishedWaiter>>();
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
 
@@ -87,9 +101,11 @@ export class CrdRegistrar {
         return;
       }
       this.register(crd);
-      void this.reconcile(name).catch((err) =>
-        this.deps.logger.warn({ err, crd: name }, 'CRD reconcile failed'),
-      );
+      for (const w of this.waiters.get(name) ?? []) w.check();
+      void this.reconcile(name).catch((err) => {
+        this.deps.logger.warn({ err, crd: name }, 'CRD reconcile failed');
+        for (const w of this.waiters.get(name) ?? []) w.fail(err);
+      });
     });
     for (const crd of this.deps.cache.values()) this.register(crd as Crd);
   }
@@ -97,12 +113,96 @@ export class CrdRegistrar {
   stop(): void {
     this.stopped = true;
     this.unsubscribe?.();
+    for (const set of this.waiters.values()) for (const w of set) w.fail(new Error('the API server stopped'));
+  }
+
+  /**
+   * Creates a CRD, or brings the stored one to this definition (server-side apply, forced, so a
+   * newer server's schema replaces an older one and an unchanged one writes nothing), then waits
+   * until its kinds are served.
+   */
+  async install(crd: KubeObject, fieldManager: string): Promise<void> {
+    const name = crd.metadata.name!;
+    const { labels, annotations } = crd.metadata;
+    const applied = {
+      apiVersion: crd.apiVersion,
+      kind: crd.kind,
+      metadata: { name, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
+      spec: crd.spec,
+    };
+    let written: KubeObject;
+    try {
+      ({ object: written } = await this.deps.rest.patch(
+        this.deps.crdInfo(),
+        undefined,
+        name,
+        applied,
+        'apply',
+        {
+          ...SYSTEM_SCOPE,
+          fieldManager,
+          // A definition the server does not fully understand is a mistake to report, not to drop.
+          fieldValidation: 'Strict',
+          force: true,
+        },
+      ));
+    } catch (err) {
+      throw new Error(
+        `installing CustomResourceDefinition ${name}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    await this.established(name, Number(written.metadata.resourceVersion));
+  }
+
+  /**
+   * Resolves once the CRD, as of `revision` or later, is served and Established; rejects when its
+   * names clash with another's, when it is being deleted, or when reconciling it fails.
+   */
+  established(name: string, revision: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.waiters.get(name) ?? new Set<EstablishedWaiter>();
+      this.waiters.set(name, waiters);
+      const settle = (err?: unknown) => {
+        waiters.delete(waiter);
+        if (waiters.size === 0) this.waiters.delete(name);
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else resolve();
+      };
+      const waiter: EstablishedWaiter = {
+        check: () => {
+          const crd = this.deps.cache.get(crdKey(name)) as Crd | undefined;
+          if (!crd || Number(crd.metadata.resourceVersion) < revision) return;
+          const conflict = this.conflict(crd);
+          if (conflict)
+            return settle(new Error(`CustomResourceDefinition ${name} is not served: ${conflict}`));
+          if (crd.metadata.deletionTimestamp)
+            return settle(new Error(`CustomResourceDefinition ${name} is being deleted`));
+          const established = crd.status?.conditions?.find((c) => c.type === 'Established');
+          const served = this.deps.registry.all().some((info) => info.crdName === name);
+          if (established?.status === 'True' && served) settle();
+        },
+        fail: (err) =>
+          settle(
+            new Error(
+              `CustomResourceDefinition ${name} is not served: ${err instanceof Error ? err.message : String(err)}`,
+            ),
+          ),
+      };
+      waiters.add(waiter);
+      if (this.stopped) waiter.fail(new Error('the API server stopped'));
+      else waiter.check();
+    });
   }
 
   /** Serves a CRD's versions right away (a CRD whose names clash with another's is not served). */
   private register(crd: Crd): void {
     if (this.conflict(crd)) return;
-    this.deps.registry.replaceCrd(crd.metadata.name!, resourceInfosFor(crd, this.deps.objectMetaSchema()));
+    const { group, names } = crd.spec;
+    const strategy = this.deps.strategyFor?.(group, names.kind);
+    this.deps.registry.replaceCrd(
+      crd.metadata.name!,
+      resourceInfosFor(crd, this.deps.objectMetaSchema(), strategy),
+    );
   }
 
   private conflict(crd: Crd): string | undefined {
@@ -117,9 +217,7 @@ export class CrdRegistrar {
 
   private async reconcile(name: string): Promise<void> {
     if (this.stopped) return;
-    const crd = this.deps.cache.get(`/registry/apiextensions.k8s.io/customresourcedefinitions/${name}`) as
-      | Crd
-      | undefined;
+    const crd = this.deps.cache.get(crdKey(name)) as Crd | undefined;
     if (!crd) return;
     const info = this.deps.crdInfo();
     if (!crd.metadata.deletionTimestamp && !(crd.metadata.finalizers ?? []).includes(CRD_CLEANUP_FINALIZER)) {
@@ -241,8 +339,15 @@ export class CrdRegistrar {
   }
 }
 
-/** The ResourceInfos that serve a CRD's served versions. */
-export function resourceInfosFor(crd: Crd, objectMeta: Schema | undefined): ResourceInfo[] {
+/**
+ * The ResourceInfos that serve a CRD's served versions, each with the kind's extension strategy
+ * (if any) over the generic behaviour of custom resources.
+ */
+export function resourceInfosFor(
+  crd: Crd,
+  objectMeta: Schema | undefined,
+  extension?: Strategy,
+): ResourceInfo[] {
   const { group, names, scope, versions } = crd.spec;
   const storage = versions.find((v) => v.storage)?.name ?? versions[0]?.name ?? 'v1';
   return versions
@@ -285,8 +390,12 @@ export function resourceInfosFor(crd: Crd, objectMeta: Schema | undefined): Reso
         extraSubresources: [],
         tracksGeneration: true,
         allowCreateOnUpdate: false,
-        // Through the status subresource custom resources change their status only.
-        strategy: { statusResets: STATUS_WRITABLE_META },
+        strategy: {
+          ...extension,
+          // Through the status subresource custom resources change their status only, unless
+          // the kind says otherwise.
+          statusResets: extension?.statusResets ?? STATUS_WRITABLE_META,
+        },
         schema: () => schema,
         structuralSchema: true,
         validateSchema: validate,
