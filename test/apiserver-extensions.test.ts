@@ -16,6 +16,7 @@ import {
   objectAge,
   type Strategy,
 } from '../src/apiserver/extensions.js';
+import { asObject } from '../src/apiserver/kinds/values.js';
 import { array, crd, int32, metaConditions, object, oneOf, string } from '../src/hub/apis/schema.js';
 import type { KubeObject } from '../src/machinery/object.js';
 import type { Schema } from '../src/machinery/schema.js';
@@ -85,8 +86,10 @@ interface GadgetSpec {
   tier?: string;
 }
 
-const specOf = (obj: KubeObject) => (obj.spec ?? {}) as GadgetSpec;
-const statusOf = (obj: KubeObject) => (obj.status ?? {}) as { phase?: string; readyReplicas?: number };
+// Strategies see objects before validation: a spec of the wrong type is the schema's to report.
+const specOf = (obj: KubeObject) => (asObject(obj.spec) ?? {}) as GadgetSpec;
+const statusOf = (obj: KubeObject) =>
+  (asObject(obj.status) ?? {}) as { phase?: string; readyReplicas?: number };
 
 const gadgetStrategy: Strategy = {
   applyDefaults(obj) {
@@ -149,7 +152,7 @@ const gadgetStrategy: Strategy = {
 /** Gizmos have a strategy but no CRD in the extension: a user applies one later. */
 const gizmoStrategy: Strategy = {
   applyDefaults(obj) {
-    const spec = (obj.spec ?? {}) as { color?: string };
+    const spec = (asObject(obj.spec) ?? {}) as { color?: string };
     spec.color ??= 'teal';
     obj.spec = spec;
   },
@@ -340,6 +343,14 @@ for (const [storeKind, version] of [
       expect(reply.body.details.causes).toEqual([
         expect.objectContaining({ field: 'spec.size', reason: 'FieldValueNotSupported' }),
       ]);
+      const notAnObject = await http.send('POST', `/apis/${GROUP}/v1/namespaces/lab/gadgets`, {
+        apiVersion: `${GROUP}/v1`,
+        kind: 'Gadget',
+        metadata: { name: 'gamma' },
+        spec: 'large',
+      });
+      expect(notAnObject.code).toBe(422);
+      expect(notAnObject.body.details.causes).toEqual([expect.objectContaining({ field: 'spec' })]);
       const moved = await kubectl(['apply', '-f', '-'], gadget('alpha', { provider: 'azure' }));
       expect(moved.code).not.toBe(0);
       expect(moved.stderr).toContain('spec.provider: Invalid value: "azure": field is immutable');
