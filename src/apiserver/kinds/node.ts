@@ -19,11 +19,12 @@ function podCIDRs(spec: Json): string[] {
   return asArray(spec.podCIDRs).filter((c): c is string => typeof c === 'string');
 }
 
-function validateTaints(taints: unknown): FieldError[] {
+/** Taints of a Node (or of anything tainted like one, such as a member cluster). */
+export function validateTaints(taints: unknown, field = 'spec.taints'): FieldError[] {
   const errs: FieldError[] = [];
   const seen = new Set<string>();
   for (const [t, i] of objectItems(taints)) {
-    const p = indexPath('spec.taints', i);
+    const p = indexPath(field, i);
     const key = asString(t.key);
     errs.push(...qualifiedName(`${p}.key`, key));
     const msgs = isValidLabelValue(asString(t.value));

@@ -36,6 +36,11 @@ export function int64(extra?: Common & { minimum?: number; maximum?: number }): 
   return node({ type: 'integer', format: 'int64' }, extra);
 }
 
+/** Go's plain int and uint: an integer with no declared width. */
+export function integer(extra?: Common & { minimum?: number; maximum?: number }): Schema {
+  return node({ type: 'integer' }, extra);
+}
+
 export function number(extra?: Common): Schema {
   return node({ type: 'number' }, extra);
 }
@@ -165,9 +170,13 @@ export function metaCondition(): Schema {
       lastTransitionTime: time(),
       message: string({ maxLength: 32768 }),
       observedGeneration: int64({ minimum: 0 }),
-      reason: string({ maxLength: 1024 }),
+      reason: string({ maxLength: 1024, minLength: 1, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' }),
       status: oneOf(['True', 'False', 'Unknown']),
-      type: string({ maxLength: 316 }),
+      type: string({
+        maxLength: 316,
+        pattern:
+          '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+      }),
     },
     { required: ['lastTransitionTime', 'message', 'reason', 'status', 'type'] },
   );
@@ -198,6 +207,32 @@ export function toleration(): Schema {
     tolerationSeconds: int64(),
     value: string(),
   });
+}
+
+/** corev1.NodeSelectorRequirement (also what Karmada's cluster field selectors are made of). */
+export function nodeSelectorRequirement(): Schema {
+  return object(
+    {
+      key: string(),
+      operator: string(),
+      values: array(string(), { listType: 'atomic' }),
+    },
+    { required: ['key', 'operator'] },
+  );
+}
+
+/** corev1.NodeSelector: terms ORed, each term's requirements ANDed. */
+export function nodeSelector(extra?: Common): Schema {
+  const requirements = array(nodeSelectorRequirement(), { listType: 'atomic' });
+  return object(
+    {
+      nodeSelectorTerms: array(
+        object({ matchExpressions: requirements, matchFields: requirements }, { mapType: 'atomic' }),
+        { listType: 'atomic' },
+      ),
+    },
+    { required: ['nodeSelectorTerms'], mapType: 'atomic', ...extra },
+  );
 }
 
 export function resourceList(extra?: Common): Schema {
