@@ -35,6 +35,11 @@ describe('built-in definitions', () => {
     expect(builtinDefinitions().listTypeProblems).toEqual([]);
   });
 
+  it("default the protocol of ports, so that apply keys a port that leaves it out as Kubernetes' own does", () => {
+    expect(definitionSchema('io.k8s.api.core.v1.ServicePort')!.properties!.protocol!.default).toBe('TCP');
+    expect(definitionSchema('io.k8s.api.core.v1.ContainerPort')!.properties!.protocol!.default).toBe('TCP');
+  });
+
   it('name the definitions as Kubernetes does', () => {
     expect(definitionNameFor({ group: 'apps', version: 'v1', kind: 'Deployment' })).toBe(
       'io.k8s.api.apps.v1.Deployment',

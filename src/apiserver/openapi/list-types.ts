@@ -9,6 +9,7 @@ import type { JsonSchema } from './supplement.js';
 
 export type ListAnnotations = Pick<
   Schema,
+  | 'default'
   | 'x-kubernetes-list-type'
   | 'x-kubernetes-list-map-keys'
   | 'x-kubernetes-map-type'
@@ -40,6 +41,12 @@ function mapList(...keys: string[]): ListAnnotations {
 function mapListRetainKeys(...keys: string[]): ListAnnotations {
   return { ...mapList(...keys), 'x-kubernetes-patch-strategy': 'merge,retainKeys' };
 }
+
+/**
+ * A key field's default, which Kubernetes publishes (`+default` markers): apply matches an item
+ * that leaves the key out to the stored one that has the default (a port without a protocol).
+ */
+const TCP: ListAnnotations = { default: 'TCP' };
 
 /** Items keyed for apply only; strategic merge patch replaces the list. */
 function keyedList(...keys: string[]): ListAnnotations {
@@ -161,6 +168,9 @@ export const LIST_TYPES: Record<string, Record<string, ListAnnotations>> = {
     resizePolicy: atomic,
     volumeDevices: mapList('devicePath'),
     volumeMounts: mapList('mountPath'),
+  },
+  'io.k8s.api.core.v1.ContainerPort': {
+    protocol: TCP,
   },
   'io.k8s.api.core.v1.ContainerImage': {
     names: atomic,
@@ -383,6 +393,9 @@ export const LIST_TYPES: Record<string, Record<string, ListAnnotations>> = {
   'io.k8s.api.core.v1.ServiceAccount': {
     imagePullSecrets: atomic,
     secrets: mapList('name'),
+  },
+  'io.k8s.api.core.v1.ServicePort': {
+    protocol: TCP,
   },
   'io.k8s.api.core.v1.ServiceSpec': {
     clusterIPs: atomic,
