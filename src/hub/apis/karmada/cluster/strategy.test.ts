@@ -66,6 +66,10 @@ describe('Cluster', () => {
       ],
     });
     expect(messages(c)).toEqual([]);
+    // An update that leaves the models out gets them back.
+    const emptied = cluster({ syncMode: 'Push' });
+    strategy.prepareForUpdate!(emptied, c);
+    expect((emptied.spec as Json).resourceModels).toEqual(models);
   });
 
   it('sorts declared models by grade, opens the first at 0 and the last at the maximum', () => {

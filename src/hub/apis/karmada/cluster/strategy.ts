@@ -37,7 +37,7 @@ const CPU_BOUNDS = [0n, 1n, 2n, 4n, 8n, 16n, 32n, 64n, 128n];
 const MEMORY_GIB_BOUNDS = [0n, 4n, 16n, 32n, 64n, 128n, 256n, 512n, 1024n];
 
 /** The nine grades Karmada gives a cluster that declares none. */
-export function defaultResourceModels(): Json[] {
+export function defaultModels(): Json[] {
   return CPU_BOUNDS.map((cpuMin, grade) => {
     const last = grade === CPU_BOUNDS.length - 1;
     const memMin = MEMORY_GIB_BOUNDS[grade]!;
@@ -114,6 +114,18 @@ function validateResourceModels(models: unknown, field: string): FieldError[] {
     }
   }
   return [];
+}
+
+/** Default models for a cluster without any; declared ones standardized. */
+function defaultResourceModels(obj: KubeObject): void {
+  const spec = asObject(obj.spec);
+  if (!spec) return;
+  const models = spec.resourceModels;
+  if (models === undefined || models === null || (Array.isArray(models) && models.length === 0)) {
+    spec.resourceModels = defaultModels();
+  } else if (Array.isArray(models)) {
+    standardizeResourceModels(models);
+  }
 }
 
 // Validation ----------------------------------------------------------------------------------
@@ -229,20 +241,10 @@ export function clusterStrategy(opts: ClusterStrategyOptions = {}): Strategy {
   const now = opts.now ?? (() => new Date());
   return {
     nameRule: validateClusterName,
-    prepareForCreate(obj) {
-      const spec = asObject(obj.spec);
-      if (!spec) return;
-      const models = spec.resourceModels;
-      if (models === undefined || models === null || (Array.isArray(models) && models.length === 0)) {
-        spec.resourceModels = defaultResourceModels();
-      } else if (Array.isArray(models)) {
-        standardizeResourceModels(models);
-      }
-    },
-    prepareForUpdate(obj) {
-      const models = asObject(obj.spec)?.resourceModels;
-      if (Array.isArray(models) && models.length > 0) standardizeResourceModels(models);
-    },
+    // Karmada models a cluster on create only; here a cluster left without models (say, by a
+    // server-side apply that took over the fields set at create) gets the defaults again.
+    prepareForCreate: defaultResourceModels,
+    prepareForUpdate: defaultResourceModels,
     applyDefaults(obj) {
       const spec = asObject(obj.spec);
       if (spec) canonicalize(spec, now());
