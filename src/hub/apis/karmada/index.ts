@@ -3,7 +3,7 @@
 // registry give them (keyed 'group/Kind'), and the names controllers share (condition types and
 // reasons, taints, labels, annotations, finalizers).
 
-import type { Strategy } from '../../../apiserver/registry/strategy.js';
+import type { ApiExtension, Strategy } from '../../../apiserver/extensions.js';
 import type { KubeObject } from '../../../machinery/object.js';
 import { clusterCrd } from './cluster/crd.js';
 import { type ClusterStrategyOptions, clusterStrategy } from './cluster/strategy.js';
@@ -29,13 +29,14 @@ export * from './cluster/types.js';
 export * from './policy/types.js';
 export * from './work/types.js';
 
-export interface ApiExtension {
+/** An API server extension whose parts are all given. */
+export interface KarmadaApis extends ApiExtension {
   crds: KubeObject[];
   strategies: Record<string, Strategy>;
 }
 
 /** Karmada's kinds with their behaviour; `now` stamps the time NoExecute taints were added. */
-export function karmadaApiExtension(opts: ClusterStrategyOptions = {}): ApiExtension {
+export function karmadaApiExtension(opts: ClusterStrategyOptions = {}): KarmadaApis {
   return {
     crds: [
       clusterCrd,
@@ -60,4 +61,4 @@ export function karmadaApiExtension(opts: ClusterStrategyOptions = {}): ApiExten
   };
 }
 
-export const karmadaApis: ApiExtension = karmadaApiExtension();
+export const karmadaApis: KarmadaApis = karmadaApiExtension();
