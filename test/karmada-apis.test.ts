@@ -140,6 +140,7 @@ describe('Karmada APIs with kubectl', () => {
     server = await startTestApiServer({ store, extensions: [karmadaApis] });
     agent = new Agent({ keepAlive: true, ca: server.caPem });
     await ok(['apply', '-f', join(UPSTREAM, 'artifacts/example/namespace.yaml')]);
+    await ok(['create', 'namespace', 'nginx']);
   }, 60_000);
 
   afterAll(async () => {
@@ -199,7 +200,6 @@ describe('Karmada APIs with kubectl', () => {
   }
 
   it('reads the nginx sample back as Karmada would store it', async () => {
-    await ok(['create', 'namespace', 'nginx']);
     await ok(['apply', '-n', 'nginx', '-f', join(UPSTREAM, 'samples/nginx')]);
     const pp = await getJson(['-n', 'nginx', 'propagationpolicy', 'nginx-propagation']);
     expect(Object.keys(pp.metadata.labels)).toEqual(['propagationpolicy.karmada.io/permanent-id']);
@@ -416,6 +416,7 @@ describe('Karmada APIs with kubectl', () => {
 
   it('cleans the manifests of a Work and labels them with its id', async () => {
     await ok(['create', 'namespace', 'karmada-es-member1']);
+    await ok(['apply', '-n', 'nginx', '-f', join(UPSTREAM, 'samples/nginx/deployment.yaml')]);
     const template = await getJson(['-n', 'nginx', 'deployment', 'nginx']);
     await ok(
       ['apply', '-f', '-'],
@@ -461,10 +462,13 @@ describe('Karmada APIs with kubectl', () => {
   });
 
   describe('bad input', () => {
+    beforeAll(async () => {
+      await ok(['create', 'namespace', 'bad']);
+    });
     const policy = (spec: Json) => ({
       apiVersion: 'policy.karmada.io/v1alpha1',
       kind: 'PropagationPolicy',
-      metadata: { name: 'bad', namespace: 'nginx' },
+      metadata: { name: 'bad', namespace: 'bad' },
       spec: { resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'nginx' }], ...spec },
     });
     const causes = (r: Reply) => (r.body.details?.causes ?? []).map((c: Json) => c.field);
@@ -478,7 +482,7 @@ describe('Karmada APIs with kubectl', () => {
       expect(r.stderr).toContain('unknown field "spec.placement.clusterAffinty"');
       const raw = await send(
         'POST',
-        '/apis/policy.karmada.io/v1alpha1/namespaces/nginx/propagationpolicies?fieldValidation=Strict',
+        '/apis/policy.karmada.io/v1alpha1/namespaces/bad/propagationpolicies?fieldValidation=Strict',
         policy({ placement: { clusterAffinty: {} } }),
       );
       expect(raw.code).toBe(422);
@@ -488,7 +492,7 @@ describe('Karmada APIs with kubectl', () => {
     it('refuses an unknown spread field, weights that add up to nothing and a selector that cannot parse', async () => {
       const r = await send(
         'POST',
-        '/apis/policy.karmada.io/v1alpha1/namespaces/nginx/propagationpolicies',
+        '/apis/policy.karmada.io/v1alpha1/namespaces/bad/propagationpolicies',
         policy({
           resourceSelectors: [
             {
@@ -517,6 +521,14 @@ describe('Karmada APIs with kubectl', () => {
           'spec.resourceSelectors[0].labelSelector.matchExpressions[0].operator',
         ]),
       );
+      // Selecting nothing is refused: an empty selector list does not mean every resource.
+      const none = await send(
+        'POST',
+        '/apis/policy.karmada.io/v1alpha1/namespaces/bad/propagationpolicies',
+        policy({ resourceSelectors: [] }),
+      );
+      expect(none.code).toBe(422);
+      expect(causes(none)).toEqual(['spec.resourceSelectors']);
       const viaKubectl = await kubectl(
         ['apply', '-f', '-'],
         JSON.stringify(policy({ placement: { spreadConstraints: [{ spreadByField: 'galaxy' }] } })),
