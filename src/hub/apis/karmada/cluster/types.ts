@@ -9,7 +9,7 @@ export const CLUSTER_VERSION = 'v1alpha1';
 export const CLUSTER_API_VERSION = `${CLUSTER_GROUP}/${CLUSTER_VERSION}`;
 
 /** A resource.Quantity as written: "500m", "2Gi", or a plain number. */
-export type Quantity = string | number;
+export type QuantityValue = string | number;
 
 /** Push: the hub applies workloads to the member. Pull: an agent beside the member fetches them. */
 export type ClusterSyncMode = 'Push' | 'Pull';
@@ -32,8 +32,8 @@ export interface Taint {
 /** One resource's interval [min, max) in a resource model grade. */
 export interface ResourceModelRange {
   name: string;
-  min: Quantity;
-  max: Quantity;
+  min: QuantityValue;
+  max: QuantityValue;
 }
 
 /** A grade of node sizes the registry counts nodes into. */
@@ -84,9 +84,9 @@ export interface AllocatableModeling {
 }
 
 export interface ResourceSummary {
-  allocatable?: Record<string, Quantity>;
-  allocating?: Record<string, Quantity>;
-  allocated?: Record<string, Quantity>;
+  allocatable?: Record<string, QuantityValue>;
+  allocating?: Record<string, QuantityValue>;
+  allocated?: Record<string, QuantityValue>;
   allocatableModelings?: AllocatableModeling[];
 }
 

@@ -4,7 +4,7 @@
 
 import type { NodeSelectorTerm, Toleration } from '../../../../kube/workloads/types.js';
 import type { Condition, KubeObject } from '../../../../machinery/object.js';
-import type { Quantity } from '../cluster/types.js';
+import type { QuantityValue } from '../cluster/types.js';
 import type {
   ConflictResolution,
   FailoverBehavior,
@@ -89,14 +89,14 @@ export interface NodeClaim {
 /** What one replica needs, for estimating how many fit on a cluster. */
 export interface ReplicaRequirements {
   nodeClaim?: NodeClaim;
-  resourceRequest?: Record<string, Quantity>;
+  resourceRequest?: Record<string, QuantityValue>;
   namespace?: string;
   priorityClassName?: string;
 }
 
 export interface ComponentReplicaRequirements {
   nodeClaim?: NodeClaim;
-  resourceRequest?: Record<string, Quantity>;
+  resourceRequest?: Record<string, QuantityValue>;
   priorityClassName?: string;
 }
 
