@@ -2,12 +2,14 @@
 # Installs the real components the test suite runs against, from Debian's packages:
 #   etcd-server        the distributed store backend (etcd 3.4)
 #   python3-kubernetes the official Python client, used by end-to-end tests
+#   bind9-dnsutils     dig, which the data-plane tests query the cluster DNS with
 # Idempotent: does nothing when everything is present. CI runs as root on a fresh Debian machine.
 set -euo pipefail
 
 need=()
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || need+=(python3-kubernetes)
+command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -3,6 +3,7 @@
 
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import type { DataPlaneInfo } from '../sim/dataplane/cluster-data-plane.js';
 import { SimHost } from '../sim/host.js';
 import { nodeShape } from '../sim/kubelet/node-template.js';
 import { parsePort, untilSignal } from './process.js';
@@ -54,6 +55,15 @@ export function shownPath(path: string): string {
   return rel && !rel.startsWith('..') ? rel : path;
 }
 
+/** What `concord sim` and `concord up` print about a data plane. */
+export function dataPlaneLines(info: DataPlaneInfo | undefined): string {
+  if (!info) return '';
+  return (
+    `data plane: pods ${info.podCIDR}, services ${info.serviceCIDR}\n` +
+    `dns: ${info.dns.address} port ${info.dns.port} (try: dig @${info.dns.address} -p ${info.dns.port} kubernetes.default.svc.${info.clusterDomain})\n`
+  );
+}
+
 export function registerSim(program: Command): void {
   program
     .command('sim')
@@ -86,6 +96,10 @@ export function registerSim(program: Command): void {
       parseShape,
       'sim.xlarge',
     )
+    .option(
+      '--data-plane',
+      'carry real traffic: addresses in 127.0.0.0/8, echo pods that answer, a service proxy and cluster DNS',
+    )
     .action(
       (
         opts: {
@@ -97,6 +111,7 @@ export function registerSim(program: Command): void {
           dataDir: string;
           store: 'memory' | 'sqlite';
           shape: string;
+          dataPlane?: boolean;
         },
         cmd: Command,
       ) =>
@@ -111,6 +126,7 @@ export function registerSim(program: Command): void {
               host: opts.host,
               store: opts.store,
               nodeShape: opts.shape,
+              ...(opts.dataPlane ? { dataPlane: true } : {}),
               ...(opts.port !== undefined ? { port: opts.port } : {}),
             });
           } catch (err) {
@@ -122,6 +138,7 @@ export function registerSim(program: Command): void {
             `concord sim: cluster ${cluster.name} listening on ${cluster.url}\n` +
               `region: ${cluster.region}, nodes: ${cluster.kubelet.nodeNames().join(', ')}\n` +
               `store: ${cluster.store.description}\n` +
+              dataPlaneLines(cluster.dataPlane?.info()) +
               `kubeconfig: ${kubeconfig}\n` +
               `faults: concord fault <down|partition|slow|heal|node-down|node-up> --cluster ${cluster.name} --data-dir ${shownPath(host.dataDir)}\n` +
               `try: kubectl --kubeconfig ${kubeconfig} get nodes\n`,

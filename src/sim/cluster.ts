@@ -27,6 +27,12 @@ import type { Compactor } from '../storage/compactor.js';
 import { MemoryStore } from '../storage/memory.js';
 import { openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
+import {
+  ClusterDataPlane,
+  claimDataPlane,
+  type DataPlaneInfo,
+  type DataPlaneOptions,
+} from './dataplane/cluster-data-plane.js';
 import { FaultGate, type FaultKind, type FaultState } from './faults.js';
 import { SimKubelet, type SimKubeletOptions } from './kubelet/kubelet.js';
 import { DEFAULT_NODE_SHAPE, KUBELET_VERSION, type NodeShape, nodeShape } from './kubelet/node-template.js';
@@ -55,6 +61,11 @@ export interface SimClusterOptions {
   podCIDR?: string;
   serviceCIDR?: string;
   nodeCIDR?: string;
+  /**
+   * A data plane that carries real traffic (docs/networking.md): ranges carved from 127.0.0.0/8,
+   * echo pods that answer, a service proxy and cluster DNS. Off by default.
+   */
+  dataPlane?: boolean | DataPlaneOptions;
   /** The simulated kubelet: heartbeat period, lease duration, pod timings ... */
   kubelet?: Pick<
     SimKubeletOptions,
@@ -87,6 +98,8 @@ export interface SimClusterInfo {
   kubeconfigPath: string;
   store: string;
   faults: FaultState;
+  /** Addresses of the data plane, when the cluster has one. */
+  dataPlane?: DataPlaneInfo;
 }
 
 function validateOptions(opts: SimClusterOptions): void {
@@ -106,12 +119,19 @@ function validateOptions(opts: SimClusterOptions): void {
   }
 }
 
-async function readLastPort(stateDir: string): Promise<number | undefined> {
+/** What the last run on this data dir recorded: its port and data plane block. */
+async function readLastRun(stateDir: string): Promise<{ port?: number; dataPlaneIndex?: number }> {
   try {
-    const saved = JSON.parse(await readFile(join(stateDir, 'cluster.json'), 'utf8')) as { port?: unknown };
-    return typeof saved.port === 'number' ? saved.port : undefined;
+    const saved = JSON.parse(await readFile(join(stateDir, 'cluster.json'), 'utf8')) as {
+      port?: unknown;
+      dataPlane?: { index?: unknown };
+    };
+    return {
+      ...(typeof saved.port === 'number' ? { port: saved.port } : {}),
+      ...(typeof saved.dataPlane?.index === 'number' ? { dataPlaneIndex: saved.dataPlane.index } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -145,6 +165,8 @@ export class SimCluster {
   readonly kubeconfigPath: string;
   readonly url: string;
   readonly logger: Logger;
+  /** The data plane, when the cluster has one. */
+  readonly dataPlane: ClusterDataPlane | undefined;
   private readonly controllers: RunningController[];
   private stopping: Promise<void> | undefined;
 
@@ -162,6 +184,7 @@ export class SimCluster {
     url: string;
     logger: Logger;
     controllers: RunningController[];
+    dataPlane: ClusterDataPlane | undefined;
   }) {
     this.name = parts.name;
     this.region = parts.region;
@@ -176,6 +199,7 @@ export class SimCluster {
     this.url = parts.url;
     this.logger = parts.logger;
     this.controllers = parts.controllers;
+    this.dataPlane = parts.dataPlane;
   }
 
   /** Starts the cluster; resolves once it serves HTTPS and its nodes are registered. */
@@ -205,6 +229,30 @@ export class SimCluster {
       const serving = await loadOrIssueServingCertificate(join(stateDir, 'pki'), ca, {
         hosts: host === '0.0.0.0' || host === '::' ? [] : [host],
       });
+      const lastRun = await readLastRun(stateDir);
+      let dataPlane: ClusterDataPlane | undefined;
+      if (opts.dataPlane) {
+        const dpOpts = opts.dataPlane === true ? {} : opts.dataPlane;
+        // A store that keeps objects keeps their addresses: such a cluster keeps its block.
+        const claim = await claimDataPlane(dpOpts, lastRun.dataPlaneIndex, opts.store === 'sqlite');
+        cleanup.push(() => claim.dns.close());
+        dataPlane = new ClusterDataPlane(claim.addresses, claim.dns, {
+          cluster: name,
+          region,
+          logger,
+          ...(dpOpts.clusterDomain ? { clusterDomain: dpOpts.clusterDomain } : {}),
+          ...(opts.podCIDR ? { podCIDR: opts.podCIDR } : {}),
+          ...(opts.serviceCIDR ? { serviceCIDR: opts.serviceCIDR } : {}),
+          ...(opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {}),
+        });
+        const plane = dataPlane;
+        cleanup.push(() => plane.stop());
+      }
+      const ranges = dataPlane?.ranges ?? {
+        ...(opts.podCIDR ? { podCIDR: opts.podCIDR } : {}),
+        ...(opts.serviceCIDR ? { serviceCIDR: opts.serviceCIDR } : {}),
+        ...(opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {}),
+      };
       const tokens = await loadOrCreateTokenFile(stateDir);
       if (!tokens.adminToken) throw new Error(`${tokens.path} names no member of system:masters`);
       const server = await ApiServer.start({
@@ -213,14 +261,14 @@ export class SimCluster {
         tokens: tokens.entries,
         tls: { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem },
         logger,
-        ...(opts.serviceCIDR ? { serviceCIDR: opts.serviceCIDR } : {}),
+        ...(ranges.serviceCIDR ? { serviceCIDR: ranges.serviceCIDR } : {}),
         ...(opts.compactor ? { compactor: opts.compactor } : {}),
       });
       cleanup.push(() => server.close());
       const inner = await server.listen(0, '127.0.0.1');
 
       let port = opts.port;
-      if (port === undefined) port = (await readLastPort(stateDir)) ?? 0;
+      if (port === undefined) port = lastRun.port ?? 0;
       let gate = new FaultGate({ target: { host: '127.0.0.1', port: inner.port }, host, port });
       try {
         await gate.listen();
@@ -242,7 +290,11 @@ export class SimCluster {
       });
       const kubeconfigPath = clusterKubeconfigPath(opts.dataDir, name);
       await writeKubeconfig(kubeconfigPath, kubeconfig);
-      await writeJsonAtomic(join(stateDir, 'cluster.json'), { port: gate.port, region });
+      await writeJsonAtomic(join(stateDir, 'cluster.json'), {
+        port: gate.port,
+        region,
+        ...(dataPlane ? { dataPlane: dataPlane.info() } : {}),
+      });
 
       const version = KUBERNETES_VERSION.gitVersion;
       const managerClient = new InProcessClient(server, {
@@ -285,10 +337,12 @@ export class SimCluster {
         nodes: opts.nodes ?? 3,
         nodeShape: shape,
         ...(opts.zones ? { zones: opts.zones } : {}),
-        ...(opts.podCIDR ? { podCIDR: opts.podCIDR } : {}),
-        ...(opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {}),
+        ...(ranges.podCIDR ? { podCIDR: ranges.podCIDR } : {}),
+        ...(ranges.nodeCIDR ? { nodeCIDR: ranges.nodeCIDR } : {}),
         ...(opts.kubelet ?? {}),
+        ...(dataPlane ? { runtime: dataPlane.runtime } : {}),
       });
+      dataPlane?.attach(informers);
       informers.start();
       cleanup.push(() => kubelet.stop());
       await kubelet.start();
@@ -306,6 +360,7 @@ export class SimCluster {
         url,
         logger,
         controllers,
+        dataPlane,
       });
     } catch (err) {
       await undo();
@@ -332,13 +387,17 @@ export class SimCluster {
     switch (kind) {
       case 'down':
         await this.gate.down();
+        await this.dataPlane?.setReachability('down');
         break;
       case 'partition':
         await this.gate.partition();
+        await this.dataPlane?.setReachability('silent');
         break;
       case 'slow':
         if (opts.latencyMs === undefined) throw new Error('a slow fault needs a latency');
         await this.gate.slow(opts.latencyMs);
+        // Latency is the API's only: the data plane answers at its own pace.
+        await this.dataPlane?.setReachability('up');
         break;
       default:
         throw new Error(`unknown fault "${String(kind)}": expected down, partition or slow`);
@@ -349,6 +408,7 @@ export class SimCluster {
   /** Heals the network edge (every node fault stays until its node is brought up). */
   async heal(): Promise<void> {
     await this.gate.heal();
+    await this.dataPlane?.setReachability('up');
     this.logger.info('network fault healed');
   }
 
@@ -362,6 +422,7 @@ export class SimCluster {
       kubeconfigPath: this.kubeconfigPath,
       store: this.store.description,
       faults: this.faults(),
+      ...(this.dataPlane ? { dataPlane: this.dataPlane.info() } : {}),
     };
   }
 
@@ -369,6 +430,7 @@ export class SimCluster {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.kubelet.stop();
+      await this.dataPlane?.stop();
       await Promise.all(this.controllers.map((c) => c.stop()));
       this.informers.stop();
       await this.gate.close();

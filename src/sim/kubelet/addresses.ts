@@ -10,7 +10,7 @@ export interface Ipv4Cidr {
   size: number;
 }
 
-function parseIpv4(ip: string): number | undefined {
+export function parseIpv4(ip: string): number | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
   if (!m) return undefined;
   const octets = m.slice(1, 5).map(Number);

@@ -46,8 +46,11 @@ import {
   newPodMemory,
   type PodEvent,
   type PodMemory,
+  type PodStatus,
   planPod,
 } from './pod-lifecycle.js';
+import { PodProbes, type ProbeChange } from './prober.js';
+import type { ContainerRuntime } from './runtime.js';
 
 export interface SimKubeletOptions {
   /** The cluster's name (node names, provider ids, logs). */
@@ -83,6 +86,8 @@ export interface SimKubeletOptions {
   concurrency?: number;
   /** Which events the kubelet records (default: warnings only — start and stop events cost a write per pod). */
   events?: 'all' | 'warnings' | 'none';
+  /** Runs the containers of the pods it takes for real, with real health probes (the data plane). */
+  runtime?: ContainerRuntime;
 }
 
 export interface AddNodeOptions {
@@ -159,6 +164,8 @@ export class SimKubelet {
   private readonly pods = new Map<string, PodRecord>();
   private readonly queue = new WorkQueue<string>({ name: 'sim-kubelet' });
   private readonly identity: { name: string; region: string };
+  private readonly runtime: ContainerRuntime | undefined;
+  private readonly probes: PodProbes;
   private podInformer: Informer | undefined;
   private nodeInformer: Informer | undefined;
   private podsOnNode: ((node: string) => KubeObject[]) | undefined;
@@ -202,6 +209,8 @@ export class SimKubelet {
     this.concurrency = opts.concurrency ?? 32;
     this.eventLevel = opts.events ?? 'warnings';
     this.initialNodes = opts.nodes ?? 3;
+    this.runtime = opts.runtime;
+    this.probes = new PodProbes((change) => this.probed(change));
     if (!Number.isInteger(this.initialNodes) || this.initialNodes < 0) {
       throw new Error(`nodes must be a non-negative integer, got ${opts.nodes}`);
     }
@@ -249,6 +258,8 @@ export class SimKubelet {
     this.unsubscribe = [];
     await this.queue.shutDownWithDrain();
     await Promise.all(this.workers);
+    this.probes.stopAll();
+    await this.runtime?.stopAll();
     await Promise.all([...this.nodes.values()].map((n) => n.recorder?.stop()));
   }
 
@@ -290,9 +301,10 @@ export class SimKubelet {
     ]);
   }
 
-  /** The node stops: no more heartbeats, no more pod updates. */
+  /** The node stops: no more heartbeats, no more pod updates, and its containers stop running. */
   failNode(name: string): void {
     this.requireNode(name).failed = true;
+    for (const [key, record] of this.pods) if (record.node === name) this.stopContainers(key);
   }
 
   /** The node comes back: heartbeats resume at once and its pods are looked at again. */
@@ -554,6 +566,28 @@ export class SimKubelet {
     if (record.uid !== pod.metadata.uid) return;
     this.pods.delete(key);
     this.release(record);
+    this.stopContainers(key);
+  }
+
+  /** Stops what runs for real of a pod (its responders and probes). */
+  private stopContainers(key: string): void {
+    this.probes.stop(key);
+    this.runtime?.stop(key).catch((err) => this.logger.warn({ err, pod: key }, 'stopping containers failed'));
+  }
+
+  /** A probe result changed: record it as the kubelet does, and look at the pod again. */
+  private probed(change: ProbeChange): void {
+    if (this.stopped) return;
+    const record = this.pods.get(change.key);
+    const pod = this.podInformer?.getByKey(change.key);
+    const n = record && this.nodes.get(record.node);
+    if (pod && n && !change.success) {
+      const kind = change.kind === 'readiness' ? 'Readiness' : 'Liveness';
+      this.record(n, pod, [
+        { type: 'Warning', reason: 'Unhealthy', message: `${kind} probe failed: ${change.message}` },
+      ]);
+    }
+    this.queue.add(change.key);
   }
 
   private release(record: PodRecord): void {
@@ -608,14 +642,29 @@ export class SimKubelet {
       if (ip) record.ip = ip;
     }
     const nowMs = this.now();
+    const runs = this.runtime?.runs(pod) ?? false;
     const plan = planPod(pod, {
       nowMs,
       node: { name: n.spec.name, hostIP: n.spec.internalIP },
       podIP: record.ip,
       memory: record.memory,
       timings: this.timings,
+      ...(runs ? { probes: this.probeView(key, pod) } : {}),
     });
     this.record(n, pod, plan.events);
+    if (runs && this.runtime) {
+      // What the status is about to say runs must run (and what it says stopped must stop) first.
+      if (plan.remove) this.stopContainers(key);
+      else {
+        const next = plan.status ?? ((pod.status ?? {}) as PodStatus);
+        try {
+          await this.runtime.sync(key, pod, next, { name: n.spec.name, zone: n.spec.zone });
+        } catch (err) {
+          this.logger.warn({ err, pod: key }, 'running the containers failed');
+        }
+        this.probes.sync(key, pod, next);
+      }
+    }
     if (plan.status) {
       const updated = await this.client.update(
         resources.pods,
@@ -641,6 +690,14 @@ export class SimKubelet {
     if (plan.wakeAtMs !== undefined) this.queue.addAfter(key, plan.wakeAtMs - nowMs);
   }
 
+  private probeView(key: string, pod: KubeObject): NonNullable<Parameters<typeof planPod>[1]['probes']> {
+    return {
+      ready: (container, instance) =>
+        hasReadinessProbe(pod, container) ? this.probes.ready(key, container, instance) : undefined,
+      livenessFailed: (container, instance) => this.probes.livenessFailed(key, container, instance),
+    };
+  }
+
   private record(n: NodeState, pod: KubeObject, events: PodEvent[]): void {
     if (this.eventLevel === 'none' || events.length === 0) return;
     for (const e of events) {
@@ -654,6 +711,13 @@ export class SimKubelet {
       n.recorder.event(pod, e.type, e.reason, e.message);
     }
   }
+}
+
+/** Only containers that declare a readiness probe are probed for it; others are ready once running. */
+function hasReadinessProbe(pod: KubeObject, container: string): boolean {
+  const containers = (pod.spec as { containers?: { name: string; readinessProbe?: unknown }[] } | undefined)
+    ?.containers;
+  return containers?.some((c) => c.name === container && c.readinessProbe !== undefined) ?? false;
 }
 
 /** An index of pods by node on the shared pod informer (shared with controllers that made the same one). */

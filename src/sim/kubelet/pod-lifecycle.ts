@@ -69,6 +69,13 @@ export interface PlanContext {
   podIP: string | undefined;
   memory: PodMemory;
   timings: LifecycleTimings;
+  /** For containers that really run: what their health probes say (see prober.ts). */
+  probes?: {
+    /** Readiness of a container instance; undefined when it has no readiness probe. */
+    ready(container: string, containerID: string | undefined): boolean | undefined;
+    /** The instance failed its liveness probe: it is killed and restarted as its policy says. */
+    livenessFailed(container: string, containerID: string | undefined): boolean;
+  };
 }
 
 export interface PodEvent {
@@ -217,17 +224,23 @@ class Planner {
   ): ContainerStatus {
     this.enter(id, `running:${restartCount}`);
     const image = c.image ?? '';
+    const instance = containerID(this.pod.metadata.uid ?? '', c.name, restartCount);
     return {
       name: c.name,
       state: { running: { startedAt: this.nowIso } },
       lastState,
-      ready,
+      ready: ready && this.probeReady(c.name, instance),
       restartCount,
       image: normalizeImage(image),
       imageID: imageID(image),
-      containerID: containerID(this.pod.metadata.uid ?? '', c.name, restartCount),
+      containerID: instance,
       started: true,
     };
+  }
+
+  /** Readiness as the container's probe says (no probe: ready). */
+  probeReady(container: string, instance: string | undefined): boolean {
+    return this.ctx.probes?.ready(container, instance) ?? true;
   }
 
   waiting(c: ContainerSpec, reason: string, message?: string, base?: ContainerStatus): ContainerStatus {
@@ -317,13 +330,22 @@ class Planner {
         return this.start(c, opts.id, restartCount + 1, { terminated: killed }, opts.readyWhenRunning);
       }
       const since = this.since(opts.id, `running:${restartCount}`, state.running.startedAt);
+      if (this.ctx.probes?.livenessFailed(c.name, cs!.containerID)) {
+        this.events.push({
+          type: 'Normal',
+          reason: 'Killing',
+          message: `Container ${c.name} failed liveness probe, will be restarted`,
+        });
+        return this.exit(c, cs!, { ...opts, exitCode: 137 });
+      }
       if (opts.exitAfterMs !== undefined) {
         const exitAt = since + opts.exitAfterMs;
         if (this.ctx.nowMs >= exitAt) return this.exit(c, cs!, opts);
         this.wake(exitAt);
       }
-      if (cs!.ready !== opts.readyWhenRunning || !cs!.started) {
-        return { ...cs!, ready: opts.readyWhenRunning, started: true };
+      const ready = opts.readyWhenRunning && this.probeReady(c.name, cs!.containerID);
+      if (cs!.ready !== ready || !cs!.started) {
+        return { ...cs!, ready, started: true };
       }
       return cs!;
     }
