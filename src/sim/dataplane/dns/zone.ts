@@ -13,7 +13,11 @@ export type ZoneRecord =
   | { type: 'TXT'; data: string }
   | { type: 'SRV'; data: { priority: number; weight: number; port: number; target: string } };
 
-/** Record sets of one type at one name, in wire format. */
+/**
+ * Record sets of one type at one name, in wire format. Their owner name is a pointer to the
+ * question's name (offset 12 of the message, where every answer of the server has it), which is
+ * the name they are looked up by: 2 bytes instead of the whole name.
+ */
 export interface EncodedRRset {
   bytes: Buffer;
   count: number;
@@ -49,6 +53,16 @@ export function normalizeName(name: string): string {
 export function encodeRecords(answers: dnsPacket.Answer[]): EncodedRRset {
   const packet = dnsPacket.encode({ type: 'response', answers });
   return { bytes: Buffer.from(packet.subarray(12)), count: answers.length };
+}
+
+/** A compression pointer to offset 12: the question's name. */
+const AT_QUESTION = Buffer.from([0xc0, 0x0c]);
+
+/** Encodes records whose owner is the question's name (see EncodedRRset). */
+function encodeAtQuestion(answers: dnsPacket.Answer[]): EncodedRRset {
+  // Each record is encoded with the root name (one zero byte), which the pointer replaces.
+  const parts = answers.flatMap((a) => [AT_QUESTION, encodeRecords([{ ...a, name: '.' }]).bytes.subarray(1)]);
+  return { bytes: Buffer.concat(parts), count: answers.length };
 }
 
 interface Node {
@@ -87,7 +101,8 @@ export class Zone {
       },
     };
     this.soa = encodeRecords([soa]);
-    this.nodes.set(this.origin, { sets: new Map([[6, this.soa]]), all: this.soa, refs: 1 });
+    const apex = encodeAtQuestion([soa]);
+    this.nodes.set(this.origin, { sets: new Map([[6, apex]]), all: apex, refs: 1 });
   }
 
   /** The SOA record, for the authority section of negative answers. */
@@ -129,7 +144,7 @@ export class Zone {
       byType.set(code, list);
     }
     const sets = new Map<number, EncodedRRset>();
-    for (const [code, list] of byType) sets.set(code, encodeRecords(list));
+    for (const [code, list] of byType) sets.set(code, encodeAtQuestion(list));
     if (!this.owners.has(owner)) {
       this.owners.add(owner);
       this.forEachAncestor(owner, (n) => {
@@ -140,7 +155,7 @@ export class Zone {
     }
     const node = this.nodes.get(owner)!;
     node.sets = sets;
-    node.all = encodeRecords(all);
+    node.all = encodeAtQuestion(all);
     this.version++;
   }
 
