@@ -6,7 +6,11 @@
 // On disk, under the data dir (DIR):
 //   DIR/clusters/NAME.kubeconfig   admin kubeconfig
 //   DIR/clusters/NAME/             state: pki/ (CA, serving certificate), tokens.csv,
-//                                  store.db (with the sqlite store), cluster.json (last port)
+//                                  store.db (with the sqlite store), cluster.json (last port,
+//                                  data plane addresses)
+//
+// With the data plane (dataplane/), pods of the echo image answer for real on addresses carved
+// from 127.0.0.0/8, behind a service proxy and a cluster DNS server.
 
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -264,6 +264,42 @@ describe('a simulated cluster with a data plane', () => {
     await waitFor('the pod to answer again', async () => (await get(ip, 8080)).pod === victim.metadata.name);
   });
 
+  it('restarts a container whose liveness probe fails, with a fresh responder', async () => {
+    await sim.ok(['apply', '-f', '-'], {
+      input: `
+apiVersion: v1
+kind: Pod
+metadata: {name: lively}
+spec:
+  containers:
+  - name: echo
+    image: concord.dev/echo:1
+    ports: [{containerPort: 9000}]
+    livenessProbe:
+      httpGet: {path: /healthz, port: 9000}
+      periodSeconds: 1
+      failureThreshold: 2
+`,
+    });
+    const again = await waitFor('the pod to run', async () => {
+      const p = await sim.json(['get', 'pod', 'lively']);
+      return podReady(p) ? p : undefined;
+    });
+    const newIP = again.status.podIP as string;
+    expect((await get(newIP, 9000, '/healthz/disable', 'POST')).status).toBe(200);
+    expect((await get(newIP, 9000, '/healthz')).status).toBe(503);
+    const restarted = await waitFor('the container to be restarted', async () => {
+      const p = await sim.json(['get', 'pod', 'lively']);
+      return p.status.containerStatuses?.[0]?.restartCount === 1 ? p : undefined;
+    });
+    expect(restarted.status.containerStatuses[0].lastState.terminated.exitCode).toBe(137);
+    await waitFor(
+      'the fresh responder to be healthy',
+      async () => (await get(newIP, 9000, '/healthz')).status === 200,
+    );
+    await sim.ok(['delete', 'pod', 'lively', '--wait=false']);
+  });
+
   it('goes away with its cluster: down refuses, heal restores', async () => {
     await sim.cluster.inject('down');
     expect((await get(clusterIP, 80)).error).toBe('ECONNREFUSED');

@@ -27,6 +27,8 @@ export interface ProxyStats {
 }
 
 interface Frontend {
+  host: string;
+  port: number;
   listener: TcpListener;
   backends: Backend[];
   next: number;
@@ -62,7 +64,7 @@ export class TcpProxy {
     let f = this.frontends.get(key);
     if (!f) {
       const listener = new TcpListener(host, port, (socket) => this.forward(f!, socket));
-      f = { listener, backends: usable, next: 0, ready: Promise.resolve() };
+      f = { host, port, listener, backends: usable, next: 0, ready: Promise.resolve() };
       this.frontends.set(key, f);
       const created = f;
       f.ready = (async () => {
@@ -94,13 +96,7 @@ export class TcpProxy {
   }
 
   async close(): Promise<void> {
-    const all = [...this.frontends.keys()];
-    await Promise.all(
-      all.map((k) => {
-        const [host, port] = [k.slice(0, k.lastIndexOf(':')), Number(k.slice(k.lastIndexOf(':') + 1))];
-        return this.remove(host, port);
-      }),
-    );
+    await Promise.all([...this.frontends.values()].map((f) => this.remove(f.host, f.port)));
   }
 
   private forward(f: Frontend, client: net.Socket): void {
