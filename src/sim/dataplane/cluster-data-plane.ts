@@ -136,7 +136,6 @@ export class ClusterDataPlane {
       cluster: opts.cluster,
       region: opts.region,
       ranges: [this.podCIDR, this.nodeCIDR],
-      logger: opts.logger,
     });
   }
 

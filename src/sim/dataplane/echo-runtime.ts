@@ -4,7 +4,6 @@
 // a new responder; a container that stops, a pod that goes, a node that fails stop theirs. The
 // whole cluster's responders can be made unreachable at once (a cluster fault).
 
-import type { Logger } from 'pino';
 import type { KubeObject } from '../../machinery/object.js';
 import type { Ipv4Cidr } from '../kubelet/addresses.js';
 import { normalizeImage } from '../kubelet/images.js';
@@ -41,7 +40,6 @@ export interface EchoRuntimeOptions {
   region: string;
   /** Pod addresses the runtime may bind (the cluster's pod and node ranges). */
   ranges: Ipv4Cidr[];
-  logger: Logger;
 }
 
 export class EchoRuntime implements ContainerRuntime {

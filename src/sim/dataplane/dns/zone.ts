@@ -118,11 +118,6 @@ export class Zone {
     );
   }
 
-  /** Names that hold records (the apex aside). */
-  names(): string[] {
-    return [...this.owners];
-  }
-
   /** Replaces every record at `name` (an empty list removes the name). */
   set(name: string, records: ZoneRecord[]): void {
     const owner = normalizeName(name);

@@ -45,11 +45,6 @@ export class TcpProxy {
   private state: Reachability = 'up';
   readonly stats: ProxyStats = { connections: 0, rejected: 0, failed: 0 };
 
-  /** Frontends, as "host:port". */
-  keys(): string[] {
-    return [...this.frontends.keys()];
-  }
-
   backendsOf(host: string, port: number): Backend[] {
     return [...(this.frontends.get(frontendKey(host, port))?.backends ?? [])];
   }
