@@ -47,6 +47,7 @@ import {
   type PodEvent,
   type PodMemory,
   type PodStatus,
+  type ProbeResults,
   planPod,
 } from './pod-lifecycle.js';
 import { PodProbes, type ProbeChange } from './prober.js';
@@ -690,7 +691,7 @@ export class SimKubelet {
     if (plan.wakeAtMs !== undefined) this.queue.addAfter(key, plan.wakeAtMs - nowMs);
   }
 
-  private probeView(key: string, pod: KubeObject): NonNullable<Parameters<typeof planPod>[1]['probes']> {
+  private probeView(key: string, pod: KubeObject): ProbeResults {
     return {
       ready: (container, instance) =>
         hasReadinessProbe(pod, container) ? this.probes.ready(key, container, instance) : undefined,

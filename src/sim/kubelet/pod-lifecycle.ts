@@ -70,12 +70,14 @@ export interface PlanContext {
   memory: PodMemory;
   timings: LifecycleTimings;
   /** For containers that really run: what their health probes say (see prober.ts). */
-  probes?: {
-    /** Readiness of a container instance; undefined when it has no readiness probe. */
-    ready(container: string, containerID: string | undefined): boolean | undefined;
-    /** The instance failed its liveness probe: it is killed and restarted as its policy says. */
-    livenessFailed(container: string, containerID: string | undefined): boolean;
-  };
+  probes?: ProbeResults;
+}
+
+export interface ProbeResults {
+  /** Readiness of a container instance; undefined when it has no readiness probe. */
+  ready(container: string, containerID: string | undefined): boolean | undefined;
+  /** The instance failed its liveness probe: it is killed and restarted as its policy says. */
+  livenessFailed(container: string, containerID: string | undefined): boolean;
 }
 
 export interface PodEvent {
