@@ -77,7 +77,11 @@ export function crdValidator(openAPIV3Schema: unknown): (obj: KubeObject) => Fie
   return (obj) => (fn(obj) ? [] : ajvErrorsToFieldErrors(obj, (fn.errors ?? []) as never));
 }
 
-/** Fills `default`s of absent (or null but not nullable) fields, recursing into what is present. */
+/**
+ * Fills `default`s of absent (or null but not nullable) fields, recursing into what is present.
+ * A null in a field that is neither nullable nor defaulted is dropped, as kube-apiserver does for
+ * custom resources (`selector: {matchLabels: }` in YAML means "not set").
+ */
 export function applyStructuralDefaults(value: unknown, schema: Schema): void {
   if (Array.isArray(value)) {
     if (schema.items) for (const item of value) applyStructuralDefaults(item, schema.items);
@@ -87,6 +91,10 @@ export function applyStructuralDefaults(value: unknown, schema: Schema): void {
   if (schema.properties) {
     for (const [key, prop] of Object.entries(schema.properties)) {
       const current = value[key];
+      if (current === null && !prop.nullable && prop.default === undefined) {
+        delete value[key];
+        continue;
+      }
       if ((current === undefined || (current === null && !prop.nullable)) && prop.default !== undefined) {
         value[key] = structuredClone(prop.default) as never;
       }
