@@ -59,9 +59,12 @@ export function duration(extra?: Common): Schema {
   return node({ type: 'string' }, extra);
 }
 
-/** intstr.IntOrString. */
+/** intstr.IntOrString: an integer or a string (the anyOf is what generated CRDs publish). */
 export function intOrString(extra?: Common): Schema {
-  return node({ 'x-kubernetes-int-or-string': true }, extra);
+  return node(
+    { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true },
+    extra,
+  );
 }
 
 /** resource.Quantity ("500m", "2Gi", or a number). */
@@ -163,6 +166,13 @@ export function localObjectReference(extra?: Common): Schema {
   return object({ name: string({ default: '' }) }, { mapType: 'atomic', ...extra });
 }
 
+/** A condition type: a qualified name (`Ready`, `example.com/Healthy`). */
+export const CONDITION_TYPE_PATTERN =
+  '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$';
+
+/** A condition reason: CamelCase, as metav1.Condition requires. */
+export const CONDITION_REASON_PATTERN = '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$';
+
 /** metav1.Condition (type, status, reason, message, lastTransitionTime, observedGeneration). */
 export function metaCondition(): Schema {
   return object(
@@ -170,13 +180,9 @@ export function metaCondition(): Schema {
       lastTransitionTime: time(),
       message: string({ maxLength: 32768 }),
       observedGeneration: int64({ minimum: 0 }),
-      reason: string({ maxLength: 1024, minLength: 1, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' }),
+      reason: string({ maxLength: 1024, minLength: 1, pattern: CONDITION_REASON_PATTERN }),
       status: oneOf(['True', 'False', 'Unknown']),
-      type: string({
-        maxLength: 316,
-        pattern:
-          '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
-      }),
+      type: string({ maxLength: 316, pattern: CONDITION_TYPE_PATTERN }),
     },
     { required: ['lastTransitionTime', 'message', 'reason', 'status', 'type'] },
   );
@@ -275,6 +281,8 @@ export interface CrdSpec {
   categories?: string[];
   scope: 'Namespaced' | 'Cluster';
   versions: CrdVersionSpec[];
+  /** Labels of the CRD object itself (e.g. Cluster API's provider and contract labels). */
+  labels?: Record<string, string>;
 }
 
 /** A CustomResourceDefinition object (apiextensions.k8s.io/v1) for a kind. */
@@ -283,7 +291,10 @@ export function crd(spec: CrdSpec): KubeObject {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${spec.plural}.${spec.group}` },
+    metadata: {
+      name: `${spec.plural}.${spec.group}`,
+      ...(spec.labels ? { labels: { ...spec.labels } } : {}),
+    },
     spec: {
       group: spec.group,
       names: {
