@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { age, humanDuration } from './duration.js';
+import { age, humanDuration, parseGoDuration } from './duration.js';
 
 describe('humanDuration', () => {
   it('prints ages the way kubectl does at each scale', () => {
@@ -22,5 +22,25 @@ describe('humanDuration', () => {
   it('ages objects from their creationTimestamp', () => {
     expect(age('2026-01-01T00:00:00Z', new Date('2026-01-01T00:01:30Z'))).toBe('90s');
     expect(age(undefined, new Date())).toBe('<unknown>');
+  });
+});
+
+describe('parseGoDuration', () => {
+  it('reads what Go reads', () => {
+    expect(parseGoDuration('10s')).toBe(10_000);
+    expect(parseGoDuration('10m0s')).toBe(600_000);
+    expect(parseGoDuration('1h30m')).toBe(5_400_000);
+    expect(parseGoDuration('1.5h')).toBe(5_400_000);
+    expect(parseGoDuration('300ms')).toBe(300);
+    expect(parseGoDuration('0')).toBe(0);
+    expect(parseGoDuration('-2s')).toBe(-2000);
+  });
+
+  it('refuses what Go refuses, in its words', () => {
+    expect(() => parseGoDuration('10')).toThrow('time: missing unit in duration "10"');
+    expect(() => parseGoDuration('10 s')).toThrow('time: unknown unit " s"');
+    expect(() => parseGoDuration('ten')).toThrow('time: invalid duration "ten"');
+    expect(() => parseGoDuration('5d')).toThrow('time: unknown unit "d" in duration "5d"');
+    expect(() => parseGoDuration('')).toThrow('time: invalid duration ""');
   });
 });

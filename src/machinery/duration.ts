@@ -40,3 +40,47 @@ export function age(creationTimestamp: string | undefined, now: Date): string {
   if (Number.isNaN(t)) return '<unknown>';
   return humanDuration(now.getTime() - t);
 }
+
+const GO_DURATION_UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * Go's time.ParseDuration, in milliseconds: what a metav1.Duration field ("10s", "1m30s",
+ * "1.5h", "0") must hold. Throws an Error in Go's words for anything else.
+ */
+export function parseGoDuration(text: string): number {
+  let s = text;
+  let sign = 1;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    sign = s.startsWith('-') ? -1 : 1;
+    s = s.slice(1);
+  }
+  if (s === '0') return 0;
+  if (s === '') throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
+  const re = /([0-9]*(?:\.[0-9]*)?)([^0-9.]*)/y;
+  let total = 0;
+  let pos = 0;
+  while (pos < s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    const number = m?.[1] ?? '';
+    if (!m || number === '' || number === '.') throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
+    const unit = m[2] ?? '';
+    if (unit === '') throw new Error(`time: missing unit in duration ${JSON.stringify(text)}`);
+    const scale = GO_DURATION_UNIT_MS[unit];
+    if (scale === undefined) {
+      throw new Error(`time: unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(text)}`);
+    }
+    total += Number(number) * scale;
+    pos = re.lastIndex;
+  }
+  return sign * total;
+}
