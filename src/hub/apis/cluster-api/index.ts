@@ -1,8 +1,7 @@
 // Cluster API's v1beta1 kinds on the hub: the CRDs to serve and the strategies (Cluster API's
 // webhooks) that default and validate them, plus the types and words controllers share.
 
-import type { Strategy } from '../../../apiserver/registry/strategy.js';
-import type { KubeObject } from '../../../machinery/object.js';
+import type { ApiExtension } from '../../../apiserver/extensions.js';
 import { addonsCrds } from './addons/crd.js';
 import { addonsStrategies } from './addons/strategy.js';
 import { bootstrapCrds } from './bootstrap/crd.js';
@@ -21,13 +20,6 @@ export type * from './controlplane/types.js';
 export * from './core/constants.js';
 export type * from './core/types.js';
 export type * from './types.js';
-
-/** CRDs and strategies an API server needs to serve a group of kinds. */
-export interface ApiExtension {
-  crds: KubeObject[];
-  /** By "group/Kind". */
-  strategies: Record<string, Strategy>;
-}
 
 /** cluster.x-k8s.io, controlplane, bootstrap and addons, all v1beta1. */
 export const clusterApis: ApiExtension = {

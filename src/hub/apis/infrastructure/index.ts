@@ -1,7 +1,7 @@
 // Infrastructure kinds the hub serves for Cluster API: the Docker provider's (so its manifests
 // apply unchanged) and Concord's own local ones; simulated clusters fulfil both.
 
-import type { ApiExtension } from '../cluster-api/index.js';
+import type { ApiExtension } from '../../../apiserver/extensions.js';
 import { dockerCrds } from './docker/crd.js';
 import { dockerStrategies } from './docker/strategy.js';
 import { localCrds } from './local/crd.js';

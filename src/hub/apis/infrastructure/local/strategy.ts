@@ -17,14 +17,24 @@ import {
   templateSpecImmutable,
   validateCapiMetadata,
 } from '../../cluster-api/validation.js';
-import { DEFAULT_REGION, defaultZones, LOCAL_GROUP, PROVIDER_NODE_LABELS } from './constants.js';
+import {
+  DEFAULT_INSTANCE_TYPE,
+  DEFAULT_REGION,
+  defaultZones,
+  LOCAL_GROUP,
+  PROVIDER_NODE_LABELS,
+} from './constants.js';
 
+// The schema defaults region and instanceType too, but only inside a spec that was sent.
 function defaultLocalClusterSpec(spec: Json | undefined): void {
   if (!spec) return;
-  if (spec.zones === undefined || spec.zones === null) {
-    spec.zones = defaultZones(
-      typeof spec.region === 'string' && spec.region !== '' ? spec.region : DEFAULT_REGION,
-    );
+  if (spec.region === undefined || spec.region === null || spec.region === '') spec.region = DEFAULT_REGION;
+  if (spec.zones === undefined || spec.zones === null) spec.zones = defaultZones(String(spec.region));
+}
+
+function defaultLocalMachineSpec(spec: Json | undefined): void {
+  if (spec && (spec.instanceType === undefined || spec.instanceType === null || spec.instanceType === '')) {
+    spec.instanceType = DEFAULT_INSTANCE_TYPE;
   }
 }
 
@@ -71,12 +81,14 @@ export const localClusterTemplateStrategy: Strategy = {
 };
 
 export const localMachineStrategy: Strategy = {
+  applyDefaults: (obj) => defaultLocalMachineSpec(ensureSpec(obj)),
   validate: (obj) => validateLocalMachineSpec('spec', asObject(obj.spec)),
   validateUpdate: (obj, old) =>
     immutableOnceSet('spec.providerID', path(obj, 'spec', 'providerID'), path(old, 'spec', 'providerID')),
 };
 
 export const localMachineTemplateStrategy: Strategy = {
+  applyDefaults: (obj) => defaultLocalMachineSpec(templateSpec(obj)),
   validate: (obj) => [
     ...validateLocalMachineSpec('spec.template.spec', templateSpec(obj)),
     ...templateMetadata(obj),
