@@ -236,13 +236,48 @@ function validateVariables(spec: Json): FieldError[] {
   return errs;
 }
 
-const BUILTIN_ROOTS = [
+/** The builtin variables patches may read, as Cluster API's topology controller offers them. */
+const BUILTIN_VARIABLES = new Set([
   'builtin',
-  'builtin.cluster',
-  'builtin.controlPlane',
-  'builtin.machineDeployment',
-  'builtin.machinePool',
-];
+  ...['cluster', 'controlPlane', 'machineDeployment', 'machinePool'].map((p) => `builtin.${p}`),
+  ...[
+    'name',
+    'namespace',
+    'uid',
+    'metadata.labels',
+    'metadata.annotations',
+    'topology',
+    'topology.class',
+    'topology.classNamespace',
+    'topology.version',
+    'network',
+    'network.serviceDomain',
+    'network.services',
+    'network.pods',
+    'network.ipFamily',
+  ].map((f) => `builtin.cluster.${f}`),
+  ...[
+    'name',
+    'replicas',
+    'version',
+    'metadata.labels',
+    'metadata.annotations',
+    'machineTemplate.infrastructureRef.name',
+  ].map((f) => `builtin.controlPlane.${f}`),
+  ...['machineDeployment', 'machinePool'].flatMap((p) =>
+    [
+      'class',
+      'name',
+      'replicas',
+      'topologyName',
+      'version',
+      'metadata.labels',
+      'metadata.annotations',
+      'bootstrap.configRef.name',
+      'infrastructureRef.name',
+    ].map((f) => `builtin.${p}.${f}`),
+  ),
+]);
 
 /** Whether a selector of a patch picks a given template reference (same apiVersion and kind). */
 function selects(selector: Json, ref: unknown): boolean {
@@ -365,7 +400,7 @@ function validateJsonPatch(at: string, patch: Json, variables: Set<string>): Fie
     }
     if (typeof variable === 'string') {
       if (variable.startsWith('builtin.') || variable === 'builtin') {
-        if (!BUILTIN_ROOTS.some((r) => variable === r || variable.startsWith(`${r}.`))) {
+        if (!BUILTIN_VARIABLES.has(variable)) {
           errs.push(invalid(`${at}.valueFrom.variable`, variable, 'not a defined builtin variable'));
         }
       } else {
