@@ -72,7 +72,8 @@ export function parseGoDuration(text: string): number {
     re.lastIndex = pos;
     const m = re.exec(s);
     const number = m?.[1] ?? '';
-    if (!m || number === '' || number === '.') throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
+    if (!m || number === '' || number === '.')
+      throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
     const unit = m[2] ?? '';
     if (unit === '') throw new Error(`time: missing unit in duration ${JSON.stringify(text)}`);
     const scale = GO_DURATION_UNIT_MS[unit];

@@ -22,7 +22,9 @@ const schema: Schema = {
 
 describe('structural defaulting of custom resources', () => {
   it('drops nulls of fields that are neither nullable nor defaulted, defaults the defaulted, keeps the nullable', () => {
-    const obj = { spec: { selector: { matchLabels: null }, replicas: null, note: null, labels: { a: null } } };
+    const obj = {
+      spec: { selector: { matchLabels: null }, replicas: null, note: null, labels: { a: null } },
+    };
     applyStructuralDefaults(obj, schema);
     expect(obj).toEqual({ spec: { selector: {}, replicas: 1, note: null, labels: { a: null } } });
   });

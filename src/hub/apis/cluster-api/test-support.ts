@@ -46,3 +46,7 @@ export function update(strategy: Strategy, created: KubeObject, change: (obj: Ku
   change(next);
   return admit(strategy, next, first.obj);
 }
+
+/** An object's fields read freely by tests. */
+// biome-ignore lint/suspicious/noExplicitAny: tests drill into arbitrary JSON documents
+export type Doc = Record<string, any>;

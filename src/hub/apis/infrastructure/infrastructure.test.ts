@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NODE_SHAPES } from '../../../sim/kubelet/node-template.js';
-import { admit, newObject, update } from '../cluster-api/test-support.js';
+import { admit, type Doc, newObject, update } from '../cluster-api/test-support.js';
 import { dockerClusterStrategy, dockerMachineTemplateStrategy } from './docker/strategy.js';
 import { INSTANCE_TYPES } from './local/constants.js';
 import {
@@ -22,7 +22,7 @@ describe('Docker provider kinds', () => {
   it('keep a machine template as it was made', () => {
     const template = newObject(DOCKER, 'DockerMachineTemplate', 't', { template: { spec: {} } });
     const changed = update(dockerMachineTemplateStrategy, template, (t) => {
-      (t.spec as Record<string, any>).template.spec.customImage = 'kindest/node:v1.31.0';
+      (t.spec as Doc).template.spec.customImage = 'kindest/node:v1.31.0';
     });
     expect(changed.errors).toEqual([
       expect.stringContaining('DockerMachineTemplate spec.template.spec field is immutable'),
@@ -67,9 +67,7 @@ describe('local provider kinds', () => {
       ).errors,
     ).toEqual(['spec.providerID: Invalid value: "concord://ns/c/n": field is immutable']);
     const template = newObject(LOCAL, 'LocalMachineTemplate', 't', { template: { spec: { gpus: 2 } } });
-    expect(
-      (admit(localMachineTemplateStrategy, template).obj.spec as Record<string, any>).template.spec,
-    ).toEqual({
+    expect((admit(localMachineTemplateStrategy, template).obj.spec as Doc).template.spec).toEqual({
       gpus: 2,
       instanceType: 'sim.xlarge',
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admit, newObject } from '../test-support.js';
+import { admit, type Doc, newObject } from '../test-support.js';
 import { kubeadmConfigStrategy, kubeadmConfigTemplateStrategy } from './strategy.js';
 
 const V = 'bootstrap.cluster.x-k8s.io/v1beta1';
@@ -67,7 +67,7 @@ describe('KubeadmConfigTemplate', () => {
       template: { metadata: { labels: { 'bad label': 'x' } }, spec: { initConfiguration: {} } },
     });
     const { obj, errors } = admit(kubeadmConfigTemplateStrategy, template);
-    expect((obj.spec as Record<string, any>).template.spec).toEqual({
+    expect((obj.spec as Doc).template.spec).toEqual({
       format: 'cloud-config',
       initConfiguration: { nodeRegistration: { imagePullPolicy: 'IfNotPresent' } },
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../../machinery/object.js';
-import { admit, newObject, update } from '../test-support.js';
+import { admit, type Doc, newObject, update } from '../test-support.js';
 import { kubeadmControlPlaneStrategy, kubeadmControlPlaneTemplateStrategy } from './strategy.js';
 
 const INFRA = {
@@ -88,7 +88,7 @@ describe('KubeadmControlPlane', () => {
   });
 
   it('lets the fields Cluster API lets change change, and no others', () => {
-    const change = (fn: (spec: Record<string, any>) => void) =>
+    const change = (fn: (spec: Doc) => void) =>
       update(kubeadmControlPlaneStrategy, kcp(), (k) => fn(k.spec as Record<string, unknown>)).errors;
     expect(
       change((s) => {
@@ -130,7 +130,7 @@ describe('KubeadmControlPlaneTemplate', () => {
     });
     const { obj, errors } = admit(kubeadmControlPlaneTemplateStrategy, template);
     expect(errors).toEqual([]);
-    expect((obj.spec as Record<string, any>).template.spec).toEqual({
+    expect((obj.spec as Doc).template.spec).toEqual({
       rolloutStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } },
       kubeadmConfigSpec: {
         format: 'cloud-config',
@@ -138,7 +138,7 @@ describe('KubeadmControlPlaneTemplate', () => {
       },
     });
     const changed = update(kubeadmControlPlaneTemplateStrategy, template, (t) => {
-      (t.spec as Record<string, any>).template.spec.kubeadmConfigSpec.verbosity = 4;
+      (t.spec as Doc).template.spec.kubeadmConfigSpec.verbosity = 4;
     });
     expect(changed.errors).toEqual([
       expect.stringMatching(

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../../../machinery/object.js';
-import { admit, newObject } from '../test-support.js';
+import { admit, type Doc, newObject } from '../test-support.js';
 import { clusterClassStrategy } from './clusterclass-strategy.js';
 
 const QUICK_START =
@@ -26,7 +26,7 @@ describe('ClusterClass', () => {
     cc.metadata.namespace = 'ns';
     const { obj, errors } = admit(clusterClassStrategy, cc);
     expect(errors).toEqual([]);
-    const spec = obj.spec as Record<string, any>;
+    const spec = obj.spec as Doc;
     expect(spec.infrastructure.ref.namespace).toBe('ns');
     expect(spec.controlPlane.machineInfrastructure.ref.namespace).toBe('ns');
     expect(spec.workers.machinePools[0].template.infrastructure.ref.namespace).toBe('ns');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../../machinery/object.js';
-import { admit, newObject, update } from '../test-support.js';
+import { admit, type Doc, newObject, update } from '../test-support.js';
 import {
   clusterStrategy,
   machineDeploymentStrategy,
@@ -332,7 +332,7 @@ describe('Cluster', () => {
       controlPlaneRef: { kind: 'KubeadmControlPlane', name: 'cp' },
       topology: { ...topology },
     });
-    const change = (fn: (spec: Record<string, any>) => void) =>
+    const change = (fn: (spec: Doc) => void) =>
       update(clusterStrategy, base, (c) => fn(c.spec as Record<string, unknown>)).errors;
     expect(change((s) => delete s.infrastructureRef)).toEqual([
       'spec.infrastructureRef: Forbidden: cannot be removed',
@@ -361,7 +361,7 @@ describe('Cluster', () => {
     expect(change((s) => (s.topology.version = 'v1.32.4'))).toEqual([]);
     const unsafe = update(clusterStrategy, base, (c) => {
       c.metadata.annotations = { 'unsafe.topology.cluster.x-k8s.io/disable-update-version-check': '' };
-      (c.spec as Record<string, any>).topology.version = 'v1.29.0';
+      (c.spec as Doc).topology.version = 'v1.29.0';
     });
     expect(unsafe.errors).toEqual([]);
     const classless = cluster({});
