@@ -198,30 +198,34 @@ describe('Cluster API kinds on the hub (kubectl 1.33, SQLite store)', () => {
   });
 
   it("applies the e2e cluster templates with clusterctl's variables; md.yaml's empty selector is filled in", async () => {
-    for (const flavor of [
+    const flavors = [
       'cluster-template',
       'cluster-template-md-remediation',
       'cluster-template-kcp-remediation',
-    ]) {
-      const rendered = kustomize(`${E2E}/${flavor}`);
-      for (const serverSide of [false, true]) {
-        const ns = `${flavor}${serverSide ? '-ssa' : ''}`;
-        await ok(['create', 'namespace', ns]);
-        await applyAll(envsubst(rendered, variables('e2e', ns)), ns, serverSide);
-        const md = await get('machinedeployment', 'e2e-md-0', ns);
-        expect(md.spec.selector).toEqual({
-          matchLabels: {
-            'cluster.x-k8s.io/cluster-name': 'e2e',
-            'cluster.x-k8s.io/deployment-name': 'e2e-md-0',
-          },
-        });
-        expect(md.spec.template.metadata.labels).toMatchObject(md.spec.selector.matchLabels);
-        expect(md.spec.replicas).toBe(2);
-        expect(md.spec.template.spec.infrastructureRef.namespace).toBe(ns);
-        expect((await get('clusterresourceset', 'e2e-crs-0', ns)).spec.strategy).toBe('ApplyOnce');
-        expect((await get('cluster', 'e2e', ns)).spec.infrastructureRef.namespace).toBe(ns);
-      }
-    }
+    ];
+    // Each flavor goes into namespaces of its own, side by side with the others.
+    await Promise.all(
+      flavors.map(async (flavor) => {
+        const rendered = kustomize(`${E2E}/${flavor}`);
+        for (const serverSide of [false, true]) {
+          const ns = `${flavor}${serverSide ? '-ssa' : ''}`;
+          await ok(['create', 'namespace', ns]);
+          await applyAll(envsubst(rendered, variables('e2e', ns)), ns, serverSide);
+          const md = await get('machinedeployment', 'e2e-md-0', ns);
+          expect(md.spec.selector).toEqual({
+            matchLabels: {
+              'cluster.x-k8s.io/cluster-name': 'e2e',
+              'cluster.x-k8s.io/deployment-name': 'e2e-md-0',
+            },
+          });
+          expect(md.spec.template.metadata.labels).toMatchObject(md.spec.selector.matchLabels);
+          expect(md.spec.replicas).toBe(2);
+          expect(md.spec.template.spec.infrastructureRef.namespace).toBe(ns);
+          expect((await get('clusterresourceset', 'e2e-crs-0', ns)).spec.strategy).toBe('ApplyOnce');
+          expect((await get('cluster', 'e2e', ns)).spec.infrastructureRef.namespace).toBe(ns);
+        }
+      }),
+    );
     const workers = await get('machinehealthcheck', 'e2e-mhc-0', 'cluster-template-md-remediation');
     expect(workers.spec).toMatchObject({ maxUnhealthy: '100%', nodeStartupTimeout: '10m0s' });
     expect(workers.metadata.labels).toEqual({ 'cluster.x-k8s.io/cluster-name': 'e2e' });
@@ -506,7 +510,7 @@ spec:
       ['apply', '-n', 'fleet', '-f', '-'],
       `apiVersion: infrastructure.concord.dev/v1alpha1
 kind: LocalCluster
-metadata: {name: europe-1}
+metadata: {name: europe-2}
 spec: {region: europe}
 ---
 apiVersion: infrastructure.concord.dev/v1alpha1
@@ -528,7 +532,7 @@ kind: LocalMachine
 metadata: {name: plain}
 `,
     );
-    expect((await get('localcluster', 'europe-1', 'fleet')).spec).toEqual({
+    expect((await get('localcluster', 'europe-2', 'fleet')).spec).toEqual({
       region: 'europe',
       zones: ['europe-a', 'europe-b', 'europe-c'],
     });
@@ -537,6 +541,21 @@ metadata: {name: plain}
       zones: ['local-a', 'local-b', 'local-c'],
     });
     expect((await get('localmachine', 'plain', 'fleet')).spec).toEqual({ instanceType: 'sim.xlarge' });
+
+    // The example of docs/provisioning.md applies as written.
+    const doc = await readFile(new URL('../docs/provisioning.md', import.meta.url), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    await applyAll(example, 'fleet', true);
+    expect((await get('localcluster', 'europe-1', 'fleet')).spec.zones).toEqual([
+      'europe-west',
+      'europe-north',
+    ]);
+    const md = await get('machinedeployment', 'europe-1-gpu', 'fleet');
+    expect(md.spec.selector.matchLabels).toEqual({
+      'cluster.x-k8s.io/cluster-name': 'europe-1',
+      'cluster.x-k8s.io/deployment-name': 'europe-1-gpu',
+    });
+    expect(md.spec.template.spec.bootstrap).toEqual({ dataSecretName: '' });
     expect(await ok(['get', 'localclusters', '-n', 'fleet'])).toMatch(
       /^NAME\s+CLUSTER\s+REGION\s+ENDPOINT\s+READY\s+AGE\nanywhere\s+local\s+/,
     );
