@@ -2,11 +2,14 @@
 // v1beta2 condition lists, the Machine spec that MachineSets, MachineDeployments and
 // MachinePools stamp out, health check settings, taints and readiness gates.
 
+import type { KubeObject } from '../../../machinery/object.js';
 import type { Schema } from '../../../machinery/schema.js';
 import {
   array,
   bool,
   CONDITION_TYPE_PATTERN,
+  type CrdVersionSpec,
+  crd,
   duration,
   int32,
   intOrString,
@@ -15,6 +18,7 @@ import {
   object,
   objectReference,
   oneOf,
+  type PrinterColumn,
   string,
   time,
 } from '../schema.js';
@@ -395,3 +399,55 @@ export const OWNER_MACHINE_COLUMN = {
   jsonPath: '.metadata.ownerReferences[?(@.kind=="Machine")].name',
   description: 'The Machine that owns this',
 };
+
+/** One kind of a provider: what differs between its CRDs. */
+export interface KindSpec {
+  kind: string;
+  plural: string;
+  shortNames?: string[];
+  status?: boolean;
+  scale?: CrdVersionSpec['scale'];
+  printerColumns: PrinterColumn[];
+  schema: Schema;
+}
+
+/**
+ * The CRD maker of one provider's group: namespaced kinds in Cluster API's category, one served
+ * and stored version, the provider's labels on every CRD.
+ */
+export function crdMaker(
+  group: string,
+  version: string,
+  labels: Record<string, string>,
+  categories: string[] = ['cluster-api'],
+): (kind: KindSpec) => KubeObject {
+  return ({ kind, plural, shortNames, status, scale, printerColumns, schema }) =>
+    crd({
+      group,
+      kind,
+      plural,
+      shortNames,
+      categories,
+      scope: 'Namespaced',
+      labels,
+      versions: [{ name: version, storage: true, status, scale, printerColumns, schema }],
+    });
+}
+
+/** The scale subresource of kinds whose status publishes its selector as a string. */
+export const SCALE_WITH_SELECTOR = {
+  specReplicasPath: '.spec.replicas',
+  statusReplicasPath: '.status.replicas',
+  labelSelectorPath: '.status.selector',
+};
+
+/** A printer column. */
+export function column(
+  name: string,
+  type: PrinterColumn['type'],
+  jsonPath: string,
+  description: string,
+  priority?: number,
+): PrinterColumn {
+  return { name, type, jsonPath, description, ...(priority ? { priority } : {}) };
+}

@@ -8,6 +8,7 @@ import {
   asObject,
   asString,
   asStringMap,
+  child,
   type Json,
   path,
   semanticEqual as semanticEqualJson,
@@ -57,14 +58,7 @@ export function ensureSpec(obj: KubeObject): Json {
 
 /** The object at parent[key], created when unset; undefined when it holds something else. */
 export function childObject(parent: Json | undefined, key: string): Json | undefined {
-  if (!parent) return undefined;
-  const cur = parent[key];
-  if (cur === undefined || cur === null) {
-    const created: Json = {};
-    parent[key] = created;
-    return created;
-  }
-  return asObject(cur);
+  return parent ? child(parent, key) : undefined;
 }
 
 /** Adds "v" in front of a version written without it ("1.31.0" becomes "v1.31.0"). */

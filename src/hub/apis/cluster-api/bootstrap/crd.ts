@@ -7,7 +7,6 @@ import type { Schema } from '../../../../machinery/schema.js';
 import {
   array,
   bool,
-  crd,
   duration,
   int32,
   int64,
@@ -23,6 +22,7 @@ import {
   bounded,
   CLUSTER_LABEL_COLUMN,
   capiObjectMeta,
+  crdMaker,
   failureFields,
   V1BETA1,
   v1beta1Conditions,
@@ -30,12 +30,12 @@ import {
 } from '../common.js';
 import { BOOTSTRAP_GROUP } from './constants.js';
 
-const CATEGORIES = ['cluster-api'];
 /** The labels Cluster API's kubeadm bootstrap provider puts on its CRDs. */
 export const BOOTSTRAP_CRD_LABELS = {
   'cluster.x-k8s.io/provider': 'bootstrap-kubeadm',
   'cluster.x-k8s.io/v1beta1': V1BETA1,
 };
+const makeCrd = crdMaker(BOOTSTRAP_GROUP, V1BETA1, BOOTSTRAP_CRD_LABELS);
 
 const strings = (maxItems: number, itemMax: number, description: string) =>
   array(bounded(1, itemMax), { maxItems, description });
@@ -502,71 +502,51 @@ export function kubeadmConfigSpec(description = 'How the Machine is bootstrapped
   );
 }
 
-export const kubeadmConfigCrd: KubeObject = crd({
-  group: BOOTSTRAP_GROUP,
+export const kubeadmConfigCrd: KubeObject = makeCrd({
   kind: 'KubeadmConfig',
   plural: 'kubeadmconfigs',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: BOOTSTRAP_CRD_LABELS,
-  versions: [
+  status: true,
+  printerColumns: [CLUSTER_LABEL_COLUMN, AGE_COLUMN],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      printerColumns: [CLUSTER_LABEL_COLUMN, AGE_COLUMN],
-      schema: object(
+      spec: kubeadmConfigSpec(),
+      status: object(
         {
-          spec: kubeadmConfigSpec(),
-          status: object(
-            {
-              conditions: v1beta1Conditions(),
-              dataSecretName: bounded(1, 253, 'The Secret holding the bootstrap data.'),
-              ...failureFields(256),
-              observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
-              ready: bool({ description: 'Whether the bootstrap data is ready.' }),
-              v1beta2: v1beta2Status(),
-            },
-            { description: 'The observed state.' },
-          ),
+          conditions: v1beta1Conditions(),
+          dataSecretName: bounded(1, 253, 'The Secret holding the bootstrap data.'),
+          ...failureFields(256),
+          observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
+          ready: bool({ description: 'Whether the bootstrap data is ready.' }),
+          v1beta2: v1beta2Status(),
         },
-        { description: 'The kubeadm bootstrap configuration of one Machine.' },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    { description: 'The kubeadm bootstrap configuration of one Machine.' },
+  ),
 });
 
-export const kubeadmConfigTemplateCrd: KubeObject = crd({
-  group: BOOTSTRAP_GROUP,
+export const kubeadmConfigTemplateCrd: KubeObject = makeCrd({
   kind: 'KubeadmConfigTemplate',
   plural: 'kubeadmconfigtemplates',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: BOOTSTRAP_CRD_LABELS,
-  versions: [
+  printerColumns: [AGE_COLUMN],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      printerColumns: [AGE_COLUMN],
-      schema: object(
+      spec: object(
         {
-          spec: object(
+          template: object(
             {
-              template: object(
-                {
-                  metadata: capiObjectMeta('Labels and annotations of the KubeadmConfigs made from this.'),
-                  spec: kubeadmConfigSpec(),
-                },
-                { description: 'The KubeadmConfig each Machine gets.' },
-              ),
+              metadata: capiObjectMeta('Labels and annotations of the KubeadmConfigs made from this.'),
+              spec: kubeadmConfigSpec(),
             },
-            { required: ['template'], description: 'The desired state.' },
+            { description: 'The KubeadmConfig each Machine gets.' },
           ),
         },
-        { description: 'A template for KubeadmConfigs of Machines.' },
+        { required: ['template'], description: 'The desired state.' },
       ),
     },
-  ],
+    { description: 'A template for KubeadmConfigs of Machines.' },
+  ),
 });
 
 export const bootstrapCrds: KubeObject[] = [kubeadmConfigCrd, kubeadmConfigTemplateCrd];

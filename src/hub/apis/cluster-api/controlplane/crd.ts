@@ -2,19 +2,22 @@
 
 import type { KubeObject } from '../../../../machinery/object.js';
 import type { Schema } from '../../../../machinery/schema.js';
-import { bool, crd, duration, int32, int64, intOrString, object, oneOf, time } from '../../schema.js';
+import { bool, duration, int32, int64, intOrString, object, oneOf, time } from '../../schema.js';
 import { kubeadmConfigSpec } from '../bootstrap/crd.js';
 import {
   AGE_COLUMN,
   bounded,
   CLUSTER_LABEL_COLUMN,
   capiObjectMeta,
+  column,
   conditionGates,
+  crdMaker,
   failureFields,
   machineTaints,
   namingStrategy,
   nodeTimeouts,
   ref,
+  SCALE_WITH_SELECTOR,
   statusVersions,
   V1BETA1,
   v1beta1Conditions,
@@ -23,8 +26,8 @@ import {
 } from '../common.js';
 import { CONTROL_PLANE_GROUP } from './constants.js';
 
-const CATEGORIES = ['cluster-api'];
 const LABELS = { 'cluster.x-k8s.io/provider': 'control-plane-kubeadm', 'cluster.x-k8s.io/v1beta1': V1BETA1 };
+const makeCrd = crdMaker(CONTROL_PLANE_GROUP, V1BETA1, LABELS);
 
 /** The fields a KubeadmControlPlane and its template share. */
 function sharedSpec(): Record<string, Schema> {
@@ -97,155 +100,100 @@ function machineTemplate(withInfrastructure: boolean): Schema {
   );
 }
 
-export const kubeadmControlPlaneCrd: KubeObject = crd({
-  group: CONTROL_PLANE_GROUP,
+export const kubeadmControlPlaneCrd: KubeObject = makeCrd({
   kind: 'KubeadmControlPlane',
   plural: 'kubeadmcontrolplanes',
   shortNames: ['kcp'],
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
+  status: true,
+  scale: SCALE_WITH_SELECTOR,
+  printerColumns: [
+    CLUSTER_LABEL_COLUMN,
+    column('Initialized', 'boolean', '.status.initialized', 'Whether the first control plane Machine is up'),
+    column('API Server Available', 'boolean', '.status.ready', 'Whether the API server answers'),
+    column('Desired', 'integer', '.spec.replicas', 'Machines wanted', 10),
+    column('Replicas', 'integer', '.status.replicas', 'Machines that exist'),
+    column('Ready', 'integer', '.status.readyReplicas', 'Ready Machines'),
+    column('Updated', 'integer', '.status.updatedReplicas', 'Machines with the current spec'),
+    column('Unavailable', 'integer', '.status.unavailableReplicas', 'Machines not yet available'),
+    AGE_COLUMN,
+    column('Version', 'string', '.spec.version', 'The Kubernetes version'),
+  ],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      scale: {
-        specReplicasPath: '.spec.replicas',
-        statusReplicasPath: '.status.replicas',
-        labelSelectorPath: '.status.selector',
-      },
-      printerColumns: [
-        CLUSTER_LABEL_COLUMN,
+      spec: object(
         {
-          name: 'Initialized',
-          type: 'boolean',
-          jsonPath: '.status.initialized',
-          description: 'Whether the first control plane Machine is up',
+          ...sharedSpec(),
+          machineTemplate: machineTemplate(true),
+          replicas: int32({
+            description: 'Control plane Machines to run: 1, 3, 5 ... with stacked etcd.',
+          }),
+          version: bounded(1, 256, 'The Kubernetes version of the control plane (e.g. v1.31.0).'),
         },
         {
-          name: 'API Server Available',
-          type: 'boolean',
-          jsonPath: '.status.ready',
-          description: 'Whether the API server answers',
+          required: ['kubeadmConfigSpec', 'machineTemplate', 'version'],
+          description: 'The desired state.',
         },
+      ),
+      status: object(
         {
-          name: 'Desired',
-          type: 'integer',
-          jsonPath: '.spec.replicas',
-          priority: 10,
-          description: 'Machines wanted',
-        },
-        {
-          name: 'Replicas',
-          type: 'integer',
-          jsonPath: '.status.replicas',
-          description: 'Machines that exist',
-        },
-        { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas', description: 'Ready Machines' },
-        {
-          name: 'Updated',
-          type: 'integer',
-          jsonPath: '.status.updatedReplicas',
-          description: 'Machines with the current spec',
-        },
-        {
-          name: 'Unavailable',
-          type: 'integer',
-          jsonPath: '.status.unavailableReplicas',
-          description: 'Machines not yet available',
-        },
-        AGE_COLUMN,
-        { name: 'Version', type: 'string', jsonPath: '.spec.version', description: 'The Kubernetes version' },
-      ],
-      schema: object(
-        {
-          spec: object(
+          conditions: v1beta1Conditions(),
+          ...failureFields(),
+          initialized: bool({
+            description: 'Whether the control plane has been initialized (kubeadm init done).',
+          }),
+          lastRemediation: object(
             {
-              ...sharedSpec(),
-              machineTemplate: machineTemplate(true),
-              replicas: int32({
-                description: 'Control plane Machines to run: 1, 3, 5 ... with stacked etcd.',
-              }),
-              version: bounded(1, 256, 'The Kubernetes version of the control plane (e.g. v1.31.0).'),
+              machine: bounded(1, 253, 'The Machine that was remediated.'),
+              retryCount: int32({ description: 'Remediations in a row.' }),
+              timestamp: time({ description: 'When it happened.' }),
             },
-            {
-              required: ['kubeadmConfigSpec', 'machineTemplate', 'version'],
-              description: 'The desired state.',
-            },
+            { required: ['machine', 'retryCount', 'timestamp'], description: 'The last remediation.' },
           ),
-          status: object(
-            {
-              conditions: v1beta1Conditions(),
-              ...failureFields(),
-              initialized: bool({
-                description: 'Whether the control plane has been initialized (kubeadm init done).',
-              }),
-              lastRemediation: object(
-                {
-                  machine: bounded(1, 253, 'The Machine that was remediated.'),
-                  retryCount: int32({ description: 'Remediations in a row.' }),
-                  timestamp: time({ description: 'When it happened.' }),
-                },
-                { required: ['machine', 'retryCount', 'timestamp'], description: 'The last remediation.' },
-              ),
-              observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
-              ready: bool({ description: 'Whether the API server answers.' }),
-              readyReplicas: int32({ description: 'Ready Machines.' }),
-              replicas: int32({ description: 'Machines that exist.' }),
-              selector: bounded(1, 4096, 'The selector in string form, for the scale subresource.'),
-              unavailableReplicas: int32({ description: 'Machines still missing for full availability.' }),
-              updatedReplicas: int32({ description: 'Machines with the current spec.' }),
-              v1beta2: v1beta2Status(v1beta2ReplicaCounters()),
-              version: bounded(1, 256, 'The lowest Kubernetes version among the Machines.'),
-              versions: statusVersions(),
-            },
-            { description: 'The observed state.' },
-          ),
+          observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
+          ready: bool({ description: 'Whether the API server answers.' }),
+          readyReplicas: int32({ description: 'Ready Machines.' }),
+          replicas: int32({ description: 'Machines that exist.' }),
+          selector: bounded(1, 4096, 'The selector in string form, for the scale subresource.'),
+          unavailableReplicas: int32({ description: 'Machines still missing for full availability.' }),
+          updatedReplicas: int32({ description: 'Machines with the current spec.' }),
+          v1beta2: v1beta2Status(v1beta2ReplicaCounters()),
+          version: bounded(1, 256, 'The lowest Kubernetes version among the Machines.'),
+          versions: statusVersions(),
         },
-        { description: 'A control plane of kubeadm-bootstrapped Machines.' },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    { description: 'A control plane of kubeadm-bootstrapped Machines.' },
+  ),
 });
 
-export const kubeadmControlPlaneTemplateCrd: KubeObject = crd({
-  group: CONTROL_PLANE_GROUP,
+export const kubeadmControlPlaneTemplateCrd: KubeObject = makeCrd({
   kind: 'KubeadmControlPlaneTemplate',
   plural: 'kubeadmcontrolplanetemplates',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
+  printerColumns: [AGE_COLUMN],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      printerColumns: [AGE_COLUMN],
-      schema: object(
+      spec: object(
         {
-          spec: object(
+          template: object(
             {
-              template: object(
+              metadata: capiObjectMeta('Labels and annotations of the KubeadmControlPlane.'),
+              spec: object(
+                { ...sharedSpec(), machineTemplate: machineTemplate(false) },
                 {
-                  metadata: capiObjectMeta('Labels and annotations of the KubeadmControlPlane.'),
-                  spec: object(
-                    { ...sharedSpec(), machineTemplate: machineTemplate(false) },
-                    {
-                      required: ['kubeadmConfigSpec'],
-                      description: 'The KubeadmControlPlane spec, without version and replicas.',
-                    },
-                  ),
+                  required: ['kubeadmConfigSpec'],
+                  description: 'The KubeadmControlPlane spec, without version and replicas.',
                 },
-                { required: ['spec'], description: 'The KubeadmControlPlane a ClusterClass creates.' },
               ),
             },
-            { required: ['template'], description: 'The desired state.' },
+            { required: ['spec'], description: 'The KubeadmControlPlane a ClusterClass creates.' },
           ),
         },
-        { description: 'A template for KubeadmControlPlanes of a ClusterClass.' },
+        { required: ['template'], description: 'The desired state.' },
       ),
     },
-  ],
+    { description: 'A template for KubeadmControlPlanes of a ClusterClass.' },
+  ),
 });
 
 export const controlPlaneCrds: KubeObject[] = [kubeadmControlPlaneCrd, kubeadmControlPlaneTemplateCrd];

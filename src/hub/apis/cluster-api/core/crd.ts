@@ -7,7 +7,6 @@ import {
   anyValue,
   array,
   bool,
-  crd,
   int32,
   int64,
   intOrString,
@@ -23,7 +22,9 @@ import {
   apiEndpoint,
   bounded,
   capiObjectMeta,
+  column,
   conditionGates,
+  crdMaker,
   failureDomains,
   failureFields,
   machineAddresses,
@@ -34,6 +35,7 @@ import {
   namingStrategy,
   nodeTimeouts,
   ref,
+  SCALE_WITH_SELECTOR,
   statusVersions,
   unhealthyConditions,
   unhealthyMachineConditions,
@@ -44,8 +46,8 @@ import {
 } from '../common.js';
 import { CLUSTER_API_GROUP } from './constants.js';
 
-const CATEGORIES = ['cluster-api'];
 const CORE_LABELS = { 'cluster.x-k8s.io/provider': 'cluster-api' };
+const makeCrd = crdMaker(CLUSTER_API_GROUP, V1BETA1, CORE_LABELS);
 
 const clusterColumn = {
   name: 'Cluster',
@@ -263,76 +265,51 @@ function versionsSummary(): Schema {
   return v1beta2Status({ controlPlane: part('control plane'), workers: part('worker') });
 }
 
-export const clusterCrd: KubeObject = crd({
-  group: CLUSTER_API_GROUP,
+export const clusterCrd: KubeObject = makeCrd({
   kind: 'Cluster',
   plural: 'clusters',
   shortNames: ['cl'],
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: CORE_LABELS,
-  versions: [
+  status: true,
+  printerColumns: [
+    column('ClusterClass', 'string', '.spec.topology.class', 'The ClusterClass of the Cluster, if any'),
+    column('Phase', 'string', '.status.phase', 'Pending, Provisioning, Provisioned ...'),
+    AGE_COLUMN,
+    column('Version', 'string', '.spec.topology.version', 'The Kubernetes version of the Cluster'),
+  ],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      printerColumns: [
+      spec: object(
         {
-          name: 'ClusterClass',
-          type: 'string',
-          jsonPath: '.spec.topology.class',
-          description: 'The ClusterClass of the Cluster, if any',
-        },
-        {
-          name: 'Phase',
-          type: 'string',
-          jsonPath: '.status.phase',
-          description: 'Pending, Provisioning, Provisioned ...',
-        },
-        AGE_COLUMN,
-        {
-          name: 'Version',
-          type: 'string',
-          jsonPath: '.spec.topology.version',
-          description: 'The Kubernetes version of the Cluster',
-        },
-      ],
-      schema: object(
-        {
-          spec: object(
-            {
-              availabilityGates: conditionGates(
-                'Extra Cluster conditions that must be true for the Cluster to be available.',
-              ),
-              clusterNetwork: clusterNetwork(),
-              controlPlaneEndpoint: apiEndpoint('Where the control plane answers; set by the providers.'),
-              controlPlaneRef: ref('The control plane provider object (e.g. a KubeadmControlPlane).'),
-              infrastructureRef: ref('The infrastructure provider object (e.g. a DockerCluster).'),
-              paused: bool({ description: 'Stops controllers from acting on the Cluster and its objects.' }),
-              topology: topology(),
-            },
-            { description: 'The desired state of the Cluster.' },
+          availabilityGates: conditionGates(
+            'Extra Cluster conditions that must be true for the Cluster to be available.',
           ),
-          status: object(
-            {
-              conditions: v1beta1Conditions(),
-              controlPlaneReady: bool({ description: 'Whether the control plane is ready.' }),
-              failureDomains: failureDomains('The failure domains the infrastructure offers.'),
-              ...failureFields(),
-              infrastructureReady: bool({ description: 'Whether the infrastructure is ready.' }),
-              observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
-              phase: oneOf(['Pending', 'Provisioning', 'Provisioned', 'Deleting', 'Failed', 'Unknown'], {
-                description: 'Where the Cluster is in its lifecycle.',
-              }),
-              v1beta2: versionsSummary(),
-            },
-            { description: 'The observed state of the Cluster.' },
-          ),
+          clusterNetwork: clusterNetwork(),
+          controlPlaneEndpoint: apiEndpoint('Where the control plane answers; set by the providers.'),
+          controlPlaneRef: ref('The control plane provider object (e.g. a KubeadmControlPlane).'),
+          infrastructureRef: ref('The infrastructure provider object (e.g. a DockerCluster).'),
+          paused: bool({ description: 'Stops controllers from acting on the Cluster and its objects.' }),
+          topology: topology(),
         },
-        { description: 'A Kubernetes cluster provisioned through Cluster API.' },
+        { description: 'The desired state of the Cluster.' },
+      ),
+      status: object(
+        {
+          conditions: v1beta1Conditions(),
+          controlPlaneReady: bool({ description: 'Whether the control plane is ready.' }),
+          failureDomains: failureDomains('The failure domains the infrastructure offers.'),
+          ...failureFields(),
+          infrastructureReady: bool({ description: 'Whether the infrastructure is ready.' }),
+          observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
+          phase: oneOf(['Pending', 'Provisioning', 'Provisioned', 'Deleting', 'Failed', 'Unknown'], {
+            description: 'Where the Cluster is in its lifecycle.',
+          }),
+          v1beta2: versionsSummary(),
+        },
+        { description: 'The observed state of the Cluster.' },
       ),
     },
-  ],
+    { description: 'A Kubernetes cluster provisioned through Cluster API.' },
+  ),
 });
 
 // ClusterClass.
@@ -506,698 +483,531 @@ function classMhc(): Schema {
   });
 }
 
-export const clusterClassCrd: KubeObject = crd({
-  group: CLUSTER_API_GROUP,
+export const clusterClassCrd: KubeObject = makeCrd({
   kind: 'ClusterClass',
   plural: 'clusterclasses',
   shortNames: ['cc'],
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: CORE_LABELS,
-  versions: [
+  status: true,
+  printerColumns: [AGE_COLUMN],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      printerColumns: [AGE_COLUMN],
-      schema: object(
+      spec: object(
         {
-          spec: object(
-            {
-              availabilityGates: conditionGates(
-                'Extra Cluster conditions that must be true for Clusters to be available.',
-              ),
-              controlPlane: object(
-                {
-                  machineHealthCheck: classMhc(),
-                  machineInfrastructure: templateRef(
-                    "The template of the control plane Machines' infrastructure.",
-                  ),
-                  metadata: capiObjectMeta('Labels and annotations of the control plane.'),
-                  namingStrategy: namingStrategy(1024, 'How the control plane object is named.'),
-                  ...nodeTimeouts(),
-                  readinessGates: conditionGates(
-                    'Extra conditions that must be true for control plane Machines to be ready.',
-                  ),
-                  ref: ref('The control plane template (e.g. a KubeadmControlPlaneTemplate).'),
-                  taints: machineTaints(),
-                },
-                { required: ['ref'], description: 'The control plane of Clusters of this class.' },
-              ),
-              infrastructure: templateRef(
-                'The infrastructure cluster template (e.g. a DockerClusterTemplate).',
-              ),
-              infrastructureNamingStrategy: namingStrategy(
-                1024,
-                'How the infrastructure cluster object is named.',
-              ),
-              kubernetesVersions: array(bounded(1, 256), {
-                listType: 'atomic',
-                minItems: 1,
-                maxItems: 100,
-                description: 'The Kubernetes versions Clusters of this class may run, in order.',
-              }),
-              patches: patches(),
-              upgrade: object(
-                {
-                  external: object(
-                    { generateUpgradePlanExtension: bounded(1, 512, 'The extension that plans upgrades.') },
-                    { minProperties: 1, description: 'Upgrade planning by a runtime extension.' },
-                  ),
-                },
-                { minProperties: 1, description: 'How upgrades are planned.' },
-              ),
-              variables: array(
-                object(
-                  {
-                    metadata: variableMetadata(),
-                    name: bounded(1, 256, 'The variable name.'),
-                    required: bool({ description: 'Whether Clusters must set the variable.' }),
-                    schema: variableSchema(),
-                  },
-                  { required: ['name', 'required', 'schema'] },
-                ),
-                { maxItems: 1000, description: 'Variables Clusters of this class may set.' },
-              ),
-              workers: object(
-                {
-                  machineDeployments: array(
-                    object(
-                      {
-                        class: bounded(1, 256, 'The class name, unique within the ClusterClass.'),
-                        failureDomain: bounded(1, 256, 'The failure domain of the Machines.'),
-                        machineHealthCheck: classMhc(),
-                        minReadySeconds: int32({
-                          description: 'Seconds a Node must be ready before it is available.',
-                        }),
-                        namingStrategy: namingStrategy(1024, 'How the MachineDeployments are named.'),
-                        ...nodeTimeouts(),
-                        readinessGates: conditionGates(
-                          'Extra conditions that must be true for Machines to be ready.',
-                        ),
-                        strategy: deploymentStrategy(),
-                        taints: machineTaints(),
-                        template: object(
-                          {
-                            bootstrap: templateRef('The bootstrap config template.'),
-                            infrastructure: templateRef('The infrastructure machine template.'),
-                            metadata: capiObjectMeta('Labels and annotations of the MachineDeployment.'),
-                          },
-                          {
-                            required: ['bootstrap', 'infrastructure'],
-                            description: 'What the Machines are made of.',
-                          },
-                        ),
-                      },
-                      { required: ['class', 'template'] },
-                    ),
-                    {
-                      listType: 'map',
-                      mapKeys: ['class'],
-                      maxItems: 100,
-                      description: 'MachineDeployment classes.',
-                    },
-                  ),
-                  machinePools: array(
-                    object(
-                      {
-                        class: bounded(1, 256, 'The class name, unique within the ClusterClass.'),
-                        failureDomains: array(bounded(1, 256), {
-                          maxItems: 100,
-                          description: 'Failure domains of the pool.',
-                        }),
-                        minReadySeconds: int32({
-                          description: 'Seconds a Node must be ready before it is available.',
-                        }),
-                        namingStrategy: namingStrategy(1024, 'How the MachinePools are named.'),
-                        ...nodeTimeouts(),
-                        taints: machineTaints(),
-                        template: object(
-                          {
-                            bootstrap: templateRef('The bootstrap config template.'),
-                            infrastructure: templateRef('The infrastructure machine pool template.'),
-                            metadata: capiObjectMeta('Labels and annotations of the MachinePool.'),
-                          },
-                          {
-                            required: ['bootstrap', 'infrastructure'],
-                            description: 'What the pool is made of.',
-                          },
-                        ),
-                      },
-                      { required: ['class', 'template'] },
-                    ),
-                    {
-                      listType: 'map',
-                      mapKeys: ['class'],
-                      maxItems: 100,
-                      description: 'MachinePool classes.',
-                    },
-                  ),
-                },
-                { description: 'The worker classes.' },
-              ),
-            },
-            { description: 'What Clusters of this class are made of.' },
+          availabilityGates: conditionGates(
+            'Extra Cluster conditions that must be true for Clusters to be available.',
           ),
-          status: object(
+          controlPlane: object(
             {
-              conditions: v1beta1Conditions(),
-              observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
-              v1beta2: v1beta2Status(),
-              variables: array(
-                object(
-                  {
-                    definitions: array(
-                      object(
-                        {
-                          from: bounded(1, 256, 'Where the definition comes from: inline or a patch name.'),
-                          metadata: variableMetadata(),
-                          required: bool({ description: 'Whether Clusters must set the variable.' }),
-                          schema: variableSchema(),
-                        },
-                        { required: ['from', 'required', 'schema'] },
-                      ),
-                      { maxItems: 100, description: 'The definitions of the variable.' },
-                    ),
-                    definitionsConflict: bool({ description: 'Whether the definitions disagree.' }),
-                    name: bounded(1, 256, 'The variable name.'),
-                  },
-                  { required: ['definitions', 'name'] },
-                ),
-                { maxItems: 1000, description: 'The variables of the class, from every source.' },
+              machineHealthCheck: classMhc(),
+              machineInfrastructure: templateRef(
+                "The template of the control plane Machines' infrastructure.",
+              ),
+              metadata: capiObjectMeta('Labels and annotations of the control plane.'),
+              namingStrategy: namingStrategy(1024, 'How the control plane object is named.'),
+              ...nodeTimeouts(),
+              readinessGates: conditionGates(
+                'Extra conditions that must be true for control plane Machines to be ready.',
+              ),
+              ref: ref('The control plane template (e.g. a KubeadmControlPlaneTemplate).'),
+              taints: machineTaints(),
+            },
+            { required: ['ref'], description: 'The control plane of Clusters of this class.' },
+          ),
+          infrastructure: templateRef('The infrastructure cluster template (e.g. a DockerClusterTemplate).'),
+          infrastructureNamingStrategy: namingStrategy(
+            1024,
+            'How the infrastructure cluster object is named.',
+          ),
+          kubernetesVersions: array(bounded(1, 256), {
+            listType: 'atomic',
+            minItems: 1,
+            maxItems: 100,
+            description: 'The Kubernetes versions Clusters of this class may run, in order.',
+          }),
+          patches: patches(),
+          upgrade: object(
+            {
+              external: object(
+                { generateUpgradePlanExtension: bounded(1, 512, 'The extension that plans upgrades.') },
+                { minProperties: 1, description: 'Upgrade planning by a runtime extension.' },
               ),
             },
-            { description: 'The observed state of the ClusterClass.' },
+            { minProperties: 1, description: 'How upgrades are planned.' },
+          ),
+          variables: array(
+            object(
+              {
+                metadata: variableMetadata(),
+                name: bounded(1, 256, 'The variable name.'),
+                required: bool({ description: 'Whether Clusters must set the variable.' }),
+                schema: variableSchema(),
+              },
+              { required: ['name', 'required', 'schema'] },
+            ),
+            { maxItems: 1000, description: 'Variables Clusters of this class may set.' },
+          ),
+          workers: object(
+            {
+              machineDeployments: array(
+                object(
+                  {
+                    class: bounded(1, 256, 'The class name, unique within the ClusterClass.'),
+                    failureDomain: bounded(1, 256, 'The failure domain of the Machines.'),
+                    machineHealthCheck: classMhc(),
+                    minReadySeconds: int32({
+                      description: 'Seconds a Node must be ready before it is available.',
+                    }),
+                    namingStrategy: namingStrategy(1024, 'How the MachineDeployments are named.'),
+                    ...nodeTimeouts(),
+                    readinessGates: conditionGates(
+                      'Extra conditions that must be true for Machines to be ready.',
+                    ),
+                    strategy: deploymentStrategy(),
+                    taints: machineTaints(),
+                    template: object(
+                      {
+                        bootstrap: templateRef('The bootstrap config template.'),
+                        infrastructure: templateRef('The infrastructure machine template.'),
+                        metadata: capiObjectMeta('Labels and annotations of the MachineDeployment.'),
+                      },
+                      {
+                        required: ['bootstrap', 'infrastructure'],
+                        description: 'What the Machines are made of.',
+                      },
+                    ),
+                  },
+                  { required: ['class', 'template'] },
+                ),
+                {
+                  listType: 'map',
+                  mapKeys: ['class'],
+                  maxItems: 100,
+                  description: 'MachineDeployment classes.',
+                },
+              ),
+              machinePools: array(
+                object(
+                  {
+                    class: bounded(1, 256, 'The class name, unique within the ClusterClass.'),
+                    failureDomains: array(bounded(1, 256), {
+                      maxItems: 100,
+                      description: 'Failure domains of the pool.',
+                    }),
+                    minReadySeconds: int32({
+                      description: 'Seconds a Node must be ready before it is available.',
+                    }),
+                    namingStrategy: namingStrategy(1024, 'How the MachinePools are named.'),
+                    ...nodeTimeouts(),
+                    taints: machineTaints(),
+                    template: object(
+                      {
+                        bootstrap: templateRef('The bootstrap config template.'),
+                        infrastructure: templateRef('The infrastructure machine pool template.'),
+                        metadata: capiObjectMeta('Labels and annotations of the MachinePool.'),
+                      },
+                      {
+                        required: ['bootstrap', 'infrastructure'],
+                        description: 'What the pool is made of.',
+                      },
+                    ),
+                  },
+                  { required: ['class', 'template'] },
+                ),
+                {
+                  listType: 'map',
+                  mapKeys: ['class'],
+                  maxItems: 100,
+                  description: 'MachinePool classes.',
+                },
+              ),
+            },
+            { description: 'The worker classes.' },
           ),
         },
-        { description: 'A blueprint for Clusters: templates, variables and patches.' },
+        { description: 'What Clusters of this class are made of.' },
+      ),
+      status: object(
+        {
+          conditions: v1beta1Conditions(),
+          observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
+          v1beta2: v1beta2Status(),
+          variables: array(
+            object(
+              {
+                definitions: array(
+                  object(
+                    {
+                      from: bounded(1, 256, 'Where the definition comes from: inline or a patch name.'),
+                      metadata: variableMetadata(),
+                      required: bool({ description: 'Whether Clusters must set the variable.' }),
+                      schema: variableSchema(),
+                    },
+                    { required: ['from', 'required', 'schema'] },
+                  ),
+                  { maxItems: 100, description: 'The definitions of the variable.' },
+                ),
+                definitionsConflict: bool({ description: 'Whether the definitions disagree.' }),
+                name: bounded(1, 256, 'The variable name.'),
+              },
+              { required: ['definitions', 'name'] },
+            ),
+            { maxItems: 1000, description: 'The variables of the class, from every source.' },
+          ),
+        },
+        { description: 'The observed state of the ClusterClass.' },
       ),
     },
-  ],
+    { description: 'A blueprint for Clusters: templates, variables and patches.' },
+  ),
 });
 
 // MachineDeployment.
 
-export const machineDeploymentCrd: KubeObject = crd({
-  group: CLUSTER_API_GROUP,
+export const machineDeploymentCrd: KubeObject = makeCrd({
   kind: 'MachineDeployment',
   plural: 'machinedeployments',
   shortNames: ['md'],
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: CORE_LABELS,
-  versions: [
+  status: true,
+  scale: SCALE_WITH_SELECTOR,
+  printerColumns: [
+    clusterColumn,
+    column('Desired', 'integer', '.spec.replicas', 'Machines wanted', 10),
+    column('Replicas', 'integer', '.status.replicas', 'Machines that exist'),
+    column('Ready', 'integer', '.status.readyReplicas', 'Ready Machines'),
+    column('Updated', 'integer', '.status.updatedReplicas', 'Machines with the current template'),
+    column('Unavailable', 'integer', '.status.unavailableReplicas', 'Machines not yet available'),
+    column('Phase', 'string', '.status.phase', 'ScalingUp, ScalingDown, Running ...'),
+    AGE_COLUMN,
+    column('Version', 'string', '.spec.template.spec.version', 'The Kubernetes version of the Machines'),
+  ],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      scale: {
-        specReplicasPath: '.spec.replicas',
-        statusReplicasPath: '.status.replicas',
-        labelSelectorPath: '.status.selector',
-      },
-      printerColumns: [
-        clusterColumn,
+      spec: object(
         {
-          name: 'Desired',
-          type: 'integer',
-          jsonPath: '.spec.replicas',
-          priority: 10,
-          description: 'Machines wanted',
+          clusterName: bounded(1, 63, 'The Cluster the Machines belong to.'),
+          machineNamingStrategy: namingStrategy(256, 'How the Machines are named.'),
+          minReadySeconds: int32({
+            description: 'Seconds a Node must be ready before its Machine is available.',
+          }),
+          paused: bool({ description: 'Stops rollouts while true.' }),
+          progressDeadlineSeconds: int32({
+            description: 'Seconds a rollout may take before it counts as stuck.',
+          }),
+          replicas: int32({ description: 'Machines to run; default 1 (or the autoscaler minimum).' }),
+          revisionHistoryLimit: int32({ description: 'Old MachineSets to keep; default 1.' }),
+          rolloutAfter: time({ description: 'Roll out every Machine again once this time has passed.' }),
+          selector: labelSelector({
+            description: 'Selects the Machines; must match the template labels.',
+          }),
+          strategy: deploymentStrategy(),
+          template: machineTemplateSpec(),
         },
+        { required: ['clusterName', 'selector', 'template'], description: 'The desired state.' },
+      ),
+      status: object(
         {
-          name: 'Replicas',
-          type: 'integer',
-          jsonPath: '.status.replicas',
-          description: 'Machines that exist',
+          availableReplicas: int32({ description: 'Machines available for at least minReadySeconds.' }),
+          conditions: v1beta1Conditions(),
+          observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
+          phase: oneOf(['ScalingUp', 'ScalingDown', 'Running', 'Failed', 'Unknown'], {
+            description: 'Where the MachineDeployment is in its lifecycle.',
+          }),
+          readyReplicas: int32({ description: 'Ready Machines.' }),
+          replicas: int32({ description: 'Machines that exist (not being deleted).' }),
+          selector: bounded(1, 4096, 'The selector in string form, for the scale subresource.'),
+          unavailableReplicas: int32({ description: 'Machines still missing for full availability.' }),
+          updatedReplicas: int32({ description: 'Machines with the current template.' }),
+          v1beta2: v1beta2Status(v1beta2ReplicaCounters()),
+          versions: statusVersions(),
         },
-        { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas', description: 'Ready Machines' },
-        {
-          name: 'Updated',
-          type: 'integer',
-          jsonPath: '.status.updatedReplicas',
-          description: 'Machines with the current template',
-        },
-        {
-          name: 'Unavailable',
-          type: 'integer',
-          jsonPath: '.status.unavailableReplicas',
-          description: 'Machines not yet available',
-        },
-        {
-          name: 'Phase',
-          type: 'string',
-          jsonPath: '.status.phase',
-          description: 'ScalingUp, ScalingDown, Running ...',
-        },
-        AGE_COLUMN,
-        {
-          name: 'Version',
-          type: 'string',
-          jsonPath: '.spec.template.spec.version',
-          description: 'The Kubernetes version of the Machines',
-        },
-      ],
-      schema: object(
-        {
-          spec: object(
-            {
-              clusterName: bounded(1, 63, 'The Cluster the Machines belong to.'),
-              machineNamingStrategy: namingStrategy(256, 'How the Machines are named.'),
-              minReadySeconds: int32({
-                description: 'Seconds a Node must be ready before its Machine is available.',
-              }),
-              paused: bool({ description: 'Stops rollouts while true.' }),
-              progressDeadlineSeconds: int32({
-                description: 'Seconds a rollout may take before it counts as stuck.',
-              }),
-              replicas: int32({ description: 'Machines to run; default 1 (or the autoscaler minimum).' }),
-              revisionHistoryLimit: int32({ description: 'Old MachineSets to keep; default 1.' }),
-              rolloutAfter: time({ description: 'Roll out every Machine again once this time has passed.' }),
-              selector: labelSelector({
-                description: 'Selects the Machines; must match the template labels.',
-              }),
-              strategy: deploymentStrategy(),
-              template: machineTemplateSpec(),
-            },
-            { required: ['clusterName', 'selector', 'template'], description: 'The desired state.' },
-          ),
-          status: object(
-            {
-              availableReplicas: int32({ description: 'Machines available for at least minReadySeconds.' }),
-              conditions: v1beta1Conditions(),
-              observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
-              phase: oneOf(['ScalingUp', 'ScalingDown', 'Running', 'Failed', 'Unknown'], {
-                description: 'Where the MachineDeployment is in its lifecycle.',
-              }),
-              readyReplicas: int32({ description: 'Ready Machines.' }),
-              replicas: int32({ description: 'Machines that exist (not being deleted).' }),
-              selector: bounded(1, 4096, 'The selector in string form, for the scale subresource.'),
-              unavailableReplicas: int32({ description: 'Machines still missing for full availability.' }),
-              updatedReplicas: int32({ description: 'Machines with the current template.' }),
-              v1beta2: v1beta2Status(v1beta2ReplicaCounters()),
-              versions: statusVersions(),
-            },
-            { description: 'The observed state.' },
-          ),
-        },
-        { description: 'Declarative updates for Machines through MachineSets.' },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    { description: 'Declarative updates for Machines through MachineSets.' },
+  ),
 });
 
 // MachineSet.
 
-export const machineSetCrd: KubeObject = crd({
-  group: CLUSTER_API_GROUP,
+export const machineSetCrd: KubeObject = makeCrd({
   kind: 'MachineSet',
   plural: 'machinesets',
   shortNames: ['ms'],
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: CORE_LABELS,
-  versions: [
+  status: true,
+  scale: SCALE_WITH_SELECTOR,
+  printerColumns: [
+    clusterColumn,
+    column('Desired', 'integer', '.spec.replicas', 'Machines wanted', 10),
+    column('Replicas', 'integer', '.status.replicas', 'Machines that exist'),
+    column('Ready', 'integer', '.status.readyReplicas', 'Ready Machines'),
+    column(
+      'Available',
+      'integer',
+      '.status.availableReplicas',
+      'Machines ready for at least minReadySeconds',
+    ),
+    AGE_COLUMN,
+    column('Version', 'string', '.spec.template.spec.version', 'The Kubernetes version of the Machines'),
+  ],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      scale: {
-        specReplicasPath: '.spec.replicas',
-        statusReplicasPath: '.status.replicas',
-        labelSelectorPath: '.status.selector',
-      },
-      printerColumns: [
-        clusterColumn,
+      spec: object(
         {
-          name: 'Desired',
-          type: 'integer',
-          jsonPath: '.spec.replicas',
-          priority: 10,
-          description: 'Machines wanted',
+          clusterName: bounded(1, 63, 'The Cluster the Machines belong to.'),
+          deletePolicy: oneOf(['Random', 'Newest', 'Oldest'], {
+            description: 'Which Machines go first when scaling down; default Random.',
+          }),
+          machineNamingStrategy: namingStrategy(256, 'How the Machines are named.'),
+          minReadySeconds: int32({
+            description: 'Seconds a Node must be ready before its Machine is available.',
+          }),
+          replicas: int32({ description: 'Machines to run; default 1 (or the autoscaler minimum).' }),
+          selector: labelSelector({
+            description: 'Selects the Machines; must match the template labels.',
+          }),
+          template: machineTemplateSpec(),
         },
+        { required: ['clusterName', 'selector'], description: 'The desired state.' },
+      ),
+      status: object(
         {
-          name: 'Replicas',
-          type: 'integer',
-          jsonPath: '.status.replicas',
-          description: 'Machines that exist',
+          availableReplicas: int32({ description: 'Machines available for at least minReadySeconds.' }),
+          conditions: v1beta1Conditions(),
+          ...failureFields(),
+          fullyLabeledReplicas: int32({ description: 'Machines whose labels match the template.' }),
+          observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
+          readyReplicas: int32({ description: 'Ready Machines.' }),
+          replicas: int32({ description: 'Machines that exist.' }),
+          selector: bounded(1, 4096, 'The selector in string form, for the scale subresource.'),
+          v1beta2: v1beta2Status(v1beta2ReplicaCounters()),
+          versions: statusVersions(),
         },
-        { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas', description: 'Ready Machines' },
-        {
-          name: 'Available',
-          type: 'integer',
-          jsonPath: '.status.availableReplicas',
-          description: 'Machines ready for at least minReadySeconds',
-        },
-        AGE_COLUMN,
-        {
-          name: 'Version',
-          type: 'string',
-          jsonPath: '.spec.template.spec.version',
-          description: 'The Kubernetes version of the Machines',
-        },
-      ],
-      schema: object(
-        {
-          spec: object(
-            {
-              clusterName: bounded(1, 63, 'The Cluster the Machines belong to.'),
-              deletePolicy: oneOf(['Random', 'Newest', 'Oldest'], {
-                description: 'Which Machines go first when scaling down; default Random.',
-              }),
-              machineNamingStrategy: namingStrategy(256, 'How the Machines are named.'),
-              minReadySeconds: int32({
-                description: 'Seconds a Node must be ready before its Machine is available.',
-              }),
-              replicas: int32({ description: 'Machines to run; default 1 (or the autoscaler minimum).' }),
-              selector: labelSelector({
-                description: 'Selects the Machines; must match the template labels.',
-              }),
-              template: machineTemplateSpec(),
-            },
-            { required: ['clusterName', 'selector'], description: 'The desired state.' },
-          ),
-          status: object(
-            {
-              availableReplicas: int32({ description: 'Machines available for at least minReadySeconds.' }),
-              conditions: v1beta1Conditions(),
-              ...failureFields(),
-              fullyLabeledReplicas: int32({ description: 'Machines whose labels match the template.' }),
-              observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
-              readyReplicas: int32({ description: 'Ready Machines.' }),
-              replicas: int32({ description: 'Machines that exist.' }),
-              selector: bounded(1, 4096, 'The selector in string form, for the scale subresource.'),
-              v1beta2: v1beta2Status(v1beta2ReplicaCounters()),
-              versions: statusVersions(),
-            },
-            { description: 'The observed state.' },
-          ),
-        },
-        { description: 'Keeps a number of identical Machines running.' },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    { description: 'Keeps a number of identical Machines running.' },
+  ),
 });
 
 // Machine.
 
-export const machineCrd: KubeObject = crd({
-  group: CLUSTER_API_GROUP,
+export const machineCrd: KubeObject = makeCrd({
   kind: 'Machine',
   plural: 'machines',
   shortNames: ['ma'],
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: CORE_LABELS,
-  versions: [
+  status: true,
+  printerColumns: [
+    clusterColumn,
+    column('NodeName', 'string', '.status.nodeRef.name', 'The Node of the Machine'),
+    column('ProviderID', 'string', '.spec.providerID', 'The provider ID'),
+    column('Phase', 'string', '.status.phase', 'Pending, Running, Deleting ...'),
+    AGE_COLUMN,
+    column('Version', 'string', '.spec.version', 'The Kubernetes version'),
+  ],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      printerColumns: [
-        clusterColumn,
+      spec: machineSpec(),
+      status: object(
         {
-          name: 'NodeName',
-          type: 'string',
-          jsonPath: '.status.nodeRef.name',
-          description: 'The Node of the Machine',
-        },
-        { name: 'ProviderID', type: 'string', jsonPath: '.spec.providerID', description: 'The provider ID' },
-        {
-          name: 'Phase',
-          type: 'string',
-          jsonPath: '.status.phase',
-          description: 'Pending, Running, Deleting ...',
-        },
-        AGE_COLUMN,
-        { name: 'Version', type: 'string', jsonPath: '.spec.version', description: 'The Kubernetes version' },
-      ],
-      schema: object(
-        {
-          spec: machineSpec(),
-          status: object(
+          addresses: machineAddresses(),
+          bootstrapReady: bool({ description: 'Whether the bootstrap data is ready.' }),
+          certificatesExpiryDate: time({
+            description: "When the Machine's certificates expire (control plane).",
+          }),
+          conditions: v1beta1Conditions(),
+          deletion: object(
             {
-              addresses: machineAddresses(),
-              bootstrapReady: bool({ description: 'Whether the bootstrap data is ready.' }),
-              certificatesExpiryDate: time({
-                description: "When the Machine's certificates expire (control plane).",
+              nodeDrainStartTime: time({ description: 'When draining the Node began.' }),
+              waitForNodeVolumeDetachStartTime: time({
+                description: 'When waiting for volumes to detach began.',
               }),
-              conditions: v1beta1Conditions(),
-              deletion: object(
-                {
-                  nodeDrainStartTime: time({ description: 'When draining the Node began.' }),
-                  waitForNodeVolumeDetachStartTime: time({
-                    description: 'When waiting for volumes to detach began.',
-                  }),
-                  waitForPreDrainHookStartTime: time({
-                    description: 'When waiting for pre-drain hooks began.',
-                  }),
-                  waitForPreTerminateHookStartTime: time({
-                    description: 'When waiting for pre-terminate hooks began.',
-                  }),
-                },
-                { description: 'Progress of the deletion.' },
-              ),
-              ...failureFields(),
-              infrastructureReady: bool({ description: 'Whether the infrastructure is ready.' }),
-              lastUpdated: time({ description: 'When the phase last changed.' }),
-              nodeInfo: object(
-                {
-                  architecture: string({ description: 'The CPU architecture.' }),
-                  bootID: string({ description: 'The boot ID.' }),
-                  containerRuntimeVersion: string({ description: 'The container runtime and its version.' }),
-                  kernelVersion: string({ description: 'The kernel version.' }),
-                  kubeProxyVersion: string({ description: 'Deprecated: the kube-proxy version.' }),
-                  kubeletVersion: string({ description: 'The kubelet version.' }),
-                  machineID: string({ description: 'The machine ID.' }),
-                  operatingSystem: string({ description: 'The operating system.' }),
-                  osImage: string({ description: 'The OS image.' }),
-                  swap: object(
-                    { capacity: int64({ description: 'Swap bytes.' }) },
-                    { description: 'Swap memory.' },
-                  ),
-                  systemUUID: string({ description: 'The system UUID.' }),
-                },
-                {
-                  required: [
-                    'architecture',
-                    'bootID',
-                    'containerRuntimeVersion',
-                    'kernelVersion',
-                    'kubeProxyVersion',
-                    'kubeletVersion',
-                    'machineID',
-                    'operatingSystem',
-                    'osImage',
-                    'systemUUID',
-                  ],
-                  description: "The Node's system info.",
-                },
-              ),
-              nodeRef: ref('The Node of this Machine.'),
-              observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
-              phase: oneOf(
-                [
-                  'Pending',
-                  'Provisioning',
-                  'Provisioned',
-                  'Running',
-                  'Deleting',
-                  'Deleted',
-                  'Failed',
-                  'Unknown',
-                ],
-                { description: 'Where the Machine is in its lifecycle.' },
-              ),
-              v1beta2: v1beta2Status(),
+              waitForPreDrainHookStartTime: time({
+                description: 'When waiting for pre-drain hooks began.',
+              }),
+              waitForPreTerminateHookStartTime: time({
+                description: 'When waiting for pre-terminate hooks began.',
+              }),
             },
-            { description: 'The observed state.' },
+            { description: 'Progress of the deletion.' },
           ),
+          ...failureFields(),
+          infrastructureReady: bool({ description: 'Whether the infrastructure is ready.' }),
+          lastUpdated: time({ description: 'When the phase last changed.' }),
+          nodeInfo: object(
+            {
+              architecture: string({ description: 'The CPU architecture.' }),
+              bootID: string({ description: 'The boot ID.' }),
+              containerRuntimeVersion: string({ description: 'The container runtime and its version.' }),
+              kernelVersion: string({ description: 'The kernel version.' }),
+              kubeProxyVersion: string({ description: 'Deprecated: the kube-proxy version.' }),
+              kubeletVersion: string({ description: 'The kubelet version.' }),
+              machineID: string({ description: 'The machine ID.' }),
+              operatingSystem: string({ description: 'The operating system.' }),
+              osImage: string({ description: 'The OS image.' }),
+              swap: object(
+                { capacity: int64({ description: 'Swap bytes.' }) },
+                { description: 'Swap memory.' },
+              ),
+              systemUUID: string({ description: 'The system UUID.' }),
+            },
+            {
+              required: [
+                'architecture',
+                'bootID',
+                'containerRuntimeVersion',
+                'kernelVersion',
+                'kubeProxyVersion',
+                'kubeletVersion',
+                'machineID',
+                'operatingSystem',
+                'osImage',
+                'systemUUID',
+              ],
+              description: "The Node's system info.",
+            },
+          ),
+          nodeRef: ref('The Node of this Machine.'),
+          observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
+          phase: oneOf(
+            ['Pending', 'Provisioning', 'Provisioned', 'Running', 'Deleting', 'Deleted', 'Failed', 'Unknown'],
+            { description: 'Where the Machine is in its lifecycle.' },
+          ),
+          v1beta2: v1beta2Status(),
         },
-        { description: 'One host that runs a Kubernetes Node.' },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    { description: 'One host that runs a Kubernetes Node.' },
+  ),
 });
 
 // MachineHealthCheck.
 
-export const machineHealthCheckCrd: KubeObject = crd({
-  group: CLUSTER_API_GROUP,
+export const machineHealthCheckCrd: KubeObject = makeCrd({
   kind: 'MachineHealthCheck',
   plural: 'machinehealthchecks',
   shortNames: ['mhc', 'mhcs'],
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: CORE_LABELS,
-  versions: [
+  status: true,
+  printerColumns: [
+    clusterColumn,
+    column('ExpectedMachines', 'integer', '.status.expectedMachines', 'Machines being checked'),
+    column(
+      'MaxUnhealthy',
+      'string',
+      '.spec.maxUnhealthy',
+      'Unhealthy Machines allowed before remediation stops',
+    ),
+    column('CurrentHealthy', 'integer', '.status.currentHealthy', 'Healthy Machines'),
+    AGE_COLUMN,
+  ],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      printerColumns: [
-        clusterColumn,
+      spec: object(
         {
-          name: 'ExpectedMachines',
-          type: 'integer',
-          jsonPath: '.status.expectedMachines',
-          description: 'Machines being checked',
+          clusterName: bounded(1, 63, 'The Cluster whose Machines are checked.'),
+          ...machineHealthCheckClass(),
+          selector: labelSelector({ description: 'Selects the Machines to check; must not be empty.' }),
+          unhealthyConditions: unhealthyConditions(),
+          unhealthyMachineConditions: unhealthyMachineConditions(),
         },
+        { required: ['clusterName', 'selector'], description: 'The desired state.' },
+      ),
+      status: object(
         {
-          name: 'MaxUnhealthy',
-          type: 'string',
-          jsonPath: '.spec.maxUnhealthy',
-          description: 'Unhealthy Machines allowed before remediation stops',
+          conditions: v1beta1Conditions(),
+          currentHealthy: int32({ minimum: 0, description: 'Healthy Machines.' }),
+          expectedMachines: int32({ minimum: 0, description: 'Machines being checked.' }),
+          observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
+          remediationsAllowed: int32({
+            minimum: 0,
+            description: 'Remediations still allowed by maxUnhealthy.',
+          }),
+          targets: array(bounded(1, 253), {
+            maxItems: 10000,
+            description: 'The Machines being checked.',
+          }),
+          v1beta2: v1beta2Status(),
         },
-        {
-          name: 'CurrentHealthy',
-          type: 'integer',
-          jsonPath: '.status.currentHealthy',
-          description: 'Healthy Machines',
-        },
-        AGE_COLUMN,
-      ],
-      schema: object(
-        {
-          spec: object(
-            {
-              clusterName: bounded(1, 63, 'The Cluster whose Machines are checked.'),
-              ...machineHealthCheckClass(),
-              selector: labelSelector({ description: 'Selects the Machines to check; must not be empty.' }),
-              unhealthyConditions: unhealthyConditions(),
-              unhealthyMachineConditions: unhealthyMachineConditions(),
-            },
-            { required: ['clusterName', 'selector'], description: 'The desired state.' },
-          ),
-          status: object(
-            {
-              conditions: v1beta1Conditions(),
-              currentHealthy: int32({ minimum: 0, description: 'Healthy Machines.' }),
-              expectedMachines: int32({ minimum: 0, description: 'Machines being checked.' }),
-              observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
-              remediationsAllowed: int32({
-                minimum: 0,
-                description: 'Remediations still allowed by maxUnhealthy.',
-              }),
-              targets: array(bounded(1, 253), {
-                maxItems: 10000,
-                description: 'The Machines being checked.',
-              }),
-              v1beta2: v1beta2Status(),
-            },
-            { description: 'The observed state.' },
-          ),
-        },
-        { description: 'Checks Machines against Node conditions and remediates unhealthy ones.' },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    { description: 'Checks Machines against Node conditions and remediates unhealthy ones.' },
+  ),
 });
 
 // MachinePool.
 
-export const machinePoolCrd: KubeObject = crd({
-  group: CLUSTER_API_GROUP,
+export const machinePoolCrd: KubeObject = makeCrd({
   kind: 'MachinePool',
   plural: 'machinepools',
   shortNames: ['mp'],
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: CORE_LABELS,
-  versions: [
+  status: true,
+  scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+  printerColumns: [
+    clusterColumn,
+    column('Desired', 'integer', '.spec.replicas', 'Machines wanted', 10),
+    column('Replicas', 'string', '.status.replicas', 'Machines that exist'),
+    column('Phase', 'string', '.status.phase', 'Pending, Running, Scaling ...'),
+    AGE_COLUMN,
+    column('Version', 'string', '.spec.template.spec.version', 'The Kubernetes version of the pool'),
+  ],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
-      printerColumns: [
-        clusterColumn,
+      spec: object(
         {
-          name: 'Desired',
-          type: 'integer',
-          jsonPath: '.spec.replicas',
-          priority: 10,
-          description: 'Machines wanted',
+          clusterName: bounded(1, 63, 'The Cluster the pool belongs to.'),
+          failureDomains: array(bounded(1, 256), {
+            maxItems: 100,
+            description: 'Failure domains of the pool.',
+          }),
+          minReadySeconds: int32({ description: 'Seconds a Node must be ready before it is available.' }),
+          providerIDList: array(bounded(1, 512), {
+            maxItems: 10000,
+            description: 'The provider IDs of the instances, set by the infrastructure provider.',
+          }),
+          replicas: int32({ description: 'Instances to run; default 1 (or the autoscaler minimum).' }),
+          template: machineTemplateSpec(),
         },
+        { required: ['clusterName', 'template'], description: 'The desired state.' },
+      ),
+      status: object(
         {
-          name: 'Replicas',
-          type: 'string',
-          jsonPath: '.status.replicas',
-          description: 'Machines that exist',
-        },
-        {
-          name: 'Phase',
-          type: 'string',
-          jsonPath: '.status.phase',
-          description: 'Pending, Running, Scaling ...',
-        },
-        AGE_COLUMN,
-        {
-          name: 'Version',
-          type: 'string',
-          jsonPath: '.spec.template.spec.version',
-          description: 'The Kubernetes version of the pool',
-        },
-      ],
-      schema: object(
-        {
-          spec: object(
-            {
-              clusterName: bounded(1, 63, 'The Cluster the pool belongs to.'),
-              failureDomains: array(bounded(1, 256), {
-                maxItems: 100,
-                description: 'Failure domains of the pool.',
-              }),
-              minReadySeconds: int32({ description: 'Seconds a Node must be ready before it is available.' }),
-              providerIDList: array(bounded(1, 512), {
-                maxItems: 10000,
-                description: 'The provider IDs of the instances, set by the infrastructure provider.',
-              }),
-              replicas: int32({ description: 'Instances to run; default 1 (or the autoscaler minimum).' }),
-              template: machineTemplateSpec(),
-            },
-            { required: ['clusterName', 'template'], description: 'The desired state.' },
+          availableReplicas: int32({ description: 'Available instances.' }),
+          bootstrapReady: bool({ description: 'Whether the bootstrap data is ready.' }),
+          conditions: v1beta1Conditions(),
+          ...failureFields(),
+          infrastructureReady: bool({ description: 'Whether the infrastructure is ready.' }),
+          nodeRefs: array(ref('A Node of the pool.'), {
+            maxItems: 10000,
+            description: 'The Nodes of the pool.',
+          }),
+          observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
+          phase: oneOf(
+            [
+              'Pending',
+              'Provisioning',
+              'Provisioned',
+              'Running',
+              'ScalingUp',
+              'ScalingDown',
+              'Scaling',
+              'Deleting',
+              'Failed',
+              'Unknown',
+            ],
+            { description: 'Where the pool is in its lifecycle.' },
           ),
-          status: object(
-            {
-              availableReplicas: int32({ description: 'Available instances.' }),
-              bootstrapReady: bool({ description: 'Whether the bootstrap data is ready.' }),
-              conditions: v1beta1Conditions(),
-              ...failureFields(),
-              infrastructureReady: bool({ description: 'Whether the infrastructure is ready.' }),
-              nodeRefs: array(ref('A Node of the pool.'), {
-                maxItems: 10000,
-                description: 'The Nodes of the pool.',
-              }),
-              observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
-              phase: oneOf(
-                [
-                  'Pending',
-                  'Provisioning',
-                  'Provisioned',
-                  'Running',
-                  'ScalingUp',
-                  'ScalingDown',
-                  'Scaling',
-                  'Deleting',
-                  'Failed',
-                  'Unknown',
-                ],
-                { description: 'Where the pool is in its lifecycle.' },
-              ),
-              readyReplicas: int32({ description: 'Ready instances.' }),
-              replicas: int32({ description: 'Instances that exist.' }),
-              unavailableReplicas: int32({ description: 'Instances still missing for full availability.' }),
-              v1beta2: v1beta2Status(v1beta2ReplicaCounters()),
-              versions: statusVersions(),
-            },
-            { description: 'The observed state.' },
-          ),
+          readyReplicas: int32({ description: 'Ready instances.' }),
+          replicas: int32({ description: 'Instances that exist.' }),
+          unavailableReplicas: int32({ description: 'Instances still missing for full availability.' }),
+          v1beta2: v1beta2Status(v1beta2ReplicaCounters()),
+          versions: statusVersions(),
         },
-        { description: 'A group of Machines managed as one by the infrastructure provider.' },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    { description: 'A group of Machines managed as one by the infrastructure provider.' },
+  ),
 });
 
 /** Every cluster.x-k8s.io CRD. */

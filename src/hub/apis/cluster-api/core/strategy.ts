@@ -114,6 +114,11 @@ function templateMatchesSelector(spec: Json, error: (selector: string) => FieldE
   return selector.matches(labels) ? [] : [error(selector.toString())];
 }
 
+/** Objects of a Cluster stay with it. */
+function keepsClusterName(obj: KubeObject, old: KubeObject): FieldError[] {
+  return clusterNameImmutable('spec.clusterName', specOf(obj).clusterName, specOf(old).clusterName);
+}
+
 // Cluster.
 
 function defaultCluster(obj: KubeObject): void {
@@ -420,8 +425,7 @@ export const machineDeploymentStrategy: Strategy = {
   prepareForUpdate: (obj, old) => defaultSpecReplicas('MachineDeployment', obj, old),
   applyDefaults: defaultMachineDeployment,
   validate: validateMachineDeployment,
-  validateUpdate: (obj, old) =>
-    clusterNameImmutable('spec.clusterName', specOf(obj).clusterName, specOf(old).clusterName),
+  validateUpdate: keepsClusterName,
 };
 
 // MachineSet.
@@ -477,8 +481,7 @@ export const machineSetStrategy: Strategy = {
   prepareForUpdate: (obj, old) => defaultSpecReplicas('MachineSet', obj, old),
   applyDefaults: defaultMachineSet,
   validate: validateMachineSet,
-  validateUpdate: (obj, old) =>
-    clusterNameImmutable('spec.clusterName', specOf(obj).clusterName, specOf(old).clusterName),
+  validateUpdate: keepsClusterName,
 };
 
 // Machine.
@@ -512,8 +515,7 @@ function validateMachine(obj: KubeObject): FieldError[] {
 export const machineStrategy: Strategy = {
   applyDefaults: defaultMachine,
   validate: validateMachine,
-  validateUpdate: (obj, old) =>
-    clusterNameImmutable('spec.clusterName', specOf(obj).clusterName, specOf(old).clusterName),
+  validateUpdate: keepsClusterName,
 };
 
 // MachineHealthCheck.
@@ -551,8 +553,7 @@ function validateMachineHealthCheck(obj: KubeObject): FieldError[] {
 export const machineHealthCheckStrategy: Strategy = {
   applyDefaults: defaultMachineHealthCheck,
   validate: validateMachineHealthCheck,
-  validateUpdate: (obj, old) =>
-    clusterNameImmutable('spec.clusterName', specOf(obj).clusterName, specOf(old).clusterName),
+  validateUpdate: keepsClusterName,
 };
 
 // MachinePool.
@@ -591,8 +592,7 @@ export const machinePoolStrategy: Strategy = {
   prepareForUpdate: (obj, old) => defaultSpecReplicas('MachinePool', obj, old),
   applyDefaults: defaultMachinePool,
   validate: validateMachinePool,
-  validateUpdate: (obj, old) =>
-    clusterNameImmutable('spec.clusterName', specOf(obj).clusterName, specOf(old).clusterName),
+  validateUpdate: keepsClusterName,
 };
 
 /** Strategies of the cluster.x-k8s.io kinds, by "group/Kind". */

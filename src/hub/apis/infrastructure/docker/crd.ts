@@ -7,6 +7,7 @@ import type { Schema } from '../../../../machinery/schema.js';
 import {
   AGE_COLUMN,
   CLUSTER_LABEL_COLUMN,
+  crdMaker,
   failureDomains,
   machineAddresses,
   OWNER_MACHINE_COLUMN,
@@ -15,22 +16,12 @@ import {
   v1beta1Conditions,
   v1beta2Status,
 } from '../../cluster-api/common.js';
-import {
-  array,
-  bool,
-  crd,
-  duration,
-  int32,
-  int64,
-  localObjectReference,
-  object,
-  string,
-} from '../../schema.js';
+import { array, bool, duration, int32, int64, localObjectReference, object, string } from '../../schema.js';
 import { contractLabels } from '../contract.js';
 import { INFRASTRUCTURE_GROUP } from './constants.js';
 
-const CATEGORIES = ['cluster-api'];
 const LABELS = contractLabels('infrastructure-docker', [V1BETA1]);
+const makeCrd = crdMaker(INFRASTRUCTURE_GROUP, V1BETA1, LABELS);
 
 function dockerClusterSpec(): Schema {
   return object(
@@ -103,181 +94,121 @@ function dockerMachinePoolSpec(): Schema {
   );
 }
 
-export const dockerClusterCrd: KubeObject = crd({
-  group: INFRASTRUCTURE_GROUP,
+export const dockerClusterCrd: KubeObject = makeCrd({
   kind: 'DockerCluster',
   plural: 'dockerclusters',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
+  status: true,
+  printerColumns: [CLUSTER_LABEL_COLUMN, AGE_COLUMN],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      printerColumns: [CLUSTER_LABEL_COLUMN, AGE_COLUMN],
-      schema: object(
+      spec: dockerClusterSpec(),
+      status: object(
         {
-          spec: dockerClusterSpec(),
-          status: object(
-            {
-              conditions: v1beta1Conditions(),
-              failureDomains: failureDomains('The failure domains the Cluster may use.'),
-              ready: bool({ description: 'Whether the infrastructure is ready.' }),
-              v1beta2: v1beta2Status(),
-            },
-            { description: 'The observed state.' },
-          ),
+          conditions: v1beta1Conditions(),
+          failureDomains: failureDomains('The failure domains the Cluster may use.'),
+          ready: bool({ description: 'Whether the infrastructure is ready.' }),
+          v1beta2: v1beta2Status(),
         },
-        {
-          description: "The infrastructure of a Cluster: the load balancer of Cluster API's Docker provider.",
-        },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    {
+      description: "The infrastructure of a Cluster: the load balancer of Cluster API's Docker provider.",
+    },
+  ),
 });
 
-export const dockerClusterTemplateCrd: KubeObject = crd({
-  group: INFRASTRUCTURE_GROUP,
+export const dockerClusterTemplateCrd: KubeObject = makeCrd({
   kind: 'DockerClusterTemplate',
   plural: 'dockerclustertemplates',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
-    {
-      name: V1BETA1,
-      storage: true,
-      printerColumns: [AGE_COLUMN],
-      schema: templateSchema(dockerClusterSpec(), 'DockerCluster'),
-    },
-  ],
+  printerColumns: [AGE_COLUMN],
+  schema: templateSchema(dockerClusterSpec(), 'DockerCluster'),
 });
 
-export const dockerMachineCrd: KubeObject = crd({
-  group: INFRASTRUCTURE_GROUP,
+export const dockerMachineCrd: KubeObject = makeCrd({
   kind: 'DockerMachine',
   plural: 'dockermachines',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
+  status: true,
+  printerColumns: [
+    CLUSTER_LABEL_COLUMN,
+    OWNER_MACHINE_COLUMN,
+    { name: 'ProviderID', type: 'string', jsonPath: '.spec.providerID', description: 'The provider ID' },
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      printerColumns: [
-        CLUSTER_LABEL_COLUMN,
-        OWNER_MACHINE_COLUMN,
-        { name: 'ProviderID', type: 'string', jsonPath: '.spec.providerID', description: 'The provider ID' },
+      name: 'Ready',
+      type: 'string',
+      jsonPath: '.status.ready',
+      description: 'Whether the machine is ready',
+    },
+    AGE_COLUMN,
+  ],
+  schema: object(
+    {
+      spec: dockerMachineSpec(),
+      status: object(
         {
-          name: 'Ready',
-          type: 'string',
-          jsonPath: '.status.ready',
-          description: 'Whether the machine is ready',
+          addresses: machineAddresses(),
+          conditions: v1beta1Conditions(),
+          loadBalancerConfigured: bool({ description: 'Whether the load balancer knows this machine.' }),
+          ready: bool({ description: 'Whether the machine is ready.' }),
+          v1beta2: v1beta2Status(),
         },
-        AGE_COLUMN,
-      ],
-      schema: object(
-        {
-          spec: dockerMachineSpec(),
-          status: object(
-            {
-              addresses: machineAddresses(),
-              conditions: v1beta1Conditions(),
-              loadBalancerConfigured: bool({ description: 'Whether the load balancer knows this machine.' }),
-              ready: bool({ description: 'Whether the machine is ready.' }),
-              v1beta2: v1beta2Status(),
-            },
-            { description: 'The observed state.' },
-          ),
-        },
-        { description: "The host of one Machine, as Cluster API's Docker provider describes it." },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    { description: "The host of one Machine, as Cluster API's Docker provider describes it." },
+  ),
 });
 
-export const dockerMachineTemplateCrd: KubeObject = crd({
-  group: INFRASTRUCTURE_GROUP,
+export const dockerMachineTemplateCrd: KubeObject = makeCrd({
   kind: 'DockerMachineTemplate',
   plural: 'dockermachinetemplates',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
-    {
-      name: V1BETA1,
-      storage: true,
-      printerColumns: [AGE_COLUMN],
-      schema: templateSchema(dockerMachineSpec(), 'DockerMachine'),
-    },
-  ],
+  printerColumns: [AGE_COLUMN],
+  schema: templateSchema(dockerMachineSpec(), 'DockerMachine'),
 });
 
-export const dockerMachinePoolCrd: KubeObject = crd({
-  group: INFRASTRUCTURE_GROUP,
+export const dockerMachinePoolCrd: KubeObject = makeCrd({
   kind: 'DockerMachinePool',
   plural: 'dockermachinepools',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
+  status: true,
+  printerColumns: [AGE_COLUMN],
+  schema: object(
     {
-      name: V1BETA1,
-      storage: true,
-      status: true,
-      printerColumns: [AGE_COLUMN],
-      schema: object(
+      spec: dockerMachinePoolSpec(),
+      status: object(
         {
-          spec: dockerMachinePoolSpec(),
-          status: object(
-            {
-              conditions: v1beta1Conditions(),
-              infrastructureMachineKind: string({
-                description: 'The kind of the per-machine objects (DockerMachine).',
-              }),
-              instances: array(
-                object({
-                  addresses: machineAddresses(),
-                  bootstrapped: bool({ description: 'Whether the machine has been bootstrapped.' }),
-                  instanceName: string({ description: 'The machine name.' }),
-                  providerID: string({ description: 'The machine identity.' }),
-                  ready: bool({ description: 'Whether the machine is ready.' }),
-                  version: string({ description: 'The Kubernetes version of the machine.' }),
-                }),
-                { description: 'The machines of the pool.' },
-              ),
-              observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
-              ready: bool({ description: 'Whether the pool is ready.' }),
-              replicas: int32({ description: 'Machines in the pool.' }),
-            },
-            { description: 'The observed state.' },
+          conditions: v1beta1Conditions(),
+          infrastructureMachineKind: string({
+            description: 'The kind of the per-machine objects (DockerMachine).',
+          }),
+          instances: array(
+            object({
+              addresses: machineAddresses(),
+              bootstrapped: bool({ description: 'Whether the machine has been bootstrapped.' }),
+              instanceName: string({ description: 'The machine name.' }),
+              providerID: string({ description: 'The machine identity.' }),
+              ready: bool({ description: 'Whether the machine is ready.' }),
+              version: string({ description: 'The Kubernetes version of the machine.' }),
+            }),
+            { description: 'The machines of the pool.' },
           ),
+          observedGeneration: int64({ description: 'The generation the controller last acted on.' }),
+          ready: bool({ description: 'Whether the pool is ready.' }),
+          replicas: int32({ description: 'Machines in the pool.' }),
         },
-        {
-          description: "The infrastructure of a MachinePool, as Cluster API's Docker provider describes it.",
-        },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    {
+      description: "The infrastructure of a MachinePool, as Cluster API's Docker provider describes it.",
+    },
+  ),
 });
 
-export const dockerMachinePoolTemplateCrd: KubeObject = crd({
-  group: INFRASTRUCTURE_GROUP,
+export const dockerMachinePoolTemplateCrd: KubeObject = makeCrd({
   kind: 'DockerMachinePoolTemplate',
   plural: 'dockermachinepooltemplates',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
-    {
-      name: V1BETA1,
-      storage: true,
-      printerColumns: [AGE_COLUMN],
-      schema: templateSchema(dockerMachinePoolSpec(), 'DockerMachinePool'),
-    },
-  ],
+  printerColumns: [AGE_COLUMN],
+  schema: templateSchema(dockerMachinePoolSpec(), 'DockerMachinePool'),
 });
 
 export const dockerCrds: KubeObject[] = [

@@ -10,6 +10,7 @@ import {
   AGE_COLUMN,
   apiEndpoint,
   CLUSTER_LABEL_COLUMN,
+  crdMaker,
   failureDomains,
   failureFields,
   machineAddresses,
@@ -18,7 +19,7 @@ import {
   v1beta1Conditions,
   v1beta2Status,
 } from '../../cluster-api/common.js';
-import { array, bool, crd, int32, map, object, oneOf, string } from '../../schema.js';
+import { array, bool, int32, map, object, oneOf, string } from '../../schema.js';
 import { contractLabels } from '../contract.js';
 import {
   DEFAULT_INSTANCE_TYPE,
@@ -28,8 +29,8 @@ import {
   LOCAL_VERSION,
 } from './constants.js';
 
-const CATEGORIES = ['cluster-api', 'concord'];
 const LABELS = contractLabels('infrastructure-local', [LOCAL_VERSION]);
+const makeCrd = crdMaker(LOCAL_GROUP, LOCAL_VERSION, LABELS, ['cluster-api', 'concord']);
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
 function localClusterSpec(): Schema {
@@ -87,149 +88,109 @@ function localMachineSpec(): Schema {
   );
 }
 
-export const localClusterCrd: KubeObject = crd({
-  group: LOCAL_GROUP,
+export const localClusterCrd: KubeObject = makeCrd({
   kind: 'LocalCluster',
   plural: 'localclusters',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
+  status: true,
+  printerColumns: [
+    CLUSTER_LABEL_COLUMN,
     {
-      name: LOCAL_VERSION,
-      storage: true,
-      status: true,
-      printerColumns: [
-        CLUSTER_LABEL_COLUMN,
+      name: 'Region',
+      type: 'string',
+      jsonPath: '.spec.region',
+      description: 'The region of the cluster',
+    },
+    {
+      name: 'Endpoint',
+      type: 'string',
+      jsonPath: '.spec.controlPlaneEndpoint.host',
+      description: 'The API server host',
+    },
+    {
+      name: 'Ready',
+      type: 'boolean',
+      jsonPath: '.status.ready',
+      description: 'Whether the cluster runs',
+    },
+    AGE_COLUMN,
+  ],
+  schema: object(
+    {
+      spec: localClusterSpec(),
+      status: object(
         {
-          name: 'Region',
-          type: 'string',
-          jsonPath: '.spec.region',
-          description: 'The region of the cluster',
+          conditions: v1beta1Conditions(),
+          ...failureFields(),
+          failureDomains: failureDomains('The zones, as failure domains for Cluster API.'),
+          ready: bool({ description: 'Whether the simulated cluster runs and answers.' }),
+          v1beta2: v1beta2Status(),
         },
-        {
-          name: 'Endpoint',
-          type: 'string',
-          jsonPath: '.spec.controlPlaneEndpoint.host',
-          description: 'The API server host',
-        },
-        {
-          name: 'Ready',
-          type: 'boolean',
-          jsonPath: '.status.ready',
-          description: 'Whether the cluster runs',
-        },
-        AGE_COLUMN,
-      ],
-      schema: object(
-        {
-          spec: localClusterSpec(),
-          status: object(
-            {
-              conditions: v1beta1Conditions(),
-              ...failureFields(),
-              failureDomains: failureDomains('The zones, as failure domains for Cluster API.'),
-              ready: bool({ description: 'Whether the simulated cluster runs and answers.' }),
-              v1beta2: v1beta2Status(),
-            },
-            { description: 'The observed state.' },
-          ),
-        },
-        { description: 'The infrastructure of a Cluster: a simulated Kubernetes cluster run by Concord.' },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    { description: 'The infrastructure of a Cluster: a simulated Kubernetes cluster run by Concord.' },
+  ),
 });
 
-export const localClusterTemplateCrd: KubeObject = crd({
-  group: LOCAL_GROUP,
+export const localClusterTemplateCrd: KubeObject = makeCrd({
   kind: 'LocalClusterTemplate',
   plural: 'localclustertemplates',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
-    {
-      name: LOCAL_VERSION,
-      storage: true,
-      printerColumns: [AGE_COLUMN],
-      schema: templateSchema(localClusterSpec(), 'LocalCluster'),
-    },
-  ],
+  printerColumns: [AGE_COLUMN],
+  schema: templateSchema(localClusterSpec(), 'LocalCluster'),
 });
 
-export const localMachineCrd: KubeObject = crd({
-  group: LOCAL_GROUP,
+export const localMachineCrd: KubeObject = makeCrd({
   kind: 'LocalMachine',
   plural: 'localmachines',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
+  status: true,
+  printerColumns: [
+    CLUSTER_LABEL_COLUMN,
+    OWNER_MACHINE_COLUMN,
     {
-      name: LOCAL_VERSION,
-      storage: true,
-      status: true,
-      printerColumns: [
-        CLUSTER_LABEL_COLUMN,
-        OWNER_MACHINE_COLUMN,
+      name: 'InstanceType',
+      type: 'string',
+      jsonPath: '.spec.instanceType',
+      description: 'The node shape',
+    },
+    {
+      name: 'Zone',
+      type: 'string',
+      jsonPath: '.status.failureDomain',
+      description: 'The zone of the node',
+    },
+    { name: 'ProviderID', type: 'string', jsonPath: '.spec.providerID', description: 'The provider ID' },
+    {
+      name: 'Ready',
+      type: 'boolean',
+      jsonPath: '.status.ready',
+      description: 'Whether the node is registered',
+    },
+    AGE_COLUMN,
+  ],
+  schema: object(
+    {
+      spec: localMachineSpec(),
+      status: object(
         {
-          name: 'InstanceType',
-          type: 'string',
-          jsonPath: '.spec.instanceType',
-          description: 'The node shape',
+          addresses: machineAddresses('The addresses of the simulated node.'),
+          conditions: v1beta1Conditions(),
+          ...failureFields(),
+          failureDomain: string({ maxLength: 256, description: 'The zone the node was placed in.' }),
+          ready: bool({ description: 'Whether the simulated node is registered.' }),
+          v1beta2: v1beta2Status(),
         },
-        {
-          name: 'Zone',
-          type: 'string',
-          jsonPath: '.status.failureDomain',
-          description: 'The zone of the node',
-        },
-        { name: 'ProviderID', type: 'string', jsonPath: '.spec.providerID', description: 'The provider ID' },
-        {
-          name: 'Ready',
-          type: 'boolean',
-          jsonPath: '.status.ready',
-          description: 'Whether the node is registered',
-        },
-        AGE_COLUMN,
-      ],
-      schema: object(
-        {
-          spec: localMachineSpec(),
-          status: object(
-            {
-              addresses: machineAddresses('The addresses of the simulated node.'),
-              conditions: v1beta1Conditions(),
-              ...failureFields(),
-              failureDomain: string({ maxLength: 256, description: 'The zone the node was placed in.' }),
-              ready: bool({ description: 'Whether the simulated node is registered.' }),
-              v1beta2: v1beta2Status(),
-            },
-            { description: 'The observed state.' },
-          ),
-        },
-        { description: "The host of one Machine: a simulated node in the Cluster's simulated cluster." },
+        { description: 'The observed state.' },
       ),
     },
-  ],
+    { description: "The host of one Machine: a simulated node in the Cluster's simulated cluster." },
+  ),
 });
 
-export const localMachineTemplateCrd: KubeObject = crd({
-  group: LOCAL_GROUP,
+export const localMachineTemplateCrd: KubeObject = makeCrd({
   kind: 'LocalMachineTemplate',
   plural: 'localmachinetemplates',
-  categories: CATEGORIES,
-  scope: 'Namespaced',
-  labels: LABELS,
-  versions: [
-    {
-      name: LOCAL_VERSION,
-      storage: true,
-      printerColumns: [AGE_COLUMN],
-      schema: templateSchema(localMachineSpec(), 'LocalMachine'),
-    },
-  ],
+  printerColumns: [AGE_COLUMN],
+  schema: templateSchema(localMachineSpec(), 'LocalMachine'),
 });
 
 export const localCrds: KubeObject[] = [
