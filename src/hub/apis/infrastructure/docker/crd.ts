@@ -16,7 +16,17 @@ import {
   v1beta1Conditions,
   v1beta2Status,
 } from '../../cluster-api/common.js';
-import { array, bool, duration, int32, int64, localObjectReference, object, string } from '../../schema.js';
+import {
+  array,
+  bool,
+  duration,
+  int32,
+  int64,
+  integer,
+  localObjectReference,
+  object,
+  string,
+} from '../../schema.js';
 import { contractLabels } from '../contract.js';
 import { INFRASTRUCTURE_GROUP } from './constants.js';
 
@@ -29,7 +39,7 @@ function dockerClusterSpec(): Schema {
       controlPlaneEndpoint: object(
         {
           host: string({ description: 'The hostname or address.' }),
-          port: { type: 'integer', description: 'The port; default 6443.' },
+          port: integer({ description: 'The port; default 6443.' }),
         },
         { description: 'Where the control plane answers; set by the provider.' },
       ),
