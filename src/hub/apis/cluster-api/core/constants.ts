@@ -222,5 +222,14 @@ export const Defaults = {
   machineDeploymentRevisionHistoryLimit: 1,
 } as const;
 
+/** The MachineSet preflight checks the skip-preflight-checks annotation may name. */
+export const MachineSetPreflightChecks = [
+  'All',
+  'ControlPlaneIsStable',
+  'ControlPlaneVersionSkew',
+  'KubeadmVersionSkew',
+  'KubernetesVersionSkew',
+] as const;
+
 /** Kinds of templates end with this (DockerMachineTemplate, KubeadmConfigTemplate ...). */
 export const TEMPLATE_SUFFIX = 'Template';

@@ -146,6 +146,26 @@ describe('MachineDeployment', () => {
     ]);
   });
 
+  it('may skip only the preflight checks MachineSets make', () => {
+    const md = (skip: string) =>
+      machineDeployment(
+        {},
+        {
+          metadata: {
+            name: 'md-0',
+            namespace: 'ns',
+            annotations: { 'machineset.cluster.x-k8s.io/skip-preflight-checks': skip },
+          },
+        },
+      );
+    expect(admit(machineDeploymentStrategy, md('KubeadmVersionSkew, ControlPlaneIsStable')).errors).toEqual(
+      [],
+    );
+    expect(admit(machineDeploymentStrategy, md('All,Everything')).errors).toEqual([
+      'metadata.annotations.machineset.cluster.x-k8s.io/skip-preflight-checks: Invalid value: ["Everything"]: skipped preflight check(s) must be among: [All ControlPlaneIsStable ControlPlaneVersionSkew KubeadmVersionSkew KubernetesVersionSkew]',
+    ]);
+  });
+
   it('keeps its clusterName', () => {
     const { errors } = update(machineDeploymentStrategy, machineDeployment(), (md) => {
       (md.spec as { clusterName: string }).clusterName = 'c2';
@@ -318,7 +338,7 @@ describe('Cluster', () => {
       'spec.topology.variables[x]: Invalid value: 1: variable "x" has DefinitionFrom set',
       'spec.topology.workers.machineDeployments[md].replicas: Invalid value: 2: cannot be set for cluster "c1" in namespace "ns" if the same MachineDeploymentTopology has autoscaler annotations',
       'spec.topology.workers.machineDeployments[1].name: Invalid value: "md": name must be unique. machineDeployments entry "md" is defined more than once',
-      'metadata.annotations[topology.cluster.x-k8s.io/upgrade-concurrency]: Invalid value: "0": value cannot be less than 1',
+      'metadata.annotations.topology.cluster.x-k8s.io/upgrade-concurrency: Invalid value: "0": value cannot be less than 1',
     ]);
   });
 

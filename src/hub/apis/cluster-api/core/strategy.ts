@@ -42,7 +42,7 @@ import {
   versionStep,
 } from '../validation.js';
 import { clusterClassStrategy } from './clusterclass-strategy.js';
-import { Annotations, CLUSTER_API_GROUP, Defaults, Labels } from './constants.js';
+import { Annotations, CLUSTER_API_GROUP, Defaults, Labels, MachineSetPreflightChecks } from './constants.js';
 
 const MACHINE_NAME_SAMPLE = { 'cluster.name': 'cluster', 'machineSet.name': 'machineset', random: 'abcde' };
 
@@ -59,6 +59,24 @@ function defaultSpecReplicas(kind: string, obj: KubeObject, old: KubeObject | un
   );
   // An unparseable annotation leaves replicas unset; validation reports the annotation.
   if (typeof replicas === 'number') spec.replicas = replicas;
+}
+
+/** The checks a MachineSet may skip must be ones it makes (MachineSetPreflightChecks is on by default). */
+function validateSkippedPreflightChecks(obj: KubeObject): FieldError[] {
+  const skip = obj.metadata.annotations?.[Annotations.machineSetSkipPreflightChecks];
+  if (!skip) return [];
+  const unknown = skip
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => !(MachineSetPreflightChecks as readonly string[]).includes(c));
+  if (unknown.length === 0) return [];
+  return [
+    invalid(
+      `metadata.annotations.${Annotations.machineSetSkipPreflightChecks}`,
+      unknown,
+      `skipped preflight check(s) must be among: [${MachineSetPreflightChecks.join(' ')}]`,
+    ),
+  ];
 }
 
 /** The autoscaler annotations must be numbers when they decide the replica count. */
@@ -223,7 +241,7 @@ function validateTopology(obj: KubeObject, topology: Json): FieldError[] {
 
   const concurrency = obj.metadata.annotations?.[Annotations.topologyUpgradeConcurrency];
   if (concurrency !== undefined) {
-    const field = `metadata.annotations[${Annotations.topologyUpgradeConcurrency}]`;
+    const field = `metadata.annotations.${Annotations.topologyUpgradeConcurrency}`;
     if (!/^-?[0-9]+$/.test(concurrency)) {
       errs.push(invalid(field, concurrency, 'could not parse the value of the annotation'));
     } else if (Number(concurrency) < 1) {
@@ -362,6 +380,7 @@ function validateMachineDeployment(obj: KubeObject): FieldError[] {
   const errs: FieldError[] = [...validateNameIsLabelValue(obj)];
   errs.push(...nonNegativeReplicas(spec));
   if (spec.replicas === undefined) errs.push(...validateAutoscalerAnnotations('MachineDeployment', obj));
+  errs.push(...validateSkippedPreflightChecks(obj));
   errs.push(...validateSelector('spec.selector', spec.selector));
   errs.push(
     ...templateMatchesSelector(spec, (s) =>
@@ -454,6 +473,7 @@ function validateMachineSet(obj: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   errs.push(...nonNegativeReplicas(spec));
   if (spec.replicas === undefined) errs.push(...validateAutoscalerAnnotations('MachineSet', obj));
+  errs.push(...validateSkippedPreflightChecks(obj));
   errs.push(...validateSelector('spec.selector', spec.selector));
   const template = asObject(spec.template);
   errs.push(
