@@ -25,6 +25,9 @@ const EXAMPLES = `${FIXTURES}/infrastructure/docker/examples`;
 const TEMPLATES = `${FIXTURES}/infrastructure/docker/templates`;
 const E2E = `${FIXTURES}/e2e/data/infrastructure-docker/main`;
 
+/** The e2e flavors: kustomizations of the e2e building blocks. */
+const FLAVORS = ['cluster-template', 'cluster-template-md-remediation', 'cluster-template-kcp-remediation'];
+
 /** The clusterctl variables the e2e templates leave to the user. */
 function variables(clusterName: string, namespace: string): Record<string, string> {
   return {
@@ -74,6 +77,12 @@ describe('Cluster API kinds on the hub (kubectl 1.33, SQLite store)', () => {
   }
   const get = async (resource: string, name: string, namespace = 'default'): Promise<Json> =>
     JSON.parse(await ok(['get', resource, name, '-n', namespace, '-o', 'json']));
+  /** Several objects of a namespace in one request, by "resource/name" as asked. */
+  async function getAll(namespace: string, ...refs: string[]): Promise<Record<string, Json>> {
+    const list = JSON.parse(await ok(['get', ...refs, '-n', namespace, '-o', 'json'])) as { items: Json[] };
+    expect(list.items).toHaveLength(refs.length);
+    return Object.fromEntries(refs.map((ref, i) => [ref, list.items[i]!]));
+  }
 
   /** Applies a YAML stream (client-side or server-side): every object is created. */
   async function applyAll(yaml: string, namespace: string, serverSide: boolean): Promise<void> {
@@ -92,6 +101,20 @@ describe('Cluster API kinds on the hub (kubectl 1.33, SQLite store)', () => {
       store: await SqliteStore.open({ path: join(dir, 'store.db') }),
       extensions: [clusterApis, infrastructureApis],
     });
+    const namespaces = [
+      ...FLAVORS.flatMap((f) => [f, `${f}-ssa`]),
+      'quick-start',
+      'quick-start-ssa',
+      'fleet',
+    ];
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+      }),
+    );
   });
   afterAll(async () => {
     await server?.stop();
@@ -148,7 +171,14 @@ describe('Cluster API kinds on the hub (kubectl 1.33, SQLite store)', () => {
           'machinedeployment.cluster.x-k8s.io/worker-md-0',
         ]),
       );
-      const md = await get('machinedeployment', 'worker-md-0');
+      const read = await getAll(
+        'default',
+        'machinedeployment/worker-md-0',
+        'kubeadmcontrolplane/controlplane',
+        'dockercluster/my-cluster',
+        'kubeadmconfigtemplate/worker',
+      );
+      const md = read['machinedeployment/worker-md-0']!;
       expect(md.metadata.labels).toEqual({ 'cluster.x-k8s.io/cluster-name': 'my-cluster' });
       expect(md.spec).toMatchObject({
         replicas: 1,
@@ -159,7 +189,7 @@ describe('Cluster API kinds on the hub (kubectl 1.33, SQLite store)', () => {
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       });
       expect(md.spec.template.metadata.labels).toEqual({ 'cluster.x-k8s.io/cluster-name': 'my-cluster' });
-      const kcp = await get('kubeadmcontrolplane', 'controlplane');
+      const kcp = read['kubeadmcontrolplane/controlplane']!;
       expect(kcp.spec.rolloutStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } });
       expect(kcp.spec.kubeadmConfigSpec.format).toBe('cloud-config');
       expect(kcp.spec.kubeadmConfigSpec.initConfiguration.nodeRegistration).toEqual({
@@ -168,8 +198,8 @@ describe('Cluster API kinds on the hub (kubectl 1.33, SQLite store)', () => {
           'eviction-hard': 'nodefs.available<0%,nodefs.inodesFree<0%,imagefs.available<0%',
         },
       });
-      expect((await get('dockercluster', 'my-cluster')).spec.controlPlaneEndpoint).toEqual({ port: 6443 });
-      const worker = await get('kubeadmconfigtemplate', 'worker');
+      expect(read['dockercluster/my-cluster']!.spec.controlPlaneEndpoint).toEqual({ port: 6443 });
+      const worker = read['kubeadmconfigtemplate/worker']!;
       expect(worker.spec.template.spec.format).toBe('cloud-config');
       await ok(['delete', '-f', '-'], yaml);
     }
@@ -198,20 +228,20 @@ describe('Cluster API kinds on the hub (kubectl 1.33, SQLite store)', () => {
   });
 
   it("applies the e2e cluster templates with clusterctl's variables; md.yaml's empty selector is filled in", async () => {
-    const flavors = [
-      'cluster-template',
-      'cluster-template-md-remediation',
-      'cluster-template-kcp-remediation',
-    ];
     // Each flavor goes into namespaces of its own, side by side with the others.
     await Promise.all(
-      flavors.map(async (flavor) => {
+      FLAVORS.map(async (flavor) => {
         const rendered = kustomize(`${E2E}/${flavor}`);
         for (const serverSide of [false, true]) {
           const ns = `${flavor}${serverSide ? '-ssa' : ''}`;
-          await ok(['create', 'namespace', ns]);
           await applyAll(envsubst(rendered, variables('e2e', ns)), ns, serverSide);
-          const md = await get('machinedeployment', 'e2e-md-0', ns);
+          const read = await getAll(
+            ns,
+            'machinedeployment/e2e-md-0',
+            'clusterresourceset/e2e-crs-0',
+            'cluster/e2e',
+          );
+          const md = read['machinedeployment/e2e-md-0']!;
           expect(md.spec.selector).toEqual({
             matchLabels: {
               'cluster.x-k8s.io/cluster-name': 'e2e',
@@ -221,19 +251,29 @@ describe('Cluster API kinds on the hub (kubectl 1.33, SQLite store)', () => {
           expect(md.spec.template.metadata.labels).toMatchObject(md.spec.selector.matchLabels);
           expect(md.spec.replicas).toBe(2);
           expect(md.spec.template.spec.infrastructureRef.namespace).toBe(ns);
-          expect((await get('clusterresourceset', 'e2e-crs-0', ns)).spec.strategy).toBe('ApplyOnce');
-          expect((await get('cluster', 'e2e', ns)).spec.infrastructureRef.namespace).toBe(ns);
+          expect(read['clusterresourceset/e2e-crs-0']!.spec.strategy).toBe('ApplyOnce');
+          expect(read['cluster/e2e']!.spec.infrastructureRef.namespace).toBe(ns);
         }
       }),
     );
-    const workers = await get('machinehealthcheck', 'e2e-mhc-0', 'cluster-template-md-remediation');
+    const mdRemediation = await getAll(
+      'cluster-template-md-remediation',
+      'machinehealthcheck/e2e-mhc-0',
+      'machinedeployment/e2e-md-0',
+    );
+    const workers = mdRemediation['machinehealthcheck/e2e-mhc-0']!;
     expect(workers.spec).toMatchObject({ maxUnhealthy: '100%', nodeStartupTimeout: '10m0s' });
     expect(workers.metadata.labels).toEqual({ 'cluster.x-k8s.io/cluster-name': 'e2e' });
-    const remediated = await get('machinedeployment', 'e2e-md-0', 'cluster-template-md-remediation');
+    const remediated = mdRemediation['machinedeployment/e2e-md-0']!;
     expect(remediated.spec.template.metadata.labels['e2e.remediation.label']).toBe('');
-    const controlPlane = await get('machinehealthcheck', 'e2e-mhc-0', 'cluster-template-kcp-remediation');
+    const kcpRemediation = await getAll(
+      'cluster-template-kcp-remediation',
+      'machinehealthcheck/e2e-mhc-0',
+      'kubeadmcontrolplane/e2e-control-plane',
+    );
+    const controlPlane = kcpRemediation['machinehealthcheck/e2e-mhc-0']!;
     expect(controlPlane.spec.nodeStartupTimeout).toBe('30s');
-    const kcp = await get('kubeadmcontrolplane', 'e2e-control-plane', 'cluster-template-kcp-remediation');
+    const kcp = kcpRemediation['kubeadmcontrolplane/e2e-control-plane']!;
     expect(kcp.spec.kubeadmConfigSpec.files[0]).toMatchObject({
       path: '/wait-signal.sh',
       permissions: '0777',
@@ -247,16 +287,16 @@ describe('Cluster API kinds on the hub (kubectl 1.33, SQLite store)', () => {
     const withTopology = await readFile(`${E2E}/bases/cluster-with-topology.yaml`, 'utf8');
     for (const serverSide of [false, true]) {
       const ns = serverSide ? 'quick-start-ssa' : 'quick-start';
-      await ok(['create', 'namespace', ns]);
       await applyAll(clusterClass, ns, serverSide);
       await applyAll(envsubst(development, variables('dev', ns)), ns, serverSide);
       // This one names the default namespace itself.
       await applyAll(envsubst(withTopology, variables(`topology-${ns}`, 'default')), 'default', serverSide);
     }
-    const cc = await get('clusterclass', 'quick-start', 'quick-start');
+    const quickStart = await getAll('quick-start', 'clusterclass/quick-start', 'cluster/dev');
+    const cc = quickStart['clusterclass/quick-start']!;
     expect(cc.spec.infrastructure.ref.namespace).toBe('quick-start');
     expect(cc.spec.workers.machineDeployments[0].template.bootstrap.ref.namespace).toBe('quick-start');
-    const dev = await get('cluster', 'dev', 'quick-start');
+    const dev = quickStart['cluster/dev']!;
     expect(dev.spec.topology).toMatchObject({ class: 'quick-start', version: 'v1.31.0' });
     expect(dev.spec.clusterNetwork.services.cidrBlocks).toEqual(['10.128.0.0/12']);
     const table = await ok(['get', 'clusters', '-n', 'quick-start']);
@@ -505,7 +545,6 @@ spec:
   });
 
   it('serves the local provider: a LocalCluster gets zones from its region, LocalMachines a node shape', async () => {
-    await ok(['create', 'namespace', 'fleet']);
     await ok(
       ['apply', '-n', 'fleet', '-f', '-'],
       `apiVersion: infrastructure.concord.dev/v1alpha1
