@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidStoreSpecError, openStore, parseStoreSpec } from './open.js';
+import { SqliteStore } from './sqlite.js';
 
 describe('store specs', () => {
   it('reads memory, sqlite:PATH and etcd:URL[,URL...]', () => {
@@ -21,11 +22,23 @@ describe('store specs', () => {
     });
   });
 
+  it('reads the durability setting of a sqlite spec', () => {
+    expect(parseStoreSpec('sqlite:/data/hub.db?sync=full')).toEqual({
+      kind: 'sqlite',
+      path: '/data/hub.db',
+      synchronous: 'FULL',
+    });
+    expect(parseStoreSpec('sqlite:/data/hub.db?sync=Normal')).toMatchObject({ synchronous: 'NORMAL' });
+  });
+
   it('says what is wrong with a bad spec', () => {
     const cases: [string, RegExp][] = [
       ['', /empty/],
       ['postgres://db', /unknown kind "postgres"/],
       ['sqlite:', /needs a file path/],
+      ['sqlite:?sync=full', /needs a file path/],
+      ['sqlite:/d/hub.db?sync=fast', /sync must be one of off, normal, full, extra, not "fast"/],
+      ['sqlite:/d/hub.db?mode=ro', /unknown sqlite setting "mode"/],
       ['etcd:', /"" is not a URL/],
       ['etcd:10.0.0.1:2379', /not a URL \(write http:\/\/HOST:PORT\)/],
       ['etcd:localhost:2379', /"localhost:2379" must be an http/],
@@ -53,6 +66,15 @@ describe('store specs', () => {
         expect(store.description).toBe(spec === 'memory' ? 'memory' : spec);
         await store.close();
       }
+      // sync=full is what SQLite has in force on the connection, whatever the options say.
+      const full = await openStore(`sqlite:${join(dir, 'full.db')}?sync=full`, { synchronous: 'OFF' });
+      expect(full).toBeInstanceOf(SqliteStore);
+      expect((full as SqliteStore).synchronousMode()).toBe('FULL');
+      expect(full.description).toBe(`sqlite:${join(dir, 'full.db')}?sync=full`);
+      await full.close();
+      const normal = await openStore(`sqlite:${join(dir, 'normal.db')}`);
+      expect((normal as SqliteStore).synchronousMode()).toBe('NORMAL');
+      await normal.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 // openStore: a Store from the `--store` flag's syntax.
 //   memory                      in-process (tests, simulated clusters)
-//   sqlite:PATH                 one SQLite file (the embedded default)
+//   sqlite:PATH[?sync=full]     one SQLite file (the embedded default); sync= sets PRAGMA synchronous
 //   etcd:URL[,URL...]           an etcd cluster, by its client URLs
 
 import { mkdirSync } from 'node:fs';
@@ -15,13 +15,16 @@ import { StoreError } from './store.js';
 
 export type StoreSpec =
   | { kind: 'memory' }
-  | { kind: 'sqlite'; path: string }
+  | { kind: 'sqlite'; path: string; synchronous?: SqliteSynchronous }
   | { kind: 'etcd'; endpoints: string[] };
 
 export interface OpenStoreOptions {
   /** etcd: prefix of every key, so several hubs can share one etcd. */
   prefix?: string;
-  /** sqlite: PRAGMA synchronous (default NORMAL: survives kill -9, not power loss). */
+  /**
+   * sqlite: PRAGMA synchronous (default NORMAL: survives kill -9, not power loss; FULL also
+   * survives power loss, at one fsync per commit). A `?sync=` in the spec takes precedence.
+   */
   synchronous?: SqliteSynchronous;
   /** etcd: further client settings. */
   etcd?: Omit<EtcdStoreOptions, 'endpoints' | 'prefix'>;
@@ -33,7 +36,7 @@ export class InvalidStoreSpecError extends StoreError {
     reason: string,
   ) {
     super(
-      `invalid store ${JSON.stringify(spec)}: ${reason}; expected memory, sqlite:PATH or etcd:URL[,URL...]`,
+      `invalid store ${JSON.stringify(spec)}: ${reason}; expected memory, sqlite:PATH[?sync=full] or etcd:URL[,URL...]`,
     );
   }
 }
@@ -45,8 +48,12 @@ export function parseStoreSpec(spec: string): StoreSpec {
   const scheme = colon < 0 ? spec : spec.slice(0, colon);
   const rest = colon < 0 ? '' : spec.slice(colon + 1);
   if (scheme === 'sqlite') {
-    if (rest === '') throw new InvalidStoreSpecError(spec, 'sqlite needs a file path');
-    return { kind: 'sqlite', path: resolve(rest) };
+    const query = rest.lastIndexOf('?');
+    const path = query < 0 ? rest : rest.slice(0, query);
+    if (path === '') throw new InvalidStoreSpecError(spec, 'sqlite needs a file path');
+    const parsed: StoreSpec = { kind: 'sqlite', path: resolve(path) };
+    if (query >= 0) parsed.synchronous = parseSqliteQuery(spec, rest.slice(query + 1));
+    return parsed;
   }
   if (scheme === 'etcd') {
     const endpoints = rest.split(',').map((u) => u.trim());
@@ -72,6 +79,28 @@ export function parseStoreSpec(spec: string): StoreSpec {
   throw new InvalidStoreSpecError(spec, `unknown kind ${JSON.stringify(scheme)}`);
 }
 
+const SYNC_LEVELS: readonly SqliteSynchronous[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+/** The one setting a sqlite spec takes after `?`: sync=off|normal|full|extra. */
+function parseSqliteQuery(spec: string, query: string): SqliteSynchronous {
+  const params = new URLSearchParams(query);
+  for (const name of params.keys()) {
+    if (name !== 'sync')
+      throw new InvalidStoreSpecError(
+        spec,
+        `unknown sqlite setting ${JSON.stringify(name)} (sync= is the only one)`,
+      );
+  }
+  const value = (params.get('sync') ?? '').toUpperCase() as SqliteSynchronous;
+  if (!SYNC_LEVELS.includes(value)) {
+    throw new InvalidStoreSpecError(
+      spec,
+      `sync must be one of off, normal, full, extra, not ${JSON.stringify(params.get('sync') ?? '')}`,
+    );
+  }
+  return value;
+}
+
 export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<Store> {
   const parsed = parseStoreSpec(spec);
   switch (parsed.kind) {
@@ -79,7 +108,10 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
       return new MemoryStore();
     case 'sqlite':
       mkdirSync(dirname(parsed.path), { recursive: true });
-      return await SqliteStore.open({ path: parsed.path, synchronous: options.synchronous });
+      return await SqliteStore.open({
+        path: parsed.path,
+        synchronous: parsed.synchronous ?? options.synchronous,
+      });
     case 'etcd':
       return await EtcdStore.open({ ...options.etcd, endpoints: parsed.endpoints, prefix: options.prefix });
   }

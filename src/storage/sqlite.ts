@@ -101,8 +101,9 @@ export class SqliteStore implements Store, ChangeHistory {
   }
 
   constructor(options: SqliteStoreOptions) {
-    this.description = `sqlite:${options.path}`;
     const synchronous = options.synchronous ?? 'NORMAL';
+    // The spec that opens the same store again, durability setting included.
+    this.description = `sqlite:${options.path}${synchronous === 'NORMAL' ? '' : `?sync=${synchronous.toLowerCase()}`}`;
     if (!['OFF', 'NORMAL', 'FULL', 'EXTRA'].includes(synchronous)) {
       throw new StoreError(`sqlite synchronous must be one of OFF, NORMAL, FULL, EXTRA; got ${synchronous}`);
     }
@@ -310,6 +311,13 @@ export class SqliteStore implements Store, ChangeHistory {
   async currentRevision(): Promise<number> {
     this.checkOpen();
     return this.revision;
+  }
+
+  /** PRAGMA synchronous as SQLite reports it for this connection (what is in force, not what was asked). */
+  synchronousMode(): SqliteSynchronous {
+    this.checkOpen();
+    const level = this.db.pragma('synchronous', { simple: true }) as number;
+    return (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[level]!;
   }
 
   async compact(revision: number): Promise<void> {
