@@ -196,6 +196,20 @@ describe('loadOrIssueServingCertificate', () => {
       true,
     );
   });
+
+  it('keeps the names of the certificate it replaces, so servers sharing the folder stay covered', async () => {
+    const d = join(dir, 'shared');
+    const ca = await loadOrCreateCA(d, 'ca');
+    await loadOrIssueServingCertificate(d, ca, { hosts: ['127.0.0.2'] });
+    const second = await loadOrIssueServingCertificate(d, ca, { hosts: ['127.0.0.3'] });
+    expect(second.reissued).toBe(true);
+    const cert = new X509Certificate(second.certPem);
+    expect(cert.checkIP('127.0.0.2')).toBe('127.0.0.2');
+    expect(cert.checkIP('127.0.0.3')).toBe('127.0.0.3');
+    // Names of a certificate from another CA are not carried over.
+    const other = await loadOrIssueServingCertificate(d, await createCA('other'), { hosts: ['127.0.0.4'] });
+    expect(new X509Certificate(other.certPem).checkIP('127.0.0.3')).toBeUndefined();
+  });
 });
 
 describe('TLS handshake with the issued certificates', () => {

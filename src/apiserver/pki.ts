@@ -379,7 +379,9 @@ function sameHost(a: string, b: string): boolean {
 /**
  * The serving certificate in `dir` (apiserver.crt / apiserver.key): reused when it was issued by
  * `ca`, covers every requested host and is not within RENEW_BEFORE_DAYS of expiry; otherwise a
- * new one is issued and stored (key mode 0600).
+ * new one is issued and stored (key mode 0600). A new one keeps the names of the one it replaces
+ * (when `ca` issued it), so that servers sharing the folder on different addresses (hubs started
+ * with one --data-dir) are all covered.
  */
 export async function loadOrIssueServingCertificate(
   dir: string,
@@ -397,10 +399,22 @@ export async function loadOrIssueServingCertificate(
     return { certPem, keyPem, reissued: false };
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const issued = await issueServingCertificate(ca, opts);
+  const kept = certPem !== undefined ? namesIssuedBy(certPem, ca) : [];
+  const issued = await issueServingCertificate(ca, { hosts: [...kept, ...opts.hosts] });
   await writeAtomic(keyPath, issued.keyPem, 0o600);
   await writeAtomic(certPath, issued.certPem, 0o644);
   return { ...issued, reissued: true };
+}
+
+/** The DNS names and addresses of a certificate `ca` issued; none for any other certificate. */
+function namesIssuedBy(certPem: string, ca: CertificateAuthority): string[] {
+  try {
+    const caCert = new NodeX509(ca.certPem);
+    if (!new NodeX509(certPem).verify(caCert.publicKey)) return [];
+    return subjectAlternativeNames(new x509.X509Certificate(certPem));
+  } catch {
+    return [];
+  }
 }
 
 function servingCertificateUsable(

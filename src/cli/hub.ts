@@ -1,40 +1,49 @@
-// `concord hub`: the control plane's API server, on a store of the user's choice.
+// `concord hub`: the control plane's API server on a store of the user's choice, with the hub's
+// controllers running while this process leads (several hubs may share one etcd).
 
-import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { serveApiServer } from '../apiserver/serving.js';
-import { writeKubeconfig } from '../client/kubeconfig-file.js';
-import { openStore } from '../storage/open.js';
+import { InvalidArgumentError } from 'commander';
+import { startHub } from '../hub/hub.js';
 import { parsePort, untilSignal } from './process.js';
+
+function parseEtcdPrefix(value: string): string {
+  if (value === '' || value.includes('\0')) {
+    throw new InvalidArgumentError('--etcd-prefix: must be a non-empty key prefix, like /hub-a');
+  }
+  return value;
+}
 
 export function registerHub(program: Command): void {
   program
     .command('hub')
-    .description('start the hub: the Kubernetes API server of the control plane')
+    .description('start the hub: the Kubernetes API server of the control plane and its controllers')
     .option('--data-dir <dir>', 'where state, certificates and kubeconfigs live', '.concord')
     .option('--port <port>', 'HTTPS port (0 picks a free one)', parsePort, 6443)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--store <spec>', 'sqlite:PATH (default: DATA_DIR/hub/store.db) or etcd:URL[,URL...]')
-    .action(async (opts: { dataDir: string; port: number; host: string; store?: string }) => {
-      const dataDir = resolve(opts.dataDir);
-      const port = opts.port;
-      const storeSpec = opts.store ?? `sqlite:${join(dataDir, 'hub', 'store.db')}`;
-      const store = await openStore(storeSpec);
-      const hub = await serveApiServer({
-        name: 'concord-hub',
-        stateDir: join(dataDir, 'hub'),
-        store,
-        port,
-        host: opts.host,
-      });
-      const kubeconfigPath = join(dataDir, 'hub.kubeconfig');
-      await writeKubeconfig(kubeconfigPath, hub.kubeconfig);
-      process.stdout.write(
-        `concord hub listening on ${hub.url}\nstore: ${store.description}\nkubeconfig: ${kubeconfigPath}\n` +
-          `try: kubectl --kubeconfig ${kubeconfigPath} get namespaces\n`,
-      );
-      await untilSignal();
-      await hub.close();
-      await store.close();
-    });
+    .option('--store <spec>', 'sqlite:PATH[?sync=full] (default: DATA_DIR/hub/store.db) or etcd:URL[,URL...]')
+    .option(
+      '--etcd-prefix <prefix>',
+      'etcd only: prefix of every key, so that independent hubs can share one etcd',
+      parseEtcdPrefix,
+    )
+    .action(
+      async (opts: { dataDir: string; port: number; host: string; store?: string; etcdPrefix?: string }) => {
+        if (opts.etcdPrefix !== undefined && !opts.store?.startsWith('etcd:')) {
+          throw new InvalidArgumentError('--etcd-prefix needs an etcd store (--store etcd:URL)');
+        }
+        const hub = await startHub({
+          dataDir: opts.dataDir,
+          port: opts.port,
+          host: opts.host,
+          ...(opts.store ? { store: opts.store } : {}),
+          ...(opts.etcdPrefix ? { storeOptions: { prefix: opts.etcdPrefix } } : {}),
+        });
+        process.stdout.write(
+          `concord hub listening on ${hub.url}\nstore: ${hub.store.description}\nidentity: ${hub.identity}\n` +
+            `kubeconfig: ${hub.kubeconfigPath}\ntry: kubectl --kubeconfig ${hub.kubeconfigPath} get namespaces\n`,
+        );
+        await untilSignal();
+        await hub.close();
+      },
+    );
 }

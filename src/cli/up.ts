@@ -1,14 +1,12 @@
 // `concord up`: everything on one machine — the hub (its API server over SQLite in
-// DATA_DIR/hub/) and a fleet of simulated clusters spread over regions, in this process — with a
+// DATA_DIR/hub/, and its controllers) and a fleet of simulated clusters spread over regions, in this process — with a
 // summary of where everything is and what to try first. Stops cleanly on SIGINT or SIGTERM.
 
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { serveApiServer } from '../apiserver/serving.js';
-import { writeKubeconfig } from '../client/kubeconfig-file.js';
+import { startHub } from '../hub/hub.js';
 import type { SimCluster } from '../sim/cluster.js';
 import { SimHost } from '../sim/host.js';
-import { openStore } from '../storage/open.js';
 import { parsePort, untilSignal } from './process.js';
 import { parseClusterStore, parseCount, parseShape, reportFailures, shownPath } from './sim.js';
 
@@ -58,16 +56,8 @@ export function registerUp(program: Command): void {
       ) =>
         reportFailures(cmd, async () => {
           const dataDir = resolve(opts.dataDir);
-          const store = await openStore(`sqlite:${join(dataDir, 'hub', 'store.db')}`);
-          const hub = await serveApiServer({
-            name: 'concord-hub',
-            stateDir: join(dataDir, 'hub'),
-            store,
-            port: opts.port,
-            host: opts.host,
-          });
-          const hubKubeconfig = join(dataDir, 'hub.kubeconfig');
-          await writeKubeconfig(hubKubeconfig, hub.kubeconfig);
+          const hub = await startHub({ dataDir, port: opts.port, host: opts.host });
+          const hubKubeconfig = hub.kubeconfigPath;
           const sims = await SimHost.start({
             dataDir,
             defaults: { nodes: opts.nodes, host: opts.host, store: opts.clusterStore, nodeShape: opts.shape },
@@ -75,7 +65,6 @@ export function registerUp(program: Command): void {
           const stopAll = async () => {
             await sims.stop();
             await hub.close();
-            await store.close();
           };
           const clusters: SimCluster[] = [];
           try {
@@ -96,7 +85,7 @@ export function registerUp(program: Command): void {
             'concord is up',
             '',
             `hub        ${hub.url}   kubeconfig ${hubConfig}`,
-            `           store ${store.description}`,
+            `           store ${hub.store.description}`,
             '',
             clusters.length > 0 ? `simulated clusters (${clusters.length}):` : 'no simulated clusters',
           ];

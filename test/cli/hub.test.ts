@@ -123,7 +123,7 @@ describe('concord hub', () => {
     ).catch((err: { code: number; stderr: string }) => err);
     expect((result as { code: number }).code).not.toBe(0);
     expect((result as { stderr: string }).stderr.trim()).toBe(
-      'concord: invalid store "mysql:x": unknown kind "mysql"; expected memory, sqlite:PATH or etcd:URL[,URL...]',
+      'concord: invalid store "mysql:x": unknown kind "mysql"; expected memory, sqlite:PATH[?sync=full] or etcd:URL[,URL...]',
     );
   });
 });

@@ -1,0 +1,151 @@
+// startHub: the hub as `concord hub` and `concord up` run it — the Kubernetes API server on the
+// chosen store, serving from DATA_DIR/hub (CA, serving certificate, tokens), and the controller
+// manager that runs the hub's controllers while this process holds the manager Lease.
+//
+// High availability: hubs started on one etcd with the same data dir share its CA, serving
+// certificate and tokens (one identity, so one kubeconfig works against any of them), differ by
+// --port, and elect one controller manager among themselves.
+
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Logger, pino } from 'pino';
+import { lock } from 'proper-lockfile';
+import { loadOrCreateTokenFile } from '../apiserver/authn.js';
+import { loadOrCreateCA, loadOrIssueServingCertificate } from '../apiserver/pki.js';
+import { type RunningApiServer, serveApiServer } from '../apiserver/serving.js';
+import { InProcessClient } from '../client/in-process.js';
+import { writeKubeconfig } from '../client/kubeconfig-file.js';
+import { type OpenStoreOptions, openStore } from '../storage/open.js';
+import type { Store } from '../storage/store.js';
+import { startHubInfoController } from './identity/hub-info-controller.js';
+import {
+  ControllerManager,
+  type ControllerManagerOptions,
+  type HubControllerFactory,
+  type LeaderElectionTimings,
+} from './manager.js';
+
+/**
+ * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
+ * caller passes its own list as HubOptions.controllers).
+ */
+export const HUB_CONTROLLERS: readonly HubControllerFactory[] = [startHubInfoController];
+
+export interface HubOptions {
+  /** Where state, certificates and the admin kubeconfig live (the hub's files are in DIR/hub). */
+  dataDir: string;
+  /** A store spec (see openStore); default sqlite:DIR/hub/store.db. */
+  store?: string;
+  /** Further store settings: etcd key prefix, sqlite durability. */
+  storeOptions?: OpenStoreOptions;
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  /** The controllers the leading hub runs (default HUB_CONTROLLERS). */
+  controllers?: readonly HubControllerFactory[];
+  /** This hub's leader-election identity (default: host name and a random UUID). */
+  identity?: string;
+  leaderElection?: LeaderElectionTimings;
+  /** Informer defaults of the hub's controllers (tests use short watches). */
+  informers?: ControllerManagerOptions['informers'];
+}
+
+export interface RunningHub {
+  url: string;
+  port: number;
+  identity: string;
+  store: Store;
+  api: RunningApiServer;
+  manager: ControllerManager;
+  /** DIR/hub.kubeconfig, the admin kubeconfig (of the hub started last, when several share DIR). */
+  kubeconfigPath: string;
+  close(): Promise<void>;
+}
+
+export function defaultHubStore(dataDir: string): string {
+  return `sqlite:${join(resolve(dataDir), 'hub', 'store.db')}`;
+}
+
+export async function startHub(opts: HubOptions): Promise<RunningHub> {
+  const dataDir = resolve(opts.dataDir);
+  const stateDir = join(dataDir, 'hub');
+  const host = opts.host ?? '127.0.0.1';
+  const logger = opts.logger ?? pino({ level: process.env.CONCORD_LOG_LEVEL ?? 'warn' });
+  const identity = opts.identity ?? `${hostname()}_${randomUUID()}`;
+  await prepareIdentity(stateDir, host);
+
+  const store = await openStore(opts.store ?? defaultHubStore(dataDir), opts.storeOptions);
+  let api: RunningApiServer;
+  try {
+    api = await serveApiServer({ name: 'concord-hub', stateDir, store, port: opts.port, host, logger });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const kubeconfigPath = join(dataDir, 'hub.kubeconfig');
+  const manager = new ControllerManager({
+    context: {
+      cluster: 'hub',
+      client: new InProcessClient(api.server, { userAgent: 'concord-hub-controller-manager/v0.1.0' }),
+      logger,
+      metrics: api.server.metrics,
+      now: () => new Date(),
+      dataDir,
+      identity,
+      endpoint: { url: api.url, caPem: api.caPem },
+    },
+    controllers: opts.controllers ?? HUB_CONTROLLERS,
+    ...opts.leaderElection,
+    ...(opts.informers ? { informers: opts.informers } : {}),
+  });
+  try {
+    await writeKubeconfig(kubeconfigPath, api.kubeconfig);
+  } catch (err) {
+    await api.close();
+    await store.close();
+    throw err;
+  }
+  manager.start();
+  let closing: Promise<void> | undefined;
+  return {
+    url: api.url,
+    port: api.port,
+    identity,
+    store,
+    api,
+    manager,
+    kubeconfigPath,
+    close() {
+      closing ??= (async () => {
+        // Controllers first (and the Lease released, so a standby takes over at once).
+        await manager.stop();
+        await api.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Creates the CA, the serving certificate (covering `host` besides the names it has) and the
+ * token file under an exclusive lock, so that hubs started together on a fresh data dir end up
+ * with one identity rather than each writing its own.
+ */
+async function prepareIdentity(stateDir: string, host: string): Promise<void> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const release = await lock(stateDir, {
+    lockfilePath: join(stateDir, 'identity.lock'),
+    retries: { retries: 100, minTimeout: 50, maxTimeout: 500 },
+  });
+  try {
+    const pkiDir = join(stateDir, 'pki');
+    const ca = await loadOrCreateCA(pkiDir, 'concord-hub-ca');
+    await loadOrIssueServingCertificate(pkiDir, ca, { hosts: [host] });
+    await loadOrCreateTokenFile(stateDir);
+  } finally {
+    await release();
+  }
+}
