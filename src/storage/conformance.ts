@@ -436,6 +436,24 @@ export function describeStoreConformance(
         const err = await expectError(store.list('/t/k/', { revision: current + 1000 }), FutureRevisionError);
         expect(err.requestedRevision).toBe(current + 1000);
       });
+
+      it('answers a "not older than" read with data at least that new, and refuses one it has not reached', async () => {
+        const store = await fresh();
+        await store.create('/t/n/a', configMap('a'));
+        const b = await store.create('/t/n/b', configMap('b'));
+        // Every acknowledged write is in a read not older than it.
+        const fresh1 = await store.list('/t/n/', { minRevision: b.modRevision });
+        expect(fresh1.revision).toBeGreaterThanOrEqual(b.modRevision);
+        expect(fresh1.items.map((i) => i.key)).toEqual(['/t/n/a', '/t/n/b']);
+        const any = await store.list('/t/n/', { minRevision: 0, limit: 1 });
+        expect(any.items.map((i) => i.key)).toEqual(['/t/n/a']);
+        const current = await store.currentRevision();
+        const err = await expectError(
+          store.list('/t/n/', { minRevision: current + 1000 }),
+          FutureRevisionError,
+        );
+        expect(err.requestedRevision).toBe(current + 1000);
+      });
     });
 
     describe('watch', () => {

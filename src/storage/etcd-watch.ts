@@ -91,11 +91,16 @@ export class EtcdWatchMux {
    */
   private readonly decoded = new Map<string, WatchEvent>();
 
+  /** The store's key prefix: keys outside it belong to others sharing the etcd. */
+  private readonly prefix: Buffer;
+
   constructor(
     private readonly client: Etcd3,
-    private readonly prefixLength: number,
+    prefix: string,
     private readonly options: WatchStreamOptions,
-  ) {}
+  ) {
+    this.prefix = Buffer.from(prefix, 'utf8');
+  }
 
   /** The etcd watches open (for tests and metrics). */
   get channelCount(): number {
@@ -262,6 +267,11 @@ export class EtcdWatchMux {
       const revision = Number(ev.kv.mod_revision);
       // Before the sinks run: a watch one of them starts from `revision` may join this channel.
       ch.deliveredUpTo = Math.max(ch.deliveredUpTo, revision);
+      if (!ev.kv.key.subarray(0, this.prefix.length).equals(this.prefix)) {
+        // A change outside the store's keys (a watch of the whole etcd): only its revision counts.
+        for (const w of ch.subs) this.progress(w, revision);
+        continue;
+      }
       const event = this.decode(ev, revision);
       // A Set visits members added while it is iterated: a sink that starts a watch joining
       // this channel gets the rest of this response too.
@@ -305,7 +315,7 @@ export class EtcdWatchMux {
     const id = `${revision}\0${ev.kv.key.toString('latin1')}`;
     const known = this.decoded.get(id);
     if (known) return known;
-    const key = ev.kv.key.toString('utf8').slice(this.prefixLength);
+    const key = ev.kv.key.subarray(this.prefix.length).toString('utf8');
     let event: WatchEvent;
     if (String(ev.type).toUpperCase() === 'DELETE') {
       if (!ev.prev_kv) return undefined;
@@ -336,6 +346,16 @@ export class EtcdWatchMux {
     this.decoded.set(id, event);
     if (this.decoded.size > DECODED_CACHE) this.decoded.delete(this.decoded.keys().next().value!);
     return event;
+  }
+
+  private progress(w: EtcdWatch, revision: number): void {
+    if (revision <= w.cursor) return;
+    w.cursor = revision;
+    try {
+      w.sink.onProgress?.(revision);
+    } catch (err) {
+      this.fail(w, err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   private failAll(err: Error): void {

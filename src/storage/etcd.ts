@@ -100,7 +100,7 @@ export class EtcdStore implements Store {
     }
     if (options.auth) clientOptions.auth = options.auth;
     this.client = new Etcd3(clientOptions);
-    this.watches = new EtcdWatchMux(this.client, this.prefix.length, {
+    this.watches = new EtcdWatchMux(this.client, this.prefix, {
       retryMs: options.watchRetryMs ?? 10_000,
       describe: options.endpoints.join(','),
     });
@@ -205,6 +205,9 @@ export class EtcdStore implements Store {
       throw err;
     }
     const listRevision = revision > 0 ? revision : Number(res.header.revision);
+    if (revision === 0 && options.minRevision !== undefined && options.minRevision > listRevision) {
+      throw new FutureRevisionError(options.minRevision, listRevision);
+    }
     const result: ListResult = { items: res.kvs.map((kv) => this.entry(kv)), revision: listRevision };
     if (res.more && result.items.length > 0) {
       result.continue = encodeContinue(prefix, result.items[result.items.length - 1]!.key, listRevision);
@@ -227,6 +230,20 @@ export class EtcdStore implements Store {
       throw new StoreError(`watch revision must be a non-negative integer, got ${afterRevision}`);
     }
     return this.watches.watch(this.rangeStart(prefix), this.rangeEnd(prefix), afterRevision, sink);
+  }
+
+  /**
+   * Every change of this store after afterRevision, like watch(''), and also every revision taken
+   * by a write outside the store's key prefix (another hub sharing the etcd), as
+   * sink.onProgress: the watcher always knows that it has seen everything up to etcd's revision.
+   * (A watch of the whole etcd; without a prefix, the same as watch('').)
+   */
+  watchAll(afterRevision: number, sink: WatchSink): Watcher {
+    if (!Number.isSafeInteger(afterRevision) || afterRevision < 0) {
+      throw new StoreError(`watch revision must be a non-negative integer, got ${afterRevision}`);
+    }
+    const everything = Buffer.from([0]);
+    return this.watches.watch(everything, everything, afterRevision, sink);
   }
 
   /** The etcd watches this store holds open; watches of one prefix share them when they can. */

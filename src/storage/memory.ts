@@ -181,6 +181,8 @@ export class MemoryStore implements Store, ChangeHistory {
       start = prefix + position.start;
     } else if (options.revision !== undefined && options.revision !== 0) {
       revision = options.revision;
+    } else if (options.minRevision !== undefined && options.minRevision > revision) {
+      throw new FutureRevisionError(options.minRevision, revision);
     }
     this.checkReadable(revision, options.continue);
     const limit = options.limit && options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;

@@ -269,6 +269,8 @@ export class SqliteStore implements Store, ChangeHistory {
       if (revision > this.revision) throw new InvalidContinueError(options.continue);
     } else if (options.revision !== undefined && options.revision !== 0) {
       revision = options.revision;
+    } else if (options.minRevision !== undefined && options.minRevision > revision) {
+      throw new FutureRevisionError(options.minRevision, revision);
     }
     this.checkReadable(revision);
     const end = prefixEnd(prefix) ?? NO_END;

@@ -47,6 +47,13 @@ export interface ListOptions {
    * Ignored when `continue` is given (the token carries the revision).
    */
   revision?: number;
+  /**
+   * Without `revision`: any revision at least this new will do (Kubernetes' resourceVersion
+   * "not older than"; 0 for any), so a store with a cache may answer from it. A store that has
+   * not reached it fails with FutureRevisionError. Absent: the current revision (a consistent
+   * read, which a cache serves only once it has caught up with the store).
+   */
+  minRevision?: number;
 }
 
 export interface ListResult {
@@ -67,6 +74,12 @@ export interface WatchSink {
    * StoreUnavailableError when the backend went away). No event follows.
    */
   onError(err: Error): void;
+  /**
+   * Optional: every change under the prefix up to `revision` has been delivered. A backend may
+   * call it when its revision moves without a change under the prefix (etcd: a write outside
+   * the store's key prefix), so that a watcher knows how far it has caught up.
+   */
+  onProgress?(revision: number): void;
 }
 
 export interface Watcher {
