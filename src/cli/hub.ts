@@ -26,8 +26,16 @@ export function registerHub(program: Command): void {
       'etcd only: prefix of every key, so that independent hubs can share one etcd',
       parseEtcdPrefix,
     )
+    .option('--no-watch-cache', 'etcd only: serve every list and watch from etcd itself')
     .action(
-      async (opts: { dataDir: string; port: number; host: string; store?: string; etcdPrefix?: string }) => {
+      async (opts: {
+        dataDir: string;
+        port: number;
+        host: string;
+        store?: string;
+        etcdPrefix?: string;
+        watchCache: boolean;
+      }) => {
         if (opts.etcdPrefix !== undefined && !opts.store?.startsWith('etcd:')) {
           throw new InvalidArgumentError('--etcd-prefix needs an etcd store (--store etcd:URL)');
         }
@@ -36,7 +44,10 @@ export function registerHub(program: Command): void {
           port: opts.port,
           host: opts.host,
           ...(opts.store ? { store: opts.store } : {}),
-          ...(opts.etcdPrefix ? { storeOptions: { prefix: opts.etcdPrefix } } : {}),
+          storeOptions: {
+            watchCache: opts.watchCache,
+            ...(opts.etcdPrefix ? { prefix: opts.etcdPrefix } : {}),
+          },
         });
         process.stdout.write(
           `concord hub listening on ${hub.url}\nstore: ${hub.store.description}\nidentity: ${hub.identity}\n` +

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../machinery/object.js';
 import { ApiError, type Status } from '../machinery/status.js';
+import type { Store } from '../storage/store.js';
 import type { Client, WatchEvent } from './client.js';
 import { resources } from './resources.js';
 import { startTestCluster, type TestCluster } from './test-support.js';
@@ -80,6 +81,8 @@ export function eventCollector<T extends KubeObject = KubeObject>() {
 export function describeClientConformance(
   name: string,
   make: (cluster: TestCluster) => ClientUnderTest,
+  /** The store the server runs on (default: a MemoryStore). */
+  store?: () => Promise<Store>,
 ): void {
   describe(`Client conformance: ${name}`, () => {
     let cluster: TestCluster;
@@ -88,7 +91,7 @@ export function describeClientConformance(
     let nsCount = 0;
 
     beforeAll(async () => {
-      cluster = await startTestCluster(name.replace(/\W+/g, '-'));
+      cluster = await startTestCluster(name.replace(/\W+/g, '-'), store ? { store: await store() } : {});
       subject = make(cluster);
       client = subject.client;
     });

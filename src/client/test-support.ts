@@ -1,5 +1,5 @@
-// Test support: a real API server over a MemoryStore, served over HTTPS from a temporary folder,
-// with an in-process client and an HTTPS client for it. For tests only.
+// Test support: a real API server over a MemoryStore (or a given store), served over HTTPS from
+// a temporary folder, with an in-process client and an HTTPS client for it. For tests only.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { type RunningApiServer, serveApiServer } from '../apiserver/serving.js';
 import { parseKubeconfig, resolveContext } from '../machinery/kubeconfig.js';
 import { MemoryStore } from '../storage/memory.js';
+import type { Store } from '../storage/store.js';
 import { HttpsClient, type HttpsClientOptions } from './https.js';
 import { InProcessClient } from './in-process.js';
 
 export interface TestCluster {
   running: RunningApiServer;
-  store: MemoryStore;
+  store: Store;
   stateDir: string;
   inProcess: InProcessClient;
   /** A new HTTPS client as the admin (the caller closes it). */
@@ -22,9 +23,9 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startTestCluster(name = 'test'): Promise<TestCluster> {
+export async function startTestCluster(name = 'test', opts: { store?: Store } = {}): Promise<TestCluster> {
   const stateDir = await mkdtemp(join(tmpdir(), `concord-${name}-`));
-  const store = new MemoryStore();
+  const store = opts.store ?? new MemoryStore();
   let running = await serveApiServer({ name, stateDir, store, port: 0 });
   const port = running.port;
   const cluster: TestCluster = {

@@ -38,7 +38,10 @@ export interface HubOptions {
   dataDir: string;
   /** A store spec (see openStore); default sqlite:DIR/hub/store.db. */
   store?: string;
-  /** Further store settings: etcd key prefix, sqlite durability. */
+  /**
+   * Further store settings: etcd key prefix, sqlite durability. On etcd the hub serves lists and
+   * watches from a watch cache unless `watchCache: false`.
+   */
   storeOptions?: OpenStoreOptions;
   port?: number;
   host?: string;
@@ -76,7 +79,10 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const identity = opts.identity ?? `${hostname()}_${randomUUID()}`;
   await prepareIdentity(stateDir, host);
 
-  const store = await openStore(opts.store ?? defaultHubStore(dataDir), opts.storeOptions);
+  const store = await openStore(opts.store ?? defaultHubStore(dataDir), {
+    watchCache: true,
+    ...opts.storeOptions,
+  });
   let api: RunningApiServer;
   try {
     api = await serveApiServer({ name: 'concord-hub', stateDir, store, port: opts.port, host, logger });

@@ -12,6 +12,7 @@ import type { SqliteSynchronous } from './sqlite.js';
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 import { StoreError } from './store.js';
+import { WatchCache, type WatchCacheOptions } from './watch-cache.js';
 
 export type StoreSpec =
   | { kind: 'memory' }
@@ -28,6 +29,11 @@ export interface OpenStoreOptions {
   synchronous?: SqliteSynchronous;
   /** etcd: further client settings. */
   etcd?: Omit<EtcdStoreOptions, 'endpoints' | 'prefix'>;
+  /**
+   * etcd: serve lists and watches from a watch cache in front of it (see WatchCache), as
+   * kube-apiserver does by default. Off unless asked for.
+   */
+  watchCache?: boolean | WatchCacheOptions;
 }
 
 export class InvalidStoreSpecError extends StoreError {
@@ -112,7 +118,17 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
         path: parsed.path,
         synchronous: parsed.synchronous ?? options.synchronous,
       });
-    case 'etcd':
-      return await EtcdStore.open({ ...options.etcd, endpoints: parsed.endpoints, prefix: options.prefix });
+    case 'etcd': {
+      const etcd = await EtcdStore.open({
+        ...options.etcd,
+        endpoints: parsed.endpoints,
+        prefix: options.prefix,
+      });
+      if (!options.watchCache) return etcd;
+      return new WatchCache(etcd, {
+        ...(options.watchCache === true ? {} : options.watchCache),
+        feed: (after, sink) => etcd.watchAll(after, sink),
+      });
+    }
   }
 }

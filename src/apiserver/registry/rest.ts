@@ -15,6 +15,7 @@ import { resourceKey, resourcePrefix } from '../../storage/keys.js';
 import {
   CompactedError,
   ConflictError,
+  FutureRevisionError,
   InvalidContinueError,
   KeyExistsError,
   KeyNotFoundError,
@@ -157,6 +158,8 @@ export class RestStorage {
     const filter = compileSelectors(info, query);
     const prefix = resourcePrefix(info.group, info.resource, info.namespaced ? namespace : undefined);
     let revision: number | undefined;
+    // Without an exact revision: how fresh the answer must be (absent: a consistent read).
+    let minRevision: number | undefined;
     let token = query.continue;
     if (
       token &&
@@ -166,16 +169,16 @@ export class RestStorage {
     ) {
       throw errors.badRequest('specifying resource version is not allowed when using continue');
     }
-    if (!token && query.resourceVersion && query.resourceVersion !== '0') {
+    if (!token && query.resourceVersion === '0') {
+      // "Any": a watch cache answers from what it has.
+      minRevision = 0;
+    } else if (!token && query.resourceVersion) {
       const rv = parseRevision(query.resourceVersion);
       if (query.resourceVersionMatch === 'Exact') revision = rv;
       else if (query.resourceVersionMatch && query.resourceVersionMatch !== 'NotOlderThan') {
         throw errors.badRequest(`resourceVersionMatch: Unsupported value: "${query.resourceVersionMatch}"`);
       } else {
-        const current = await this.deps.store.currentRevision();
-        if (rv > current) {
-          throw errors.timeout(`Too large resource version: ${rv}, current: ${current}`);
-        }
+        minRevision = rv;
       }
     }
     const limit = query.limit && query.limit > 0 ? query.limit : 0;
@@ -185,7 +188,12 @@ export class RestStorage {
     try {
       for (;;) {
         const want = limit > 0 ? limit - items.length : 0;
-        const page = await this.deps.store.list(prefix, { limit: want, continue: token, revision });
+        const page = await this.deps.store.list(prefix, {
+          limit: want,
+          continue: token,
+          revision,
+          minRevision,
+        });
         listRevision = page.revision;
         revision = page.revision;
         for (const kv of page.items) {
@@ -197,6 +205,9 @@ export class RestStorage {
         if (!token || (limit > 0 && items.length >= limit)) break;
       }
     } catch (err) {
+      if (err instanceof FutureRevisionError && minRevision !== undefined) {
+        throw errors.timeout(`Too large resource version: ${minRevision}, current: ${err.currentRevision}`);
+      }
       if (err instanceof CompactedError && query.continue) {
         throw errors.expired(
           'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',

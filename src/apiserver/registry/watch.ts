@@ -85,9 +85,11 @@ export async function startWatch(
     let token: string | undefined;
     let revision: number | undefined;
     if (rv && rv !== '0' && query.sendInitialEvents) revision = parseStartRevision(rv);
+    // From "0": any state will do, a watch cache's included; from "": a consistent read.
+    const minRevision = rv === '0' ? 0 : undefined;
     try {
       do {
-        const page = await deps.store.list(prefix, { continue: token, revision, limit: 1000 });
+        const page = await deps.store.list(prefix, { continue: token, revision, minRevision, limit: 1000 });
         revision = page.revision;
         for (const kv of page.items) {
           const obj = presentShared(info, kv.value, kv.modRevision);
