@@ -5,7 +5,7 @@
 // a child process; the clients (src/client/https.ts) in this one. Prints one JSON document and a
 // one-line summary per backend.
 //
-//   node --import tsx bench/apiserver/main.ts [--backends sqlite,etcd] [--objects 10000]
+//   node --import tsx bench/apiserver/main.ts [--backends sqlite,sqlite-full,etcd,etcd-cache] [--objects 10000]
 //                                             [--concurrency 32] [--watchers 1000]
 //                                             [--watch-threads <cores>]
 
@@ -28,12 +28,23 @@ import type { RoundSeen, WatchersTask } from './watchers.js';
 const NAMESPACE = 'bench';
 const WATCH_EVENTS = 50;
 
+type Backend = 'sqlite' | 'sqlite-full' | 'etcd' | 'etcd-cache';
+const BACKENDS: readonly Backend[] = ['sqlite', 'sqlite-full', 'etcd', 'etcd-cache'];
+
+/** The store a backend names: its spec (@DIR@ for the server's folder) and options. */
+function storeOf(backend: Backend, etcdUrl?: string): { spec: string; watchCache: boolean } {
+  if (backend === 'sqlite') return { spec: 'sqlite:@DIR@/store.db', watchCache: false };
+  if (backend === 'sqlite-full') return { spec: 'sqlite:@DIR@/store.db?sync=full', watchCache: false };
+  return { spec: `etcd:${etcdUrl}`, watchCache: backend === 'etcd-cache' };
+}
+
 /** Child mode: serve an API server over the given store until told to stop. */
-async function serve(storeSpec: string): Promise<void> {
+async function serve(storeArg: string): Promise<void> {
   const { serveApiServer } = await import('../../src/apiserver/serving.js');
   const { openStore } = await import('../../src/storage/open.js');
   const dir = mkdtempSync(join(tmpdir(), 'bench-apiserver-'));
-  const store = await openStore(storeSpec.replace('@DIR@', dir));
+  const { spec, watchCache } = JSON.parse(storeArg) as ReturnType<typeof storeOf>;
+  const store = await openStore(spec.replace('@DIR@', dir), { watchCache });
   const running = await serveApiServer({ name: 'bench', stateDir: dir, store, port: 0 });
   process.send?.({ kubeconfig: running.kubeconfig });
   process.on('disconnect', () => process.exit(0));
@@ -208,12 +219,11 @@ function serverCpu(child: ChildProcess): Promise<number> {
 }
 
 async function bench(
-  backend: 'sqlite' | 'etcd',
+  backend: Backend,
   opts: { objects: number; concurrency: number; watchers: number; watchThreads: number },
   etcdUrl?: string,
 ) {
-  const spec = backend === 'sqlite' ? 'sqlite:@DIR@/store.db' : `etcd:${etcdUrl}`;
-  const { child, kubeconfig } = await startServer(spec);
+  const { child, kubeconfig } = await startServer(JSON.stringify(storeOf(backend, etcdUrl)));
   const client = new HttpsClient(resolveContext(parseKubeconfig(kubeconfig)), { timeoutMs: 120_000 });
   try {
     await client.create(resources.namespaces, {
@@ -249,7 +259,9 @@ async function bench(
     }
     const watch = await watchFanOut(client, kubeconfig, opts.watchers, opts.watchThreads);
     const dir = mkdtempSync(join(tmpdir(), 'bench-raw-'));
-    const rawSubject = backend === 'sqlite' ? rawSqlite(join(dir, 'raw.db')) : rawEtcd(etcdUrl!);
+    const rawSubject = etcdUrl
+      ? rawEtcd(etcdUrl)
+      : rawSqlite(join(dir, 'raw.db'), backend === 'sqlite-full' ? 'FULL' : 'NORMAL');
     const raw = await rawWrites(rawSubject, opts.objects, opts.concurrency);
     rmSync(dir, { recursive: true, force: true });
     return {
@@ -298,19 +310,23 @@ async function main(): Promise<void> {
     watchers: Number(values.watchers),
     watchThreads: Number(values['watch-threads']),
   };
-  const backends = values.backends.split(',') as ('sqlite' | 'etcd')[];
+  const backends = values.backends.split(',') as Backend[];
+  for (const b of backends) {
+    if (!BACKENDS.includes(b))
+      throw new Error(`--backends: unknown ${JSON.stringify(b)} (${BACKENDS.join(', ')})`);
+  }
   const loadBefore = loadavg()[0]!;
   const results = [];
   for (const backend of backends) {
-    if (backend === 'etcd') {
+    if (backend.startsWith('etcd')) {
       const etcd = await startEtcd();
       try {
-        results.push(await bench('etcd', opts, etcd.clientUrl));
+        results.push(await bench(backend, opts, etcd.clientUrl));
       } finally {
         await etcd.stop();
       }
     } else {
-      results.push(await bench('sqlite', opts));
+      results.push(await bench(backend, opts));
     }
   }
   const report = {

@@ -3,7 +3,7 @@
 // etcd, the raw engine doing the same work with the same durability settings, and the ratio.
 // Prints one JSON document, then a one-line summary per backend.
 //
-//   node --import tsx bench/store/main.ts [--backends memory,sqlite,etcd] [--etcd http://HOST:PORT]
+//   node --import tsx bench/store/main.ts [--backends memory,sqlite,sqlite-full,etcd] [--etcd http://HOST:PORT]
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ const ROUNDS = 3;
 const WARMUP = 1000;
 const SEQUENTIAL = 10_000;
 const SEQUENTIAL_ETCD = 2000; // each write waits for etcd's fsync
+const SEQUENTIAL_FSYNC = 2000; // sqlite with sync=full: each write waits for an fsync too
 const CONCURRENT = 10_000; // also the objects the list reads
 const CONCURRENCY = 64;
 const READS = 10_000;
@@ -237,17 +238,22 @@ async function main(): Promise<void> {
       results.push({ backend: 'memory', concord: ours });
       lines.push(summary('memory', ours!));
     }
-    if (backends.includes('sqlite')) {
-      const subject = concord(
-        await SqliteStore.open({ path: join(dir, 'concord.db'), synchronous: 'NORMAL' }),
-      );
-      const rawSubject = rawSqlite(join(dir, 'raw.db'));
-      const [ours, raw] = await measure([subject, rawSubject], { sequential: SEQUENTIAL });
+    // sqlite as it runs by default (synchronous NORMAL) and with sync=full (an fsync per commit).
+    for (const [backend, synchronous] of [
+      ['sqlite', 'NORMAL'],
+      ['sqlite-full', 'FULL'],
+    ] as const) {
+      if (!backends.includes(backend)) continue;
+      const subject = concord(await SqliteStore.open({ path: join(dir, `${backend}.db`), synchronous }));
+      const rawSubject = rawSqlite(join(dir, `${backend}-raw.db`), synchronous);
+      const [ours, raw] = await measure([subject, rawSubject], {
+        sequential: synchronous === 'FULL' ? SEQUENTIAL_FSYNC : SEQUENTIAL,
+      });
       await subject.close();
       await rawSubject.close();
       const ratio = ratios(ours!, raw!);
-      results.push({ backend: 'sqlite', synchronous: 'NORMAL', concord: ours, raw, ratio });
-      lines.push(summary('sqlite', ours!, ratio));
+      results.push({ backend, synchronous, concord: ours, raw, ratio });
+      lines.push(summary(backend, ours!, ratio));
     }
     if (backends.includes('etcd')) {
       const member = values.etcd ? undefined : await startEtcd();
@@ -288,6 +294,7 @@ async function main(): Promise<void> {
           ROUNDS,
           SEQUENTIAL,
           SEQUENTIAL_ETCD,
+          SEQUENTIAL_FSYNC,
           CONCURRENT,
           CONCURRENCY,
           READS,

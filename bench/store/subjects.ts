@@ -52,11 +52,11 @@ export interface Subject {
 }
 
 /** better-sqlite3 alone: a key/value table, the same pragmas as SqliteStore, one statement per write. */
-export function rawSqlite(path: string): Subject {
+export function rawSqlite(path: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL'): Subject {
   const db = new Database(path);
   db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  db.pragma(`synchronous = ${synchronous}`);
   db.exec('CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
   const insert = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?)');
   const update = db.prepare('UPDATE kv SET value = ? WHERE key = ?');
