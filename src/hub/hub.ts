@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { lock } from 'proper-lockfile';
 import { loadOrCreateTokenFile } from '../apiserver/authn.js';
+import type { ApiExtension } from '../apiserver/extensions.js';
 import { loadOrCreateCA, loadOrIssueServingCertificate } from '../apiserver/pki.js';
 import { type RunningApiServer, serveApiServer } from '../apiserver/serving.js';
 import { InProcessClient } from '../client/in-process.js';
@@ -46,6 +47,8 @@ export interface HubOptions {
   port?: number;
   host?: string;
   logger?: Logger;
+  /** The hub's API kinds beyond the built-in ones (CRDs and their strategies). */
+  extensions?: readonly ApiExtension[];
   /** The controllers the leading hub runs (default HUB_CONTROLLERS). */
   controllers?: readonly HubControllerFactory[];
   /** This hub's leader-election identity (default: host name and a random UUID). */
@@ -85,7 +88,15 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   });
   let api: RunningApiServer;
   try {
-    api = await serveApiServer({ name: 'concord-hub', stateDir, store, port: opts.port, host, logger });
+    api = await serveApiServer({
+      name: 'concord-hub',
+      stateDir,
+      store,
+      port: opts.port,
+      host,
+      logger,
+      ...(opts.extensions ? { extensions: opts.extensions } : {}),
+    });
   } catch (err) {
     await store.close();
     throw err;
