@@ -354,11 +354,13 @@ export class WatchCache implements Store {
 
   /** Reads the resource at the feed's revision; changes after it arrive through the feed. */
   private async load(resource: ResourceCache): Promise<boolean> {
-    const at = this.revision;
+    // Revision 0 (a store that never had a write) reads "now": the listing's own revision counts.
+    let at = this.revision;
     try {
       let token: string | undefined;
       do {
         const page = await this.store.list(resource.prefix, { revision: at, continue: token, limit: 1000 });
+        at = page.revision;
         for (const kv of page.items) resource.tree.set(kv.key, kv);
         token = page.continue;
       } while (token);
@@ -372,7 +374,7 @@ export class WatchCache implements Store {
     resource.pending = undefined;
     resource.windowStart = at;
     resource.ready = true;
-    for (const e of pending) resource.apply(e);
+    for (const e of pending) if (e.revision > at) resource.apply(e);
     return true;
   }
 
