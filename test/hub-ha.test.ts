@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../src/client/client.js';
+import type { HttpsClient } from '../src/client/https.js';
 import { resources } from '../src/client/resources.js';
 import type { Lease } from '../src/controller/leader-election.js';
 import { HUB_INFO, HUB_NAMESPACE } from '../src/hub/identity/hub-info-controller.js';
@@ -19,26 +20,24 @@ import { HubProcess } from './support/hub.js';
 
 let etcd: EtcdMember;
 let dir: string;
-const hubs: HubProcess[] = [];
-const clients: { close(): void }[] = [];
+const hubs: { hub: HubProcess; client: HttpsClient }[] = [];
 
 beforeAll(async () => {
   etcd = await startEtcd();
   dir = await mkdtemp(join(tmpdir(), 'concord-hub-ha-'));
 });
 afterAll(async () => {
-  for (const c of clients) c.close();
-  await Promise.all(hubs.map((h) => h.kill()));
+  for (const h of hubs) h.client.close();
+  await Promise.all(hubs.map((h) => h.hub.kill()));
   await etcd?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
-async function hub(dataDir: string, args: string[]): Promise<{ hub: HubProcess; client: Client }> {
+async function hub(dataDir: string, args: string[]): Promise<{ hub: HubProcess; client: HttpsClient }> {
   const h = await HubProcess.start(dataDir, ['--store', `etcd:${etcd.clientUrl}`, ...args]);
-  hubs.push(h);
-  const client = await h.client();
-  clients.push(client);
-  return { hub: h, client };
+  const started = { hub: h, client: await h.client() };
+  hubs.push(started);
+  return started;
 }
 
 const configMap = (name: string, data: Record<string, string> = {}) => ({
@@ -94,7 +93,8 @@ describe('two hubs on one etcd and one data dir', () => {
   });
 
   it('run the hub controllers on one of them, and the other takes over when it is killed', async () => {
-    const [a, b] = hubs.slice(0, 2).map((h, i) => ({ hub: h, client: clients[i] as unknown as Client }));
+    // The two hubs of the test before.
+    const [a, b] = hubs;
     const identities = new Set([a!.hub.identity, b!.hub.identity]);
     await expect
       .poll(() => leaderOf(a!.client), { timeout: 30_000 })
