@@ -8,6 +8,8 @@
 //   node --import tsx bench/apiserver/main.ts [--backends sqlite,sqlite-full,etcd,etcd-cache] [--objects 10000]
 //                                             [--concurrency 32] [--watchers 1000]
 //                                             [--watch-threads <cores>]
+//   node --import tsx bench/apiserver/main.ts --compare-watch-cache   etcd without and with the
+//                                             watch cache, in turns on one etcd
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -289,6 +291,86 @@ async function bench(
   }
 }
 
+/**
+ * etcd with and without the watch cache, side by side: two API servers on one etcd (as two hubs),
+ * one of them with the cache; the same Pods; lists and watch fan-outs taken in turns on each, so
+ * that the machine's load weighs on both alike.
+ */
+async function watchCacheComparison(opts: {
+  objects: number;
+  concurrency: number;
+  watchers: number;
+  watchThreads: number;
+}) {
+  const etcd = await startEtcd();
+  const servers: { child: ChildProcess; client: HttpsClient; kubeconfig: string }[] = [];
+  try {
+    for (const watchCache of [false, true]) {
+      const { child, kubeconfig } = await startServer(
+        JSON.stringify({ spec: `etcd:${etcd.clientUrl}`, watchCache }),
+      );
+      servers.push({
+        child,
+        kubeconfig,
+        client: new HttpsClient(resolveContext(parseKubeconfig(kubeconfig)), { timeoutMs: 120_000 }),
+      });
+    }
+    const [plain, cached] = servers as [(typeof servers)[0], (typeof servers)[0]];
+    await plain.client.create(resources.namespaces, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NAMESPACE },
+    });
+    await timed(opts.objects, opts.concurrency, (i) =>
+      plain.client.create(resources.pods, podRequest(`pod-${String(i).padStart(6, '0')}`, i)),
+    );
+    const lists = { etcd: [] as number[], cache: [] as number[] };
+    let listed = 0;
+    for (let r = 0; r < 5; r++) {
+      for (const [name, server] of [
+        ['etcd', plain],
+        ['cache', cached],
+      ] as const) {
+        const t0 = performance.now();
+        listed = (await server.client.list(resources.pods, { namespace: NAMESPACE })).items.length;
+        lists[name].push(performance.now() - t0);
+      }
+    }
+    const watches: Record<'etcd' | 'cache', { watchP50Ms: number; watchP99Ms: number }[]> = {
+      etcd: [],
+      cache: [],
+    };
+    for (let r = 0; r < 2; r++) {
+      for (const [name, server] of [
+        ['etcd', plain],
+        ['cache', cached],
+      ] as const) {
+        watches[name].push(
+          await watchFanOut(server.client, server.kubeconfig, opts.watchers, opts.watchThreads),
+        );
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const best = (ws: { watchP50Ms: number; watchP99Ms: number }[]) =>
+      ws.reduce((a, b) => (b.watchP99Ms < a.watchP99Ms ? b : a));
+    return {
+      objects: listed,
+      listMs: {
+        etcd: { best: round(Math.min(...lists.etcd), 1), median: round(median(lists.etcd), 1) },
+        cache: { best: round(Math.min(...lists.cache), 1), median: round(median(lists.cache), 1) },
+      },
+      watch: { etcd: best(watches.etcd), cache: best(watches.cache), runs: watches },
+    };
+  } finally {
+    for (const s of servers) {
+      s.client.close();
+      s.child.send('stop');
+      await new Promise((r) => s.child.once('exit', r));
+    }
+    await etcd.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -298,6 +380,7 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '32' },
       watchers: { type: 'string', default: '1000' },
       'watch-threads': { type: 'string', default: String(availableParallelism()) },
+      'compare-watch-cache': { type: 'boolean', default: false },
     },
   });
   if (values.serve) {
@@ -310,6 +393,29 @@ async function main(): Promise<void> {
     watchers: Number(values.watchers),
     watchThreads: Number(values['watch-threads']),
   };
+  if (values['compare-watch-cache']) {
+    const loadAtStart = loadavg()[0]!;
+    const c = await watchCacheComparison(opts);
+    console.log(
+      JSON.stringify(
+        {
+          comparison: 'etcd without and with the watch cache',
+          loadAverageBefore: loadAtStart,
+          loadAverageAfter: loadavg()[0],
+          ...opts,
+          ...c,
+        },
+        null,
+        2,
+      ),
+    );
+    console.log(
+      `list ${c.objects} Pods: etcd ${c.listMs.etcd.median} ms, watch cache ${c.listMs.cache.median} ms (medians of 5 in turns); ` +
+        `one write to ${opts.watchers} watchers p50/p99: etcd ${c.watch.etcd.watchP50Ms}/${c.watch.etcd.watchP99Ms} ms, ` +
+        `watch cache ${c.watch.cache.watchP50Ms}/${c.watch.cache.watchP99Ms} ms`,
+    );
+    return;
+  }
   const backends = values.backends.split(',') as Backend[];
   for (const b of backends) {
     if (!BACKENDS.includes(b))
