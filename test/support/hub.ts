@@ -5,12 +5,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HttpsClient } from '../../src/client/https.js';
 import { parseKubeconfig, resolveContext } from '../../src/machinery/kubeconfig.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The repository: above test/support/ here, above dist/test/support/ when compiled (benchmarks). */
+function repositoryRoot(): string {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${import.meta.url}`);
+    dir = dirname(dir);
+  }
+  return dir;
+}
+
+const ROOT = repositoryRoot();
 const BIN = join(ROOT, 'bin', 'concord.js');
 
 const running = new Set<ChildProcess>();
