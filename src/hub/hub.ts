@@ -20,6 +20,9 @@ import { InProcessClient } from '../client/in-process.js';
 import { writeKubeconfig } from '../client/kubeconfig-file.js';
 import { type OpenStoreOptions, openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
+import { clusterApis } from './apis/cluster-api/index.js';
+import { infrastructureApis } from './apis/infrastructure/index.js';
+import { karmadaApis } from './apis/karmada/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -34,6 +37,9 @@ import {
  */
 export const HUB_CONTROLLERS: readonly HubControllerFactory[] = [startHubInfoController];
 
+/** The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its providers'. */
+export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis];
+
 export interface HubOptions {
   /** Where state, certificates and the admin kubeconfig live (the hub's files are in DIR/hub). */
   dataDir: string;
@@ -47,7 +53,7 @@ export interface HubOptions {
   port?: number;
   host?: string;
   logger?: Logger;
-  /** The hub's API kinds beyond the built-in ones (CRDs and their strategies). */
+  /** The hub's API kinds beyond the built-in ones (default HUB_APIS). */
   extensions?: readonly ApiExtension[];
   /** The controllers the leading hub runs (default HUB_CONTROLLERS). */
   controllers?: readonly HubControllerFactory[];
@@ -95,7 +101,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       port: opts.port,
       host,
       logger,
-      ...(opts.extensions ? { extensions: opts.extensions } : {}),
+      extensions: opts.extensions ?? HUB_APIS,
     });
   } catch (err) {
     await store.close();

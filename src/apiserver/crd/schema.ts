@@ -59,8 +59,26 @@ function toJsonSchema(schema: unknown): unknown {
   return out;
 }
 
-/** Validates custom resources against a version's schema (metadata is checked elsewhere). */
+/**
+ * Validates custom resources against a version's schema (metadata is checked elsewhere). The
+ * validator is compiled on first use: a server installing many CRDs at start (the hub's) would
+ * otherwise spend seconds compiling validators of kinds nobody has written yet.
+ */
 export function crdValidator(openAPIV3Schema: unknown): (obj: KubeObject) => FieldError[] {
+  let fn: ValidateFunction | undefined;
+  return (obj) => {
+    try {
+      fn ??= compiledValidator(openAPIV3Schema);
+    } catch (err) {
+      // A schema ajv cannot compile (a bad pattern, say) refuses writes with its reason.
+      const detail = `the CustomResourceDefinition's schema cannot be used: ${err instanceof Error ? err.message : String(err)}`;
+      return [{ type: 'InternalError', field: '<root>', detail }];
+    }
+    return fn(obj) ? [] : ajvErrorsToFieldErrors(obj, (fn.errors ?? []) as never);
+  };
+}
+
+function compiledValidator(openAPIV3Schema: unknown): ValidateFunction {
   const source = isJsonObject(openAPIV3Schema) ? { ...openAPIV3Schema } : {};
   if (isJsonObject(source.properties)) {
     const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = source.properties;
@@ -73,8 +91,7 @@ export function crdValidator(openAPIV3Schema: unknown): (obj: KubeObject) => Fie
     validate = sharedAjv.compile(toJsonSchema(source) as object);
     compiled.set(key, validate);
   }
-  const fn = validate;
-  return (obj) => (fn(obj) ? [] : ajvErrorsToFieldErrors(obj, (fn.errors ?? []) as never));
+  return validate;
 }
 
 /**
