@@ -222,8 +222,13 @@ describe('Authenticator over HTTPS', () => {
       tokenAuthenticators: [saTokens],
       clientCA: ca.certPem,
     });
+    const withAnonymous = new Authenticator({
+      tokens: [{ token: 'admin-token', user: 'admin', uid: 'a1', groups: ['system:masters'] }],
+      clientCA: ca.certPem,
+      anonymous: true,
+    });
     server = createServer(tlsServerOptions(ca, serving), (req, res) => {
-      const user = authenticator.authenticate(req);
+      const user = (req.url === '/anonymous' ? withAnonymous : authenticator).authenticate(req);
       res.statusCode = user ? 200 : 401;
       res.end(JSON.stringify(user));
     });
@@ -238,6 +243,7 @@ describe('Authenticator over HTTPS', () => {
     token?: string;
     cert?: string;
     key?: string;
+    path?: string;
   }): Promise<{ code: number; user: unknown }> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = {};
@@ -246,7 +252,7 @@ describe('Authenticator over HTTPS', () => {
         {
           host: '127.0.0.1',
           port,
-          path: '/',
+          path: opts.path ?? '/',
           ca: ca.certPem,
           cert: opts.cert,
           key: opts.key,
@@ -296,5 +302,25 @@ describe('Authenticator over HTTPS', () => {
     const other = await createCA('other');
     const foreign = await issueClientCertificate(other, { user: 'admin', groups: ['system:masters'] });
     expect(await call({ cert: foreign.certPem, key: foreign.keyPem })).toEqual({ code: 401, user: null });
+  });
+
+  it('with anonymous requests allowed, only a request with no credential at all is system:anonymous', async () => {
+    const path = '/anonymous';
+    expect(await call({ path })).toEqual({
+      code: 200,
+      user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+    });
+    // A credential that fails is refused, not downgraded to anonymous (kube-apiserver's rule).
+    expect(await call({ path, token: 'admin-token2' })).toEqual({ code: 401, user: null });
+    const other = await createCA('other-anonymous');
+    const foreign = await issueClientCertificate(other, { user: 'admin', groups: ['system:masters'] });
+    expect(await call({ path, cert: foreign.certPem, key: foreign.keyPem })).toEqual({
+      code: 401,
+      user: null,
+    });
+    expect(await call({ path, token: 'admin-token' })).toMatchObject({
+      code: 200,
+      user: { username: 'admin' },
+    });
   });
 });

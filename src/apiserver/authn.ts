@@ -1,6 +1,8 @@
 // Who is calling: bearer tokens from a static tokens file (Kubernetes' --token-auth-file format)
 // and client certificates issued by the cluster CA (CN = user name, O = groups). A request that
-// carries no credential, or only bad ones, authenticates nobody: the server answers 401.
+// carries only bad credentials authenticates nobody: the server answers 401. One that carries
+// none is system:anonymous when anonymous requests are allowed (kube-apiserver's default), else
+// nobody as well.
 //
 // Service account tokens are the next authenticator: anything implementing TokenAuthenticator
 // can be passed in `tokenAuthenticators`, after the static tokens.
@@ -36,6 +38,11 @@ export function serviceAccountUsername(namespace: string, name: string): string 
 /** The groups a service account belongs to: all service accounts, and those of its namespace. */
 export function serviceAccountGroups(namespace: string): string[] {
   return [GROUP_SERVICE_ACCOUNTS, `${GROUP_SERVICE_ACCOUNTS}:${namespace}`];
+}
+
+/** Who a request without any credential is, when anonymous requests are allowed. */
+export function anonymousUser(): UserInfo {
+  return { username: USER_ANONYMOUS, groups: [GROUP_UNAUTHENTICATED] };
 }
 
 /** Adds system:authenticated (once) to an authenticated user, as the API server does. */
@@ -346,23 +353,30 @@ export interface AuthenticatorOptions {
   tokenAuthenticators?: readonly TokenAuthenticator[];
   /** PEM CA bundle that signs client certificates; absent: certificates are not accepted. */
   clientCA?: string;
+  /**
+   * A request with no credential at all is system:anonymous in system:unauthenticated (RBAC
+   * decides what it may do), as kube-apiserver's --anonymous-auth; false: it gets 401.
+   */
+  anonymous?: boolean;
 }
 
 /**
  * Every way a request can prove who it is. A verified client certificate is tried first, then the
  * bearer token; the first that names a user wins (a valid certificate with a wrong token still
- * authenticates, as in kube-apiserver). Returns null for no or only bad credentials: answer 401.
+ * authenticates, as in kube-apiserver). Returns null when the request carries only bad
+ * credentials (answer 401); a request that carries none is anonymous if allowed, else null too.
  */
 export class Authenticator {
   private readonly tokenAuthenticators: TokenAuthenticator[];
   private readonly certificates: ClientCertificateAuthenticator | undefined;
+  private readonly anonymous: boolean;
   /**
    * The certificate of a connection is verified once, not on every request it carries; only its
    * validity period is looked at again.
    */
   private readonly bySocket = new WeakMap<
     object,
-    { user: UserInfo | null; notBefore: number; notAfter: number }
+    { user: UserInfo | null; presented: boolean; notBefore: number; notAfter: number }
   >();
 
   constructor(opts: AuthenticatorOptions) {
@@ -371,40 +385,58 @@ export class Authenticator {
       this.tokenAuthenticators.push(new StaticTokenAuthenticator(opts.tokens));
     this.tokenAuthenticators.push(...(opts.tokenAuthenticators ?? []));
     this.certificates = opts.clientCA ? new ClientCertificateAuthenticator(opts.clientCA) : undefined;
+    this.anonymous = opts.anonymous === true;
   }
 
   authenticate(req: AuthenticationRequest): UserInfo | null {
-    const fromCert = this.certificates ? this.authenticateSocket(req.socket) : null;
-    if (fromCert) return withAuthenticatedGroup(fromCert);
+    const cert = this.certificates ? this.authenticateSocket(req.socket) : { user: null, presented: false };
+    if (cert.user) return withAuthenticatedGroup(cert.user);
     const token = bearerToken(req.headers);
-    if (token !== null) {
-      for (const a of this.tokenAuthenticators) {
-        const user = a.authenticateToken(token);
-        if (user) return withAuthenticatedGroup(user);
-      }
+    if (token !== null) return this.authenticateToken(token);
+    // Only a request that tried no credential is anonymous: a rejected one is refused outright.
+    if (cert.presented || !this.anonymous) return null;
+    return anonymousUser();
+  }
+
+  /** The user a bearer token names, or null (never anonymous): also what a TokenReview asks. */
+  authenticateToken(token: string): UserInfo | null {
+    for (const a of this.tokenAuthenticators) {
+      const user = a.authenticateToken(token);
+      if (user) return withAuthenticatedGroup(user);
     }
     return null;
   }
 
-  private authenticateSocket(socket: unknown): UserInfo | null {
-    if (!isTlsSocket(socket)) return null;
+  private authenticateSocket(socket: unknown): { user: UserInfo | null; presented: boolean } {
+    if (!isTlsSocket(socket)) return { user: null, presented: false };
     const now = Date.now();
     const cached = this.bySocket.get(socket);
-    if (cached !== undefined) return now >= cached.notBefore && now <= cached.notAfter ? cached.user : null;
+    if (cached !== undefined) {
+      const valid = now >= cached.notBefore && now <= cached.notAfter;
+      return { user: valid ? cached.user : null, presented: cached.presented };
+    }
     // `authorized` means OpenSSL verified the chain against the server's CA list; the
     // authenticator checks again against its own CA, so a server configured with a wider
     // trust list still cannot let foreign certificates in.
-    const peer = socket.authorized ? socket.getPeerX509Certificate() : undefined;
-    if (!peer || !this.certificates) {
-      this.bySocket.set(socket, { user: null, notBefore: 0, notAfter: Number.POSITIVE_INFINITY });
-      return null;
+    const peer = socket.getPeerX509Certificate();
+    if (!peer || !socket.authorized || !this.certificates) {
+      const entry = {
+        user: null,
+        presented: peer !== undefined,
+        notBefore: 0,
+        notAfter: Number.POSITIVE_INFINITY,
+      };
+      this.bySocket.set(socket, entry);
+      return entry;
     }
     const user = this.certificates.authenticateCertificate(peer, new Date(now));
-    this.bySocket.set(socket, {
+    const entry = {
       user,
+      presented: true,
       notBefore: Date.parse(peer.validFrom),
       notAfter: Date.parse(peer.validTo),
-    });
-    return user;
+    };
+    this.bySocket.set(socket, entry);
+    return entry;
   }
 }

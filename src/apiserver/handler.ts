@@ -68,11 +68,13 @@ export class ResourceHandler {
     return info;
   }
 
-  /** Resolves and authorizes a request: the HTTPS front end does this before reading a body. */
+  /**
+   * Authorizes, then resolves a request: the HTTPS front end does this before reading a body.
+   * Authorization comes first, as in kube-apiserver: who may not ask learns nothing of what exists.
+   */
   async check(req: ResourceRequest): Promise<ResourceInfo> {
-    const info = this.resolve(req);
     await this.authorize(req);
-    return info;
+    return this.resolve(req);
   }
 
   /** Serves a request; `checked` when check() already ran for it. */
@@ -141,7 +143,8 @@ export class ResourceHandler {
     return startWatch(this.deps.watch, info, req.namespace, query, sink);
   }
 
-  private async authorize(req: ResourceRequest): Promise<void> {
+  /** Refuses with 403 what RBAC does not allow the request's user. */
+  async authorize(req: ResourceRequest): Promise<void> {
     const decision = await this.deps.authorizer.authorize({
       user: req.user,
       verb: req.verb,

@@ -61,6 +61,12 @@ export interface ApiServerOptions {
   store: Store;
   /** Static bearer tokens (Kubernetes token-file entries). */
   tokens: readonly TokenEntry[];
+  /**
+   * Requests without a credential are system:anonymous, allowed what RBAC grants
+   * system:unauthenticated (health and version by default), as kube-apiserver's --anonymous-auth
+   * (default true); false answers them 401.
+   */
+  anonymousAuth?: boolean;
   /** Serving certificate and the CA that signs it and client certificates. */
   tls: TlsMaterial;
   logger?: Logger;
@@ -185,7 +191,11 @@ export class ApiServer {
       });
       this.caches.push(cache);
     }
-    this.authenticator = new Authenticator({ tokens: opts.tokens, clientCA: opts.tls.caPem });
+    this.authenticator = new Authenticator({
+      tokens: opts.tokens,
+      clientCA: opts.tls.caPem,
+      anonymous: opts.anonymousAuth ?? true,
+    });
 
     const crdCache = new StoreCache(
       store,

@@ -27,6 +27,8 @@ export interface ServeOptions {
   compactor?: Compactor | false;
   /** Kinds beyond the built-in ones (see ApiServerOptions.extensions). */
   extensions?: readonly ApiExtension[];
+  /** See ApiServerOptions.anonymousAuth (default true). */
+  anonymousAuth?: boolean;
 }
 
 export interface RunningApiServer {
@@ -53,6 +55,7 @@ export async function serveApiServer(opts: ServeOptions): Promise<RunningApiServ
     tokens: tokens.entries,
     tls: { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem },
     logger: opts.logger,
+    ...(opts.anonymousAuth !== undefined ? { anonymousAuth: opts.anonymousAuth } : {}),
     ...(opts.compactor !== undefined ? { compactor: opts.compactor } : {}),
     ...(opts.extensions ? { extensions: opts.extensions } : {}),
   });

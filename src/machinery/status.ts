@@ -173,9 +173,16 @@ export const errors = {
     let msg = `${what} is forbidden: User "${user}" cannot ${verb} resource "${res}" in API group "${group}"`;
     msg += opts.namespace ? ` in the namespace "${opts.namespace}"` : ' at the cluster scope';
     if (opts.reason) msg += `: ${opts.reason}`;
-    const details: StatusDetails = { group, kind: resource };
+    // Empty fields are left out, as Go's omitempty does.
+    const details: StatusDetails = {};
     if (opts.name) details.name = opts.name;
+    if (group) details.group = group;
+    details.kind = resource;
     return new ApiError(403, 'Forbidden', msg, details);
+  },
+  /** A non-resource path (/metrics, /api ...) the user may not use; kube-apiserver's words. */
+  forbiddenPath(user: string, verb: string, path: string): ApiError {
+    return new ApiError(403, 'Forbidden', `forbidden: User "${user}" cannot ${verb} path "${path}"`, {});
   },
   notFound(group: string, resource: string, name: string): ApiError {
     return new ApiError(404, 'NotFound', `${groupResource(group, resource)} "${name}" not found`, {

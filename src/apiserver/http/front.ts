@@ -90,6 +90,18 @@ function readBody(req: Req): Promise<Buffer> {
   });
 }
 
+/**
+ * Whether a request asks to watch. As kube-apiserver, a value that is not a boolean still makes the
+ * request a watch for authorization, and is refused (400) only after that.
+ */
+function watchParam(q: URLSearchParams): { requested: boolean; error?: ApiError } {
+  try {
+    return { requested: boolParam(q, 'watch') === true };
+  } catch (err) {
+    return { requested: true, error: err as ApiError };
+  }
+}
+
 function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
@@ -189,15 +201,15 @@ export class ApiFront {
       this.sendStatus(res, errors.unauthorized().status);
       return;
     }
-    const isWatch = boolParam(url.searchParams, 'watch') === true;
-    const info = parseRequestInfo(method, url.pathname, isWatch);
+    const watch = watchParam(url.searchParams);
+    const info = parseRequestInfo(method, url.pathname, watch.requested);
     if (!info.isResourceRequest) {
       label(method, '');
       await this.nonResource(req, res, url, user, method);
       return;
     }
     label(info.verb.toUpperCase(), info.resource);
-    await this.resource(req, res, url, user, info);
+    await this.resource(req, res, url, user, info, watch.error);
   }
 
   private authenticate(req: Req): UserInfo | null {
@@ -225,14 +237,7 @@ export class ApiFront {
       path,
     });
     if (!decision.allowed) {
-      this.sendStatus(
-        res,
-        new ApiError(
-          403,
-          'Forbidden',
-          `forbidden: User "${user.username}" cannot ${method.toLowerCase()} path "${path}"`,
-        ).status,
-      );
+      this.sendStatus(res, errors.forbiddenPath(user.username, method.toLowerCase(), path).status);
       return;
     }
     if (method !== 'GET' && method !== 'HEAD') {
@@ -286,24 +291,31 @@ export class ApiFront {
     url: { pathname: string; searchParams: URLSearchParams },
     user: UserInfo,
     info: ResourceRequestInfo,
+    watchError: ApiError | undefined,
   ): Promise<void> {
     const q = url.searchParams;
-    const query = parseQuery(q);
-    const rep = negotiate(req.headers.accept);
     const rr: ResourceRequest = {
       verb: info.verb,
       group: info.group,
       version: info.version,
       resource: info.resource,
-      query,
+      query: {},
       user,
       userAgent: header(req.headers, 'user-agent'),
     };
     if (info.subresource !== undefined) rr.subresource = info.subresource;
     if (info.namespace !== undefined) rr.namespace = info.namespace;
     if (info.name !== undefined) rr.name = info.name;
-    // Who may do what is settled before a byte of the body is read.
-    await this.deps.handler.check(rr);
+    // A list or watch narrowed to one name is authorized as that object.
+    const fieldSelector = q.get('fieldSelector');
+    if (fieldSelector !== null) rr.query.fieldSelector = fieldSelector;
+    // Who may do what is settled first, as in kube-apiserver: before the query, the resource's
+    // existence or a byte of the body is looked at.
+    await this.deps.handler.authorize(rr);
+    if (watchError) throw watchError;
+    rr.query = parseQuery(q);
+    const rep = negotiate(req.headers.accept);
+    this.deps.handler.resolve(rr);
     const hasBody = ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(info.verb);
     if (hasBody) {
       const raw = await readBody(req);

@@ -46,9 +46,7 @@ export class ReviewHandler implements SubresourceHandler {
       case 'TokenReview': {
         const spec = isJsonObject(review.spec) ? review.spec : {};
         const token = typeof spec.token === 'string' ? spec.token : '';
-        const user = token
-          ? this.authenticator.authenticate({ headers: { authorization: `Bearer ${token}` } })
-          : null;
+        const user = token ? this.authenticator.authenticateToken(token) : null;
         body = {
           ...review,
           status: user
