@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { startHub } from '../hub/hub.js';
-import { parsePort, untilSignal } from './process.js';
+import { anonymousAuthOption, parsePort, untilSignal } from './process.js';
 
 function parseEtcdPrefix(value: string): string {
   if (value === '' || value.includes('\0')) {
@@ -27,6 +27,7 @@ export function registerHub(program: Command): void {
       parseEtcdPrefix,
     )
     .option('--no-watch-cache', 'etcd only: serve every list and watch from etcd itself')
+    .addOption(anonymousAuthOption())
     .action(
       async (opts: {
         dataDir: string;
@@ -35,6 +36,7 @@ export function registerHub(program: Command): void {
         store?: string;
         etcdPrefix?: string;
         watchCache: boolean;
+        anonymousAuth: boolean;
       }) => {
         if (opts.etcdPrefix !== undefined && !opts.store?.startsWith('etcd:')) {
           throw new InvalidArgumentError('--etcd-prefix needs an etcd store (--store etcd:URL)');
@@ -43,6 +45,7 @@ export function registerHub(program: Command): void {
           dataDir: opts.dataDir,
           port: opts.port,
           host: opts.host,
+          anonymousAuth: opts.anonymousAuth,
           ...(opts.store ? { store: opts.store } : {}),
           storeOptions: {
             watchCache: opts.watchCache,

@@ -6,7 +6,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { DataPlaneInfo } from '../sim/dataplane/cluster-data-plane.js';
 import { SimHost } from '../sim/host.js';
 import { nodeShape } from '../sim/kubelet/node-template.js';
-import { parsePort, untilSignal } from './process.js';
+import { anonymousAuthOption, parsePort, untilSignal } from './process.js';
 
 export function parseCount(flag: string, min = 0): (value: string) => number {
   return (value: string) => {
@@ -100,6 +100,7 @@ export function registerSim(program: Command): void {
       '--data-plane',
       'carry real traffic: addresses in 127.0.0.0/8, echo pods that answer, a service proxy and cluster DNS',
     )
+    .addOption(anonymousAuthOption())
     .action(
       (
         opts: {
@@ -112,6 +113,7 @@ export function registerSim(program: Command): void {
           store: 'memory' | 'sqlite';
           shape: string;
           dataPlane?: boolean;
+          anonymousAuth: boolean;
         },
         cmd: Command,
       ) =>
@@ -127,6 +129,7 @@ export function registerSim(program: Command): void {
               store: opts.store,
               nodeShape: opts.shape,
               ...(opts.dataPlane ? { dataPlane: true } : {}),
+              anonymousAuth: opts.anonymousAuth,
               ...(opts.port !== undefined ? { port: opts.port } : {}),
             });
           } catch (err) {

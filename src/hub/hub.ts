@@ -52,6 +52,8 @@ export interface HubOptions {
   storeOptions?: OpenStoreOptions;
   port?: number;
   host?: string;
+  /** See ApiServerOptions.anonymousAuth (default true, as kube-apiserver). */
+  anonymousAuth?: boolean;
   logger?: Logger;
   /** The hub's API kinds beyond the built-in ones (default HUB_APIS). */
   extensions?: readonly ApiExtension[];
@@ -101,6 +103,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       port: opts.port,
       host,
       logger,
+      ...(opts.anonymousAuth !== undefined ? { anonymousAuth: opts.anonymousAuth } : {}),
       extensions: opts.extensions ?? HUB_APIS,
     });
   } catch (err) {

@@ -52,6 +52,8 @@ export interface SimClusterOptions {
   store?: 'memory' | 'sqlite';
   /** Address to listen on (default 127.0.0.1). */
   host?: string;
+  /** See ApiServerOptions.anonymousAuth (default true, as kube-apiserver). */
+  anonymousAuth?: boolean;
   /** HTTPS port (default: the port of the last run on this data dir if free, else any free one). */
   port?: number;
   /** topology.kubernetes.io/region of the nodes (default "local"). */
@@ -265,6 +267,7 @@ export class SimCluster {
         tokens: tokens.entries,
         tls: { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem },
         logger,
+        ...(opts.anonymousAuth !== undefined ? { anonymousAuth: opts.anonymousAuth } : {}),
         ...(ranges.serviceCIDR ? { serviceCIDR: ranges.serviceCIDR } : {}),
         ...(opts.compactor ? { compactor: opts.compactor } : {}),
       });
