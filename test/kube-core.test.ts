@@ -55,7 +55,7 @@ spec: {containers: [{name: c, image: nginx}]}
 `;
 
 for (const version of ['1.27', '1.33'] as KubectlVersion[]) {
-  describe(`core controllers with kubectl ${version}`, () => {
+  describe(`core controllers with kubectl ${version} [sqlite]`, () => {
     let cluster: TestClusterWithControllers;
     const bin = kubectlPath(version);
 

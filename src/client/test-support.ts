@@ -1,12 +1,13 @@
-// Test support: a real API server over a MemoryStore (or a given store), served over HTTPS from
-// a temporary folder, with an in-process client and an HTTPS client for it. For tests only.
+// Test support: a real API server over SQLite (the default store users run; or a given store),
+// served over HTTPS from a temporary folder, with an in-process client and an HTTPS client for it.
+// For tests only.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningApiServer, serveApiServer } from '../apiserver/serving.js';
 import { parseKubeconfig, resolveContext } from '../machinery/kubeconfig.js';
-import { MemoryStore } from '../storage/memory.js';
+import { SqliteStore } from '../storage/sqlite.js';
 import type { Store } from '../storage/store.js';
 import { HttpsClient, type HttpsClientOptions } from './https.js';
 import { InProcessClient } from './in-process.js';
@@ -25,7 +26,7 @@ export interface TestCluster {
 
 export async function startTestCluster(name = 'test', opts: { store?: Store } = {}): Promise<TestCluster> {
   const stateDir = await mkdtemp(join(tmpdir(), `concord-${name}-`));
-  const store = opts.store ?? new MemoryStore();
+  const store = opts.store ?? (await SqliteStore.open({ path: join(stateDir, 'store.db') }));
   let running = await serveApiServer({ name, stateDir, store, port: 0 });
   const port = running.port;
   const cluster: TestCluster = {

@@ -1,54 +1,30 @@
 // `concord hub` as users run it: it prints where it listens, writes an admin kubeconfig, stops
 // cleanly on SIGTERM, and a restart on the same data dir keeps every object — on the default
-// SQLite store and on etcd.
+// SQLite store and on etcd. Anonymous requests get health only, or 401 with --anonymous-auth=false.
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONCORD, type RunningConcord, startConcord } from '../support/cli.js';
 import { startEtcd } from '../support/etcd.js';
+import { rawRequest } from '../support/https.js';
 import { kubectlPath } from '../support/kubectl.js';
 
 const run = promisify(execFile);
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const kubectl = kubectlPath('1.33');
 
-interface Hub {
-  child: ChildProcess;
-  output: string;
+function startHub(dataDir: string, extra: string[] = []): Promise<RunningConcord> {
+  return startConcord(['hub', '--data-dir', dataDir, '--port', '0', ...extra], 'kubeconfig:');
 }
 
-async function startHub(dataDir: string, extra: string[] = []): Promise<Hub> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', MAIN, 'hub', '--data-dir', dataDir, '--port', '0', ...extra],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const hub: Hub = { child, output: '' };
-  child.stdout!.on('data', (c: Buffer) => {
-    hub.output += c.toString();
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    hub.output += c.toString();
-  });
-  const started = Date.now();
-  while (!hub.output.includes('kubeconfig:')) {
-    if (child.exitCode !== null) throw new Error(`concord hub exited with ${child.exitCode}:\n${hub.output}`);
-    if (Date.now() - started > 60_000) throw new Error(`concord hub did not start:\n${hub.output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return hub;
-}
-
-async function stopHub(hub: Hub): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => hub.child.once('exit', (code) => resolve(code)));
-  hub.child.kill('SIGTERM');
-  return exited;
+/** GET `path` from the hub with no credential at all. */
+async function anonymousGet(hub: RunningConcord, dataDir: string, path: string): Promise<number> {
+  const url = /listening on (https:\/\/\S+)/.exec(hub.output)![1]!;
+  const ca = await readFile(join(dataDir, 'hub', 'pki', 'ca.crt'), 'utf8');
+  return (await rawRequest(`${url}${path}`, { ca })).code;
 }
 
 async function k(dataDir: string, ...args: string[]): Promise<string> {
@@ -72,11 +48,14 @@ describe('concord hub', () => {
     const first = await startHub(dataDir);
     expect(first.output).toMatch(/concord hub listening on https:\/\/127\.0\.0\.1:\d+/);
     expect(first.output).toContain(`kubeconfig: ${join(dataDir, 'hub.kubeconfig')}`);
+    // Anonymous auth is on by default: health for everyone, the API for credentials only.
+    expect(await anonymousGet(first, dataDir, '/healthz')).toBe(200);
+    expect(await anonymousGet(first, dataDir, '/api/v1/namespaces')).toBe(403);
     await k(dataDir, 'create', 'namespace', 'keep');
     await k(dataDir, 'create', 'configmap', 'settings', '-n', 'keep', '--from-literal=a=1');
     const before = JSON.parse(await k(dataDir, 'get', 'configmap', 'settings', '-n', 'keep', '-o', 'json'));
     const caBefore = await readFile(join(dataDir, 'hub', 'pki', 'ca.crt'), 'utf8');
-    expect(await stopHub(first)).toBe(0);
+    expect(await first.stop()).toBe(0);
 
     const second = await startHub(dataDir);
     try {
@@ -87,7 +66,7 @@ describe('concord hub', () => {
       // The same CA: kubeconfigs handed out before the restart still verify the server.
       expect(await readFile(join(dataDir, 'hub', 'pki', 'ca.crt'), 'utf8')).toBe(caBefore);
     } finally {
-      expect(await stopHub(second)).toBe(0);
+      expect(await second.stop()).toBe(0);
     }
   });
 
@@ -99,14 +78,14 @@ describe('concord hub', () => {
       expect(first.output).toContain(`store: etcd:`);
       await k(dataDir, 'create', 'namespace', 'keep');
       await k(dataDir, 'create', 'configmap', 'settings', '-n', 'keep', '--from-literal=a=1');
-      expect(await stopHub(first)).toBe(0);
+      expect(await first.stop()).toBe(0);
       const second = await startHub(dataDir, ['--store', `etcd:${etcd.clientUrl}`]);
       try {
         expect(
           await k(dataDir, 'get', 'configmap', 'settings', '-n', 'keep', '-o', 'jsonpath={.data.a}'),
         ).toBe('1');
       } finally {
-        expect(await stopHub(second)).toBe(0);
+        expect(await second.stop()).toBe(0);
       }
     } finally {
       await etcd.stop();
@@ -116,7 +95,7 @@ describe('concord hub', () => {
   it('refuses a malformed --store with a clear error', async () => {
     const result = await run(
       process.execPath,
-      ['--import', 'tsx', MAIN, 'hub', '--data-dir', join(dir, 'bad'), '--store', 'mysql:x'],
+      [...CONCORD, 'hub', '--data-dir', join(dir, 'bad'), '--store', 'mysql:x'],
       {
         timeout: 30_000,
       },
@@ -125,5 +104,17 @@ describe('concord hub', () => {
     expect((result as { stderr: string }).stderr.trim()).toBe(
       'concord: invalid store "mysql:x": unknown kind "mysql"; expected memory, sqlite:PATH[?sync=full] or etcd:URL[,URL...]',
     );
+  });
+
+  it('answers requests without a credential 401 with --anonymous-auth=false', async () => {
+    const dataDir = join(dir, 'no-anonymous');
+    const hub = await startHub(dataDir, ['--anonymous-auth=false']);
+    try {
+      expect(await anonymousGet(hub, dataDir, '/healthz')).toBe(401);
+      expect(await anonymousGet(hub, dataDir, '/api/v1/namespaces')).toBe(401);
+      expect(await k(dataDir, 'get', '--raw', '/healthz')).toBe('ok');
+    } finally {
+      expect(await hub.stop()).toBe(0);
+    }
   });
 });

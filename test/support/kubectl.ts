@@ -66,14 +66,43 @@ export function kubectlPath(version: KubectlVersion): string {
   );
 }
 
-/** Whether kubectl of this version can be found (for tests that run only where it is installed). */
-export function hasKubectl(version: KubectlVersion): boolean {
-  try {
-    kubectlPath(version);
-    return true;
-  } catch {
-    return false;
-  }
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs kubectl of `version` with `kubeconfig`, its discovery cache in `cacheDir` (a test's own
+ * folder, so that no run reads another's cache); resolves with its exit code and output.
+ */
+export function runKubectlWith(
+  version: KubectlVersion,
+  opts: {
+    kubeconfig: string;
+    cacheDir: string;
+    input?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+  },
+  args: string[],
+): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      kubectlPath(version),
+      ['--kubeconfig', opts.kubeconfig, '--cache-dir', opts.cacheDir, ...args],
+      {
+        env: { ...process.env, ...opts.env },
+        timeout: opts.timeoutMs ?? 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
 }
 
 export interface KubectlResult {
