@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KubectlVersion, kubectlPath } from '../../test/support/kubectl.js';
 import { Authenticator, type UserInfo } from '../apiserver/authn.js';
 import {
   type CertificateAuthority,
@@ -19,8 +19,8 @@ import { buildKubeconfig, KubeconfigError } from '../machinery/kubeconfig.js';
 import { loadKubeconfig, writeKubeconfig } from './kubeconfig-file.js';
 
 const run = promisify(execFile);
-const KUBECTL_BIN = '/usr/lib/google-cloud-sdk/bin';
-const kubectls = ['kubectl.1.27', 'kubectl.1.33'].filter((k) => existsSync(join(KUBECTL_BIN, k)));
+// Found as the README says (PATH, then the Google Cloud SDK); a missing one fails the test by name.
+const kubectls: KubectlVersion[] = ['1.27', '1.33'];
 
 let dir: string;
 let ca: CertificateAuthority;
@@ -140,9 +140,9 @@ describe('real clients with the generated PKI and kubeconfigs', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  async function kubectlVersion(kubectl: string, kubeconfig: string) {
+  async function kubectlVersion(kubectl: KubectlVersion, kubeconfig: string) {
     const { stdout } = await run(
-      join(KUBECTL_BIN, kubectl),
+      kubectlPath(kubectl),
       ['version', '-o', 'json', '--kubeconfig', kubeconfig],
       {
         env: { PATH: process.env.PATH ?? '', HOME: dir },
@@ -151,7 +151,7 @@ describe('real clients with the generated PKI and kubeconfigs', () => {
     return JSON.parse(stdout) as { serverVersion?: { gitVersion: string } };
   }
 
-  describe.each(kubectls)('%s', (kubectl) => {
+  describe.each(kubectls)('kubectl %s', (kubectl) => {
     it('verifies the server against the CA and authenticates with the token', async () => {
       const path = join(dir, `${kubectl}-token.kubeconfig`);
       await writeKubeconfig(

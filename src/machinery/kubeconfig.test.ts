@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type KubectlVersion, kubectlPath } from '../../test/support/kubectl.js';
 import { buildKubeconfig, KubeconfigError, parseKubeconfig, resolveContext } from './kubeconfig.js';
 
 // PEM-shaped text is enough here: kubeconfig handling never parses the certificates.
@@ -11,15 +12,15 @@ const CERT = '-----BEGIN CERTIFICATE-----\nMIIBfake-cert\n-----END CERTIFICATE--
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHfake-key\n-----END PRIVATE KEY-----\n';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-const KUBECTL_BIN = '/usr/lib/google-cloud-sdk/bin';
-const kubectls = ['kubectl.1.27', 'kubectl.1.33'].filter((k) => existsSync(join(KUBECTL_BIN, k)));
+// Found as the README says (PATH, then the Google Cloud SDK); a missing one fails the test by name.
+const kubectls: KubectlVersion[] = ['1.27', '1.33'];
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-kubeconfig-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function kubectlView(kubectl: string, file: string, ...extra: string[]): Record<string, unknown> {
+function kubectlView(kubectl: KubectlVersion, file: string, ...extra: string[]): Record<string, unknown> {
   const out = execFileSync(
-    join(KUBECTL_BIN, kubectl),
+    kubectlPath(kubectl),
     ['config', 'view', '--kubeconfig', file, '--raw', '-o', 'json', ...extra],
     {
       encoding: 'utf8',
@@ -88,7 +89,7 @@ describe('buildKubeconfig and parseKubeconfig', () => {
   });
 });
 
-describe.each(kubectls)('%s reads what buildKubeconfig writes', (kubectl) => {
+describe.each(kubectls)('kubectl %s reads what buildKubeconfig writes', (kubectl) => {
   it('token user', () => {
     const file = join(dir, `${kubectl}-token.yaml`);
     writeFileSync(

@@ -1,9 +1,10 @@
 // The official JavaScript client (@kubernetes/client-node): an informer sees adds, updates and
-// deletes made through the same client.
+// deletes made through the same client, on each durable store.
 
 import { CoreV1Api, KubeConfig, makeInformer, type V1ConfigMap } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../support/apiserver.js';
+import { DURABLE_STORES } from '../support/stores.js';
 
 function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -17,10 +18,10 @@ function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Pro
   });
 }
 
-describe('@kubernetes/client-node', () => {
+describe.each(DURABLE_STORES)('@kubernetes/client-node [%s]', (store) => {
   let server: TestApiServer;
   beforeAll(async () => {
-    server = await startTestApiServer();
+    server = await startTestApiServer({ store });
   });
   afterAll(async () => {
     await server?.stop();

@@ -1,4 +1,5 @@
-// The official Python client (Debian's python3-kubernetes) lists and watches against our server.
+// The official Python client (Debian's python3-kubernetes) lists and watches against our server,
+// on each durable store.
 
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -6,10 +7,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../support/apiserver.js';
+import { pythonWithKubernetes } from '../support/python.js';
+import { DURABLE_STORES } from '../support/stores.js';
 
 const run = promisify(execFile);
-// Debian's interpreter: the package installs for /usr/bin/python3, not for other pythons on PATH.
-const PYTHON = '/usr/bin/python3';
 
 const SCRIPT = `
 import json, sys, threading, time
@@ -41,10 +42,10 @@ out["events"] = events
 print(json.dumps(out))
 `;
 
-describe('Python kubernetes client', () => {
+describe.each(DURABLE_STORES)('Python kubernetes client [%s]', (store) => {
   let server: TestApiServer;
   beforeAll(async () => {
-    server = await startTestApiServer();
+    server = await startTestApiServer({ store });
   });
   afterAll(async () => {
     await server?.stop();
@@ -53,7 +54,9 @@ describe('Python kubernetes client', () => {
   it('lists, pages and watches', async () => {
     const script = join(server.dir, 'client.py');
     await writeFile(script, SCRIPT);
-    const { stdout } = await run(PYTHON, [script, server.kubeconfigPath], { timeout: 60_000 });
+    const { stdout } = await run(pythonWithKubernetes(), [script, server.kubeconfigPath], {
+      timeout: 60_000,
+    });
     const out = JSON.parse(stdout.trim().split('\n').pop()!) as {
       namespaces: string[];
       page: string[];

@@ -4,7 +4,6 @@
 // resource names to groups.
 
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
@@ -13,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KubectlVersion, kubectlPath } from '../../../test/support/kubectl.js';
 import { writeKubeconfig } from '../../client/kubeconfig-file.js';
 import { buildKubeconfig } from '../../machinery/kubeconfig.js';
 import type { KubeObject } from '../../machinery/object.js';
@@ -32,8 +32,8 @@ import { decodeReviewProtobuf, PROTOBUF_CONTENT_TYPE } from './review-protobuf.j
 import type { AuthorizationAttributes } from './types.js';
 
 const run = promisify(execFile);
-const KUBECTL_BIN = '/usr/lib/google-cloud-sdk/bin';
-const kubectls = ['kubectl.1.27', 'kubectl.1.33'].filter((k) => existsSync(join(KUBECTL_BIN, k)));
+// Found as the README says (PATH, then the Google Cloud SDK); a missing one fails the test by name.
+const kubectls: KubectlVersion[] = ['1.27', '1.33'];
 
 const resourceLists: Record<string, { groupVersion: string; resources: unknown[] }> = {
   '/api/v1': {
@@ -207,12 +207,12 @@ async function kubeconfigFor(
 }
 
 async function kubectl(
-  bin: string,
+  bin: KubectlVersion,
   kubeconfig: string,
   ...args: string[]
 ): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await run(join(KUBECTL_BIN, bin), [...args, '--kubeconfig', kubeconfig], {
+    const { stdout, stderr } = await run(kubectlPath(bin), [...args, '--kubeconfig', kubeconfig], {
       env: { PATH: process.env.PATH ?? '', HOME: dir },
     });
     return { code: 0, out: stdout, err: stderr };
@@ -222,7 +222,7 @@ async function kubectl(
   }
 }
 
-describe.each(kubectls)('%s', (bin) => {
+describe.each(kubectls)('kubectl %s', (bin) => {
   it('auth can-i says yes to system:masters for anything', async () => {
     const admin = await kubeconfigFor('admin', { token: adminToken });
     expect(await kubectl(bin, admin, 'auth', 'can-i', 'delete', 'nodes')).toMatchObject({
