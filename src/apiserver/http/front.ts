@@ -4,7 +4,7 @@
 // input can take the server down.
 
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { type Http2ServerRequest, type Http2ServerResponse, constants as http2Constants } from 'node:http2';
 import type { Logger } from 'pino';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { stringify as toYaml } from 'yaml';
@@ -179,6 +179,9 @@ export class ApiFront {
     let verbLabel = 'unknown';
     let resourceLabel = '';
     res.on('finish', () => {
+      // Answered before the body was read (refused, or too large): stop the client sending it,
+      // as Go's server does, or its upload stalls against a connection nobody reads.
+      if (!req.complete) abandonBody(req);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const code = String(res.statusCode);
       this.deps.metrics.requests.inc({ verb: verbLabel, resource: resourceLabel, code });
@@ -482,9 +485,28 @@ export class ApiFront {
     contentType: string,
     headers: Record<string, string | string[]> = {},
   ): void {
-    res.writeHead(code, { 'content-type': contentType, 'cache-control': 'no-cache, private', ...headers });
+    const all: Record<string, string | string[]> = {
+      'content-type': contentType,
+      'cache-control': 'no-cache, private',
+      ...headers,
+    };
+    // An answer before the whole body came in ends an HTTP/1.1 connection (see abandonBody): the
+    // client must not send its next request on it.
+    if (!res.req.complete && !('stream' in res.req)) all.connection = 'close';
+    res.writeHead(code, all);
     res.end(text);
   }
+}
+
+/**
+ * Ends a request whose body will not be read, so that its client stops sending into a connection
+ * nobody reads. Over HTTP/2 the stream is reset with NO_ERROR (RFC 9113 §8.1: the answer stands);
+ * an HTTP/1.1 connection closes once the answer is out (send() announced it with Connection: close).
+ */
+function abandonBody(req: Req): void {
+  if ('stream' in req) {
+    if (!req.stream.destroyed) req.stream.close(http2Constants.NGHTTP2_NO_ERROR);
+  } else req.socket.destroySoon();
 }
 
 /** Path and query of a request target. Never throws: any target is a path to look up. */
