@@ -4,6 +4,7 @@
 
 import { isJsonObject } from '../machinery/object.js';
 import { errors } from '../machinery/status.js';
+import { StoreUnavailableError } from '../storage/store.js';
 import type { FieldValidation } from './admission/admit.js';
 import type { Authorizer } from './authorization.js';
 import type { ResourceRegistry } from './registry/registry.js';
@@ -79,6 +80,14 @@ export class ResourceHandler {
 
   /** Serves a request; `checked` when check() already ran for it. */
   async serve(req: ResourceRequest, checked = false): Promise<HandlerResult> {
+    try {
+      return await this.dispatch(req, checked);
+    } catch (err) {
+      throw unavailableStoreToApi(err);
+    }
+  }
+
+  private async dispatch(req: ResourceRequest, checked: boolean): Promise<HandlerResult> {
     const info = checked ? this.resolve(req) : await this.check(req);
     const scope = this.writeScope(req);
     const specialKey = req.subresource ? `${req.resource}/${req.subresource}` : req.resource;
@@ -140,7 +149,9 @@ export class ResourceHandler {
       const byName = `metadata.name=${req.name}`;
       query.fieldSelector = query.fieldSelector ? `${query.fieldSelector},${byName}` : byName;
     }
-    return startWatch(this.deps.watch, info, req.namespace, query, sink);
+    return startWatch(this.deps.watch, info, req.namespace, query, sink).catch((err) => {
+      throw unavailableStoreToApi(err);
+    });
   }
 
   /** Refuses with 403 what RBAC does not allow the request's user. */
@@ -181,6 +192,15 @@ export class ResourceHandler {
       warnings: [],
     };
   }
+}
+
+/**
+ * A store that cannot serve (closed, failing to write, etcd out of reach) is a 503 the client may
+ * retry, not an internal error: the request may well succeed once the store is back.
+ */
+function unavailableStoreToApi(err: unknown): unknown {
+  if (!(err instanceof StoreUnavailableError)) return err;
+  return errors.serviceUnavailable(`storage is unavailable: ${err.message}`);
 }
 
 /** A list or watch narrowed to one object by `metadata.name=x` is authorized as that object. */
