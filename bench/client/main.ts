@@ -4,7 +4,7 @@
 // server runs in a child process over a MemoryStore, so the client's own CPU per request is
 // measured apart from the server's. Prints JSON, then a one-line summary per transport.
 //
-//   node --import tsx bench/client/transport.ts [--requests 4000] [--concurrency 32]
+//   node dist/bench/client/main.js [--requests 4000] [--concurrency 32]
 
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,10 +12,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { HttpsClient } from '../../src/client/https.js';
 import { resources } from '../../src/client/resources.js';
 import { parseKubeconfig, resolveContext } from '../../src/machinery/kubeconfig.js';
+import { benchOptions, countOption } from '../cli.js';
+
+const USAGE = `usage: node dist/bench/client/main.js [--requests N] [--concurrency N]
+
+The HTTPS client's two transports, HTTP/1.1 (keep-alive) and HTTP/2 (one session): creates and
+gets with concurrent callers against an API server in a child process, with the client's own CPU
+per request. Prints one JSON document and a one-line summary per transport.
+
+  --requests N       requests per measurement (default 4000)
+  --concurrency N    concurrent callers (default 32)
+  -h, --help         this text`;
 
 async function serve(): Promise<void> {
   const { serveApiServer } = await import('../../src/apiserver/serving.js');
@@ -80,14 +90,13 @@ async function run(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      requests: { type: 'string', default: '4000' },
-      concurrency: { type: 'string', default: '32' },
-    },
+  const values = benchOptions(USAGE, {
+    serve: { type: 'boolean' },
+    requests: { type: 'string', default: '4000' },
+    concurrency: { type: 'string', default: '32' },
   });
-  const requests = Number(values.requests);
-  const concurrency = Number(values.concurrency);
+  const requests = countOption(USAGE, 'requests', values.requests);
+  const concurrency = countOption(USAGE, 'concurrency', values.concurrency);
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx'] });
   const kubeconfig = await new Promise<string>((resolve) =>
     child.once('message', (m) => resolve((m as { kubeconfig: string }).kubeconfig)),

@@ -14,14 +14,17 @@ import {
   issueServingCertificate,
   loadOrCreateCA,
 } from '../../src/apiserver/pki.js';
+import { benchOptions, countOption } from '../cli.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`);
-  return v;
-}
+const USAGE = `usage: node dist/bench/pki/main.js [--clusters N] [--samples N]
+
+The cost of the cluster PKI: creating a CA, issuing serving and client certificates, loading a CA
+from disk (each --samples times), and provisioning --clusters clusters (a CA, a serving and an
+admin client certificate each). Prints one JSON document and a one-line summary.
+
+  --clusters N    clusters provisioned (default 1000)
+  --samples N     samples per operation (default 200)
+  -h, --help      this text`;
 
 interface Timing {
   samples: number;
@@ -50,8 +53,12 @@ async function time(samples: number, fn: () => Promise<unknown>): Promise<Timing
 }
 
 async function main(): Promise<void> {
-  const samples = arg('samples', 200);
-  const clusters = arg('clusters', 1000);
+  const values = benchOptions(USAGE, {
+    clusters: { type: 'string', default: '1000' },
+    samples: { type: 'string', default: '200' },
+  });
+  const samples = countOption(USAGE, 'samples', values.samples);
+  const clusters = countOption(USAGE, 'clusters', values.clusters);
   const dir = await mkdtemp(join(tmpdir(), 'concord-bench-pki-'));
   try {
     const ca = await createCA('bench-ca');

@@ -16,23 +16,39 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { resources } from '../../src/client/resources.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { SimCluster } from '../../src/sim/cluster.js';
 import { SimHost } from '../../src/sim/host.js';
+import { benchOptions, countOption, usageError } from '../cli.js';
 
-const { values } = parseArgs({
-  options: {
-    part: { type: 'string' },
-    parts: { type: 'string', default: 'deployment,idle' },
-    replicas: { type: 'string', default: '10000' },
-    nodes: { type: 'string', default: '100' },
-    clusters: { type: 'string', default: '1000' },
-    'cpu-clusters': { type: 'string', default: '100' },
-    'cpu-seconds': { type: 'string', default: '60' },
-  },
+const USAGE = `usage: node dist/bench/sim/main.js [--parts deployment,idle] [--replicas N] [--nodes N]
+                                 [--clusters N] [--cpu-clusters N] [--cpu-seconds S]
+
+Simulated clusters: (deployment) one cluster of N nodes, the time from creating a Deployment to
+all its pods Running; (idle) one process hosting clusters of 3 nodes, the idle CPU of some over a
+while, then the memory of many. Each part runs in a child process. Prints one JSON document and a
+one-line summary.
+
+  --parts LIST        parts to run, of deployment and idle (default deployment,idle)
+  --replicas N        replicas of the Deployment (default 10000)
+  --nodes N           nodes of its cluster (default 100)
+  --clusters N        clusters whose memory is measured (default 1000)
+  --cpu-clusters N    clusters whose idle CPU is measured (default 100)
+  --cpu-seconds S     how long idle CPU is measured (default 60)
+  -h, --help          this text`;
+
+const values = benchOptions(USAGE, {
+  part: { type: 'string' },
+  parts: { type: 'string', default: 'deployment,idle' },
+  replicas: { type: 'string', default: '10000' },
+  nodes: { type: 'string', default: '100' },
+  clusters: { type: 'string', default: '1000' },
+  'cpu-clusters': { type: 'string', default: '100' },
+  'cpu-seconds': { type: 'string', default: '60' },
 });
+for (const k of ['replicas', 'nodes', 'clusters', 'cpu-clusters', 'cpu-seconds'] as const)
+  countOption(USAGE, k, values[k]);
 
 const MARK = 'BENCH-RESULT ';
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
@@ -225,8 +241,7 @@ if (values.part) {
   const load = { start: loadavg()[0]!, end: 0 };
   const results: Record<string, unknown> = {};
   for (const part of parts) {
-    if (part !== 'deployment' && part !== 'idle')
-      throw new Error(`unknown part "${part}": deployment or idle`);
+    if (part !== 'deployment' && part !== 'idle') usageError(USAGE, `--parts: unknown part "${part}"`);
     progress(`bench:sim ${part}`);
     results[part] = await runPart(part);
   }
