@@ -1,43 +1,22 @@
 // The workload controllers with the real kubectl over HTTPS: what users run against Deployments
 // (rollout status, set image, rollout history, rollout undo, pause/resume, scale), StatefulSets
-// and DaemonSets, with pods bound and started by a stand-in for the scheduler and kubelet.
+// and DaemonSets, on a simulated cluster as `concord sim` runs it — its own scheduler placing the
+// pods and its simulated kubelet starting them — on SQLite, the store it keeps by default.
 
-import { execFile } from 'node:child_process';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InProcessClient } from '../src/client/in-process.js';
-import { InformerFactory } from '../src/client/informer-factory.js';
-import { resources } from '../src/client/resources.js';
-import type { ControllerContext, RunningController } from '../src/kube/context.js';
-import { targetNodeName } from '../src/kube/daemonset/node-fit.js';
-import { startTestKubelet, type TestKubelet } from '../src/kube/workloads/test-kubelet.js';
-import { startWorkloadControllers } from '../src/kube/workloads.js';
-import { startTestApiServer, type TestApiServer } from './support/apiserver.js';
-import { type KubectlVersion, kubectlPath } from './support/kubectl.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON read back from kubectl
-type Json = Record<string, any>;
+import { type Json, startTestSim, type TestSim } from './sim/support.js';
+import type { KubectlVersion } from './support/kubectl.js';
 
 for (const version of ['1.27', '1.33'] as KubectlVersion[]) {
-  describe(`workloads with kubectl ${version}`, () => {
-    let server: TestApiServer;
-    let controllers: RunningController;
-    let kubelet: TestKubelet;
-    let informers: InformerFactory;
-    const bin = kubectlPath(version);
+  describe(`workloads with kubectl ${version} [sqlite]`, () => {
+    const name = `workloads-${version.replace('.', '-')}`;
+    let sim: TestSim;
 
     const kubectl = (args: string[], input?: string) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        const child = execFile(
-          bin,
-          ['--kubeconfig', server.kubeconfigPath, '-n', 'default', ...args],
-          { timeout: 90_000 },
-          (err, stdout, stderr) => {
-            const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-            resolve({ code, stdout, stderr });
-          },
-        );
-        if (input !== undefined) child.stdin?.end(input);
+      sim.kubectl(['-n', 'default', ...args], {
+        version,
+        timeoutMs: 90_000,
+        ...(input !== undefined ? { input } : {}),
       });
     const ok = async (args: string[], input?: string) => {
       const r = await kubectl(args, input);
@@ -52,28 +31,11 @@ for (const version of ['1.27', '1.33'] as KubectlVersion[]) {
         .sort();
 
     beforeAll(async () => {
-      server = await startTestApiServer({ name: `workloads-${version.replace('.', '-')}` });
-      const logger = pino({ level: process.env.CONCORD_TEST_LOG_LEVEL ?? 'silent' });
-      const client = new InProcessClient(server.server);
-      informers = new InformerFactory(client, { logger });
-      const ctx: ControllerContext = { cluster: 'e2e', client, informers, logger, now: () => new Date() };
-      controllers = startWorkloadControllers(ctx);
-      kubelet = startTestKubelet({
-        client,
-        informers,
-        schedule: (pod) => targetNodeName(pod.spec) ?? 'node-a',
-      });
-      informers.start();
-      for (const name of ['node-a', 'node-b']) {
-        await client.create(resources.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name } });
-      }
+      sim = await startTestSim({ name, nodes: 2, store: 'sqlite' });
     });
 
     afterAll(async () => {
-      kubelet?.stop();
-      await controllers?.stop();
-      informers?.stop();
-      await server?.stop();
+      await sim?.stop();
     });
 
     it('rolls a Deployment out, updates it, shows its history and undoes it', async () => {
@@ -178,7 +140,7 @@ for (const version of ['1.27', '1.33'] as KubectlVersion[]) {
       const nodes = ((await json(['get', 'pods', '-l', 'app=agent'])).items as Json[])
         .map((p) => p.spec.nodeName)
         .sort();
-      expect(nodes).toEqual(['node-a', 'node-b']);
+      expect(nodes).toEqual([`${name}-node-1`, `${name}-node-2`]);
     });
 
     it('updates and undoes StatefulSets and DaemonSets through their ControllerRevisions', async () => {

@@ -29,7 +29,7 @@ function image(pod: Json): string {
   return pod.spec.containers[0].image;
 }
 
-describe('Deployments with kubectl', () => {
+describe('Deployments with kubectl [sqlite]', () => {
   it('creates 3 Running pods spread over the nodes, and rollout status returns when done', async () => {
     await sim.ok(['create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=3']);
     const status = await sim.ok(['rollout', 'status', 'deployment/web', '--timeout=60s'], {

@@ -1,5 +1,6 @@
 // A simulated cluster for end-to-end tests, started in the test process (data dir in a temporary
-// folder), with timings short enough for tests, and the real kubectl pointed at it.
+// folder) on SQLite as `concord sim` runs it, with timings short enough for tests, and the real
+// kubectl pointed at it.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,7 @@ export async function startTestSim(opts: Partial<SimClusterOptions> = {}): Promi
     name: 'e2e',
     region: 'europe',
     nodes: 3,
+    store: 'sqlite',
     ...FAST,
     ...opts,
     kubelet: {

@@ -28,7 +28,7 @@ function live(list: Json[]): Json[] {
   return list.filter((p) => !p.metadata.deletionTimestamp);
 }
 
-describe('workloads with kubectl', () => {
+describe('workloads on a simulated cluster with kubectl [sqlite]', () => {
   it('gives a Service EndpointSlices of its ready pods', async () => {
     await sim.ok(['create', 'deployment', 'api', '--image=nginx:1.27', '--replicas=2', '--port=8080']);
     await sim.ok(['expose', 'deployment', 'api', '--port=80', '--target-port=8080']);
