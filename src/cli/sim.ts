@@ -137,6 +137,8 @@ export function registerSim(program: Command): void {
             throw err;
           }
           const kubeconfig = shownPath(cluster.kubeconfigPath);
+          // Listening before saying so: a signal sent on reading the line below must find the handler.
+          const signalled = untilSignal();
           process.stdout.write(
             `concord sim: cluster ${cluster.name} listening on ${cluster.url}\n` +
               `region: ${cluster.region}, nodes: ${cluster.kubelet.nodeNames().join(', ')}\n` +
@@ -146,7 +148,7 @@ export function registerSim(program: Command): void {
               `faults: concord fault <down|partition|slow|heal|node-down|node-up> --cluster ${cluster.name} --data-dir ${shownPath(host.dataDir)}\n` +
               `try: kubectl --kubeconfig ${kubeconfig} get nodes\n`,
           );
-          const signal = await untilSignal();
+          const signal = await signalled;
           process.stderr.write(`concord sim: ${signal}, stopping\n`);
           await host.stop();
         }),

@@ -107,7 +107,9 @@ export function registerUp(program: Command): void {
           lines.push('', 'Ctrl-C stops everything.');
           process.stdout.write(`${lines.join('\n')}\n`);
 
-          const signal = await untilSignal();
+          // Listening before saying so: a signal sent on reading the line below must find the handler.
+          const signalled = untilSignal();
+          const signal = await signalled;
           process.stderr.write(`concord up: ${signal}, stopping\n`);
           await stopAll();
         }),
