@@ -86,9 +86,9 @@ export function registerSim(program: Command): void {
     .option('--data-dir <dir>', 'where state, certificates and kubeconfigs live', '.concord')
     .option(
       '--store <kind>',
-      'memory or sqlite (kept in DATA_DIR/clusters/NAME/store.db)',
+      'sqlite (DATA_DIR/clusters/NAME/store.db: objects survive a restart) or memory (lost on exit)',
       parseClusterStore,
-      'memory',
+      'sqlite',
     )
     .option(
       '--shape <shape>',

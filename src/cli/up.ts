@@ -36,9 +36,9 @@ export function registerUp(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option(
       '--cluster-store <kind>',
-      'store of the simulated clusters: memory or sqlite',
+      'store of the simulated clusters: sqlite (objects survive a restart) or memory (lost on exit)',
       parseClusterStore,
-      'memory',
+      'sqlite',
     )
     .option('--shape <shape>', 'node shape of the simulated clusters', parseShape, 'sim.xlarge')
     .action(
@@ -87,7 +87,9 @@ export function registerUp(program: Command): void {
             `hub        ${hub.url}   kubeconfig ${hubConfig}`,
             `           store ${hub.store.description}`,
             '',
-            clusters.length > 0 ? `simulated clusters (${clusters.length}):` : 'no simulated clusters',
+            clusters.length > 0
+              ? `simulated clusters (${clusters.length}, store ${opts.clusterStore}):`
+              : 'no simulated clusters',
           ];
           const width = Math.max(10, ...clusters.map((c) => c.name.length + 2));
           for (const c of clusters) {
@@ -105,10 +107,10 @@ export function registerUp(program: Command): void {
             lines.push(`  concord fault down --cluster ${first.name} --data-dir ${shownPath(dataDir)}`);
           }
           lines.push('', 'Ctrl-C stops everything.');
-          process.stdout.write(`${lines.join('\n')}\n`);
-
           // Listening before saying so: a signal sent on reading the line below must find the handler.
           const signalled = untilSignal();
+          process.stdout.write(`${lines.join('\n')}\n`);
+
           const signal = await signalled;
           process.stderr.write(`concord up: ${signal}, stopping\n`);
           await stopAll();

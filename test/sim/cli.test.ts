@@ -1,19 +1,22 @@
 // `concord sim` and `concord fault` as a user runs them: the cluster as a child process, kubectl
 // against the kubeconfig it prints, faults injected through the command line and observed from a
-// client the way the hub would observe them (refused, timed out, slow), and SIGTERM stopping it.
+// client the way the hub would observe them (refused, timed out, slow), SIGTERM stopping it, and a
+// restart finding every object again in its default store, SQLite. It runs with
+// --anonymous-auth=false: a request without a credential gets 401.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpsClient } from '../../src/client/https.js';
 import { NetworkError } from '../../src/client/network-error.js';
 import { resources } from '../../src/client/resources.js';
+import { CONCORD, startConcord } from '../support/cli.js';
+import { rawRequest } from '../support/https.js';
 import { runKubectl, waitFor } from './support.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
 
 let dir: string;
 let child: ChildProcess;
@@ -23,9 +26,14 @@ let exited: Promise<number | null>;
 
 function concord(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [...CLI, ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [...CONCORD, ...args],
+      { cwd: ROOT, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -43,7 +51,19 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'concord-cli-'));
   child = spawn(
     process.execPath,
-    [...CLI, 'sim', '--name', 'cli', '--nodes', '2', '--region', 'asia', '--data-dir', dir],
+    [
+      ...CONCORD,
+      'sim',
+      '--name',
+      'cli',
+      '--nodes',
+      '2',
+      '--region',
+      'asia',
+      '--data-dir',
+      dir,
+      '--anonymous-auth=false',
+    ],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,6 +97,16 @@ describe('concord sim and concord fault', () => {
     expect(nodes.code).toBe(0);
     expect(nodes.stdout).toMatch(/cli-node-1\s+Ready\s+<none>\s+\S+\s+v1\.33\.0\s+asia-a/);
     expect(nodes.stdout).toMatch(/cli-node-2\s+Ready\s+<none>\s+\S+\s+v1\.33\.0\s+asia-b/);
+    expect(output).toContain(`store: sqlite:${join(dir, 'clusters', 'cli', 'store.db')}`);
+    const kept = await runKubectl('1.33', kubeconfig, ['create', 'configmap', 'kept', '--from-literal=a=1']);
+    expect(kept.code, kept.stderr).toBe(0);
+  });
+
+  it('answers a request without a credential 401 (--anonymous-auth=false)', async () => {
+    const url = /listening on (https:\/\/\S+)/.exec(output)![1]!;
+    const ca = await readFile(join(dir, 'clusters', 'cli', 'pki', 'ca.crt'), 'utf8');
+    expect((await rawRequest(`${url}/healthz`, { ca })).code).toBe(401);
+    expect((await rawRequest(`${url}/api/v1/namespaces`, { ca })).code).toBe(401);
   });
 
   it('refuses connections while down', async () => {
@@ -181,5 +211,26 @@ describe('concord sim and concord fault', () => {
     expect(await exited).toBe(0);
     expect(output).toContain('concord sim: SIGTERM, stopping');
     await expect(stat(join(dir, 'clusters', 'cli.control'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('finds every object again when started anew on the same data dir', async () => {
+    const again = await startConcord(
+      ['sim', '--name', 'cli', '--nodes', '2', '--region', 'asia', '--data-dir', dir],
+      'kubeconfig:',
+    );
+    try {
+      const kept = await runKubectl('1.33', kubeconfig, [
+        'get',
+        'configmap',
+        'kept',
+        '-o',
+        'jsonpath={.data.a}',
+      ]);
+      expect(kept).toMatchObject({ code: 0, stdout: '1' });
+      const nodes = await runKubectl('1.33', kubeconfig, ['get', 'nodes', '-o', 'name']);
+      expect(nodes.stdout.trim().split('\n')).toEqual(['node/cli-node-1', 'node/cli-node-2']);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
   });
 });

@@ -1,6 +1,6 @@
-// Finds a kubectl of a given minor version for tests that drive the real client. The Google Cloud
-// SDK ships them side by side as kubectl.1.27 ... kubectl.1.33; PATH comes first so that a machine
-// can provide its own.
+// Finds a kubectl of a given minor version for tests that drive the real client, as the README
+// says: on the PATH first (kubectl.1.NN, or a kubectl that reports that version), then the Google
+// Cloud SDK's kubectl.1.27 ... kubectl.1.33. A missing one fails the test with what to install.
 
 import { execFile, execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -48,9 +48,11 @@ export function kubectlPath(version: KubectlVersion): string {
   const hit = found.get(version);
   if (hit) return hit;
   const pathDirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+  // PATH first (a versioned name, then a plain kubectl of that version), then the SDK.
   const candidates: string[] = [];
-  for (const dir of [...pathDirs, ...SDK_DIRS]) candidates.push(join(dir, `kubectl.${version}`));
+  for (const dir of pathDirs) candidates.push(join(dir, `kubectl.${version}`));
   for (const dir of pathDirs) candidates.push(join(dir, 'kubectl'));
+  for (const dir of SDK_DIRS) candidates.push(join(dir, `kubectl.${version}`));
   for (const path of candidates) {
     if (!executable(path)) continue;
     // Versioned names are trusted; a plain kubectl must prove its version.
