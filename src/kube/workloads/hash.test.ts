@@ -47,4 +47,18 @@ describe('hashes', () => {
     expect(computeHash(t, 1)).not.toBe(computeHash(t, 0));
     expect(hashRevisionData({ a: 1 }, 1)).not.toBe(hashRevisionData({ a: 1 }));
   });
+
+  it('hashes ControllerRevision data to the value Kubernetes gives (reference values)', () => {
+    // kube-controller-manager's history.HashControllerRevision: FNV-1 (Go's fnv.New32) over the
+    // revision's raw data — json.Marshal of a map, so keys sorted, no spaces, "&" written as
+    // \u0026 — then, for a collision count, its decimal digits; printed with
+    // rand.SafeEncodeString(fmt.Sprint(sum)). The constants were computed from that definition
+    // by hand (an independent FNV-1 in Python over the bytes of RAW below), not by this code.
+    const RAW =
+      '{"spec":{"template":{"$patch":"replace","metadata":{"labels":{"app":"db"}},' +
+      '"spec":{"containers":[{"env":[{"name":"URL","value":"a\\u0026b"}],"image":"postgres:16","name":"db"}]}}}}';
+    expect(canonicalJson(JSON.parse(RAW))).toBe(RAW);
+    expect(hashRevisionData(JSON.parse(RAW))).toBe('6f9bc88d6'); // fnv32 = 295674482
+    expect(hashRevisionData(JSON.parse(RAW), 1)).toBe('d54778979'); // fnv32 = 810334535
+  });
 });

@@ -60,16 +60,27 @@ export function semanticValue(value: unknown): unknown {
   return empty ? undefined : out;
 }
 
-/** JSON with object keys sorted at every level and undefined members left out. */
+/** JSON.stringify, with the characters Go's json.Marshal escapes (<, >, &, U+2028, U+2029) escaped. */
+function goJsonString(value: unknown): string {
+  return (JSON.stringify(value) ?? 'null').replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * JSON as Go's json.Marshal writes a map: object keys sorted at every level, undefined members
+ * left out, HTML characters escaped.
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (value === null || typeof value !== 'object') return goJsonString(value);
   if (Array.isArray(value))
     return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   const obj = value as Record<string, unknown>;
   const parts: string[] = [];
   for (const key of Object.keys(obj).sort()) {
     if (obj[key] === undefined) continue;
-    parts.push(`${JSON.stringify(key)}:${canonicalJson(obj[key])}`);
+    parts.push(`${goJsonString(key)}:${canonicalJson(obj[key])}`);
   }
   return `{${parts.join(',')}}`;
 }
