@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from './support/apiserver.js';
 import { rawRequest } from './support/https.js';
-import { type KubectlVersion, runKubectlWith } from './support/kubectl.js';
+import { type KubectlVersion, runKubectl } from './support/kubectl.js';
 
 /** A request that carries no credential unless a token or an Authorization header is given. */
 function raw(
@@ -203,7 +203,7 @@ describe('anonymous requests with anonymous auth on (the default) [sqlite]', () 
   for (const version of ['1.27', '1.33'] as KubectlVersion[]) {
     it(`kubectl ${version} without a user credential reads the version, and is refused the rest with exit code 1`, async () => {
       const kubectl = (...args: string[]) =>
-        runKubectlWith(version, { kubeconfig, cacheDir: join(server.dir, `cache-${version}`) }, args);
+        runKubectl(version, kubeconfig, args, { home: join(server.dir, `home-${version}`) });
       const health = await kubectl('get', '--raw', '/readyz');
       expect(health).toMatchObject({ code: 0, stdout: 'ok' });
       const v = await kubectl('version', '-o', 'json');
@@ -257,7 +257,7 @@ describe('anonymous requests with --anonymous-auth=false [sqlite]', () => {
 
   it('makes kubectl without a user credential fail with exit code 1 and ask for a login', async () => {
     const kubectl = (...args: string[]) =>
-      runKubectlWith('1.33', { kubeconfig, cacheDir: join(server.dir, 'cache') }, args);
+      runKubectl('1.33', kubeconfig, args, { home: join(server.dir, 'home') });
     const list = await kubectl('get', 'configmaps', '-n', 'default');
     expect(list.code).toBe(1);
     expect(list.stderr).toContain(

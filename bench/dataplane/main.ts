@@ -15,7 +15,6 @@ import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import dnsPacket from 'dns-packet';
 import { resources } from '../../src/client/resources.js';
@@ -23,6 +22,7 @@ import type { KubeObject } from '../../src/machinery/object.js';
 import { SimCluster } from '../../src/sim/cluster.js';
 import { DnsServer } from '../../src/sim/dataplane/dns/server.js';
 import { Zone } from '../../src/sim/dataplane/dns/zone.js';
+import { benchOptions, countOption, usageError } from '../cli.js';
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 const progress = (text: string) => process.stderr.write(`${text}\n`);
@@ -265,12 +265,24 @@ async function proxyPart(seconds: number): Promise<Record<string, unknown>> {
   }
 }
 
+const USAGE = `usage: node dist/bench/dataplane/main.js [--parts dns,proxy] [--seconds S]
+
+The data plane of simulated clusters: (dns) the DNS server's answers/s and latency with 64
+queries in flight; (proxy) requests through a Service's ClusterIP, the latency the proxy adds and
+requests/s over keep-alive connections. Prints one JSON document and a one-line summary.
+
+  --parts LIST    parts to run, of dns and proxy (default dns,proxy)
+  --seconds S     how long each load runs (default 10)
+  -h, --help      this text`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { parts: { type: 'string', default: 'dns,proxy' }, seconds: { type: 'string', default: '10' } },
+  const values = benchOptions(USAGE, {
+    parts: { type: 'string', default: 'dns,proxy' },
+    seconds: { type: 'string', default: '10' },
   });
-  const parts = values.parts!.split(',');
-  const seconds = Number(values.seconds);
+  const parts = values.parts.split(',');
+  for (const p of parts) if (p !== 'dns' && p !== 'proxy') usageError(USAGE, `--parts: unknown part "${p}"`);
+  const seconds = countOption(USAGE, 'seconds', values.seconds);
   const result: Record<string, unknown> = {
     node: process.version,
     loadavg: loadavg().map((l) => round(l, 2)),

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConcord } from '../support/cli.js';
-import { runKubectlWith } from '../support/kubectl.js';
+import { runKubectl } from '../support/kubectl.js';
 
 describe('concord up [sqlite]', () => {
   let dir: string;
@@ -24,7 +24,7 @@ describe('concord up [sqlite]', () => {
       'Ctrl-C stops everything.',
     );
   const kubectl = (kubeconfig: string, ...args: string[]) =>
-    runKubectlWith('1.33', { kubeconfig: join(dir, kubeconfig), cacheDir: join(dir, 'kubectl-cache') }, args);
+    runKubectl('1.33', join(dir, kubeconfig), args, { home: join(dir, 'home') });
 
   it('keeps the hub’s and the simulated cluster’s objects across a restart', async () => {
     const first = await up();

@@ -75,45 +75,6 @@ export interface KubectlResult {
 }
 
 /**
- * Runs kubectl of `version` with `kubeconfig`, its discovery cache in `cacheDir` (a test's own
- * folder, so that no run reads another's cache); resolves with its exit code and output.
- */
-export function runKubectlWith(
-  version: KubectlVersion,
-  opts: {
-    kubeconfig: string;
-    cacheDir: string;
-    input?: string;
-    env?: Record<string, string>;
-    timeoutMs?: number;
-  },
-  args: string[],
-): Promise<KubectlResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      kubectlPath(version),
-      ['--kubeconfig', opts.kubeconfig, '--cache-dir', opts.cacheDir, ...args],
-      {
-        env: { ...process.env, ...opts.env },
-        timeout: opts.timeoutMs ?? 60_000,
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-  });
-}
-
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
  * Runs kubectl of `version` against a kubeconfig. HOME (where kubectl caches discovery) is
  * `home`, by default a folder beside the kubeconfig's own folder.
  */
