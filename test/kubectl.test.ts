@@ -215,6 +215,19 @@ for (const { version, store, all } of RUNS) {
 
     onEveryStore('streams an update to `get -w`', async () => {
       await ok(['create', 'configmap', 'watched', '-n', 'shop', '--from-literal=v=1']);
+      // The entry kube-apiserver records for this command, as `kubectl get --show-managed-fields`
+      // shows it there (an Update by kubectl's create field manager, owning the data map and key).
+      const created = await json(['get', 'configmap', 'watched', '-n', 'shop', '--show-managed-fields']);
+      expect(created.metadata.managedFields).toEqual([
+        {
+          apiVersion: 'v1',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:data': { '.': {}, 'f:v': {} } },
+          manager: 'kubectl-create',
+          operation: 'Update',
+          time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        },
+      ]);
       const child = spawn(bin, [
         '--kubeconfig',
         server.kubeconfigPath,
