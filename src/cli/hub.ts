@@ -52,8 +52,8 @@ export function registerHub(program: Command): void {
             ...(opts.etcdPrefix ? { prefix: opts.etcdPrefix } : {}),
           },
         });
-// Listening before saying so: a signal sent on reading the line below must find the handler.
-const signalled = untilSignal();
+        // Listening before saying so: a signal sent on reading the line below must find the handler.
+        const signalled = untilSignal();
         process.stdout.write(
           `concord hub listening on ${hub.url}\nstore: ${hub.store.description}\nidentity: ${hub.identity}\n` +
             `kubeconfig: ${hub.kubeconfigPath}\ntry: kubectl --kubeconfig ${hub.kubeconfigPath} get namespaces\n`,
