@@ -8,15 +8,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Client } from '../../src/client/client.js';
 import { resources } from '../../src/client/resources.js';
 import { HUB_INFO, HUB_NAMESPACE } from '../../src/hub/identity/hub-info-controller.js';
 import { startEtcd } from '../../test/support/etcd.js';
 import { HubProcess } from '../../test/support/hub.js';
+import { benchOptions, countOption } from '../cli.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
-const rounds = Number(values.rounds);
+const USAGE = `usage: node dist/bench/hub/takeover.js [--rounds N]
+
+Two concord hub processes on one etcd and one data dir: the leader is killed with SIGKILL, and the
+time until the standby leads and has published itself is measured; the killed hub comes back as
+the standby, and again. Prints one JSON document and a one-line summary.
+
+  --rounds N    takeovers measured (default 5)
+  -h, --help    this text`;
+
+const values = benchOptions(USAGE, { rounds: { type: 'string', default: '5' } });
+const rounds = countOption(USAGE, 'rounds', values.rounds);
 
 async function leaderOf(client: Client): Promise<string | undefined> {
   try {
