@@ -14,6 +14,7 @@ import type { ApiWatch, ResourceQuery, ResourceRequest, Verb } from '../apiserve
 import type { ApiServer } from '../apiserver/server.js';
 import { cloneJson } from '../machinery/json.js';
 import type { KubeList, KubeObject } from '../machinery/object.js';
+import { patchContentTypes } from '../machinery/patch/patch-type.js';
 import { ApiError, errors, type Status } from '../machinery/status.js';
 import type {
   Client,
@@ -28,7 +29,6 @@ import type {
   WatchOptions,
   WriteOptions,
 } from './client.js';
-import { patchContentTypes } from './client.js';
 import { deleteOptionsBody } from './paths.js';
 import type { DiscoveryClient } from './rest-mapper.js';
 import { collectionTarget, createTarget, objectTarget, type Target, writeTarget } from './target.js';
