@@ -26,13 +26,13 @@ import {
 import type { ExclusiveDisk, PodInfo } from './pod-info.js';
 import {
   cloneSpreadState,
-  defaultSpreadConstraints,
   filterSpread,
   preFilterSpread,
   type SpreadFilterState,
   scoreSpread,
   updateSpreadWithPod,
 } from './pod-topology-spread.js';
+import { defaultSpreadConstraints } from './spread-constraints.js';
 import {
   countIntolerablePreferNoSchedule,
   firstUntoleratedTaint,

@@ -10,8 +10,8 @@ import {
   type PreferredTerm,
   type RequiredNodeAffinity,
 } from './node-affinity.js';
-import { compileSpreadConstraints, type SpreadConstraint } from './pod-topology-spread.js';
 import { type PodRequests, podRequests } from './resources.js';
+import { compileSpreadConstraints, type SpreadConstraint } from './spread-constraints.js';
 import { parseTolerations, type Toleration } from './taints.js';
 
 export interface Pod extends KubeObject {
