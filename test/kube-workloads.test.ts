@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessClient } from '../src/client/in-process.js';
 import { InformerFactory } from '../src/client/informer-factory.js';
 import { resources } from '../src/client/resources.js';
-import type { ControllerContext, RunningController } from '../src/kube/context.js';
+import type { ControllerContext, RunningController } from '../src/controller/context.js';
 import { targetNodeName } from '../src/kube/daemonset/node-fit.js';
 import { startTestKubelet, type TestKubelet } from '../src/kube/workloads/test-kubelet.js';
 import { startWorkloadControllers } from '../src/kube/workloads.js';

@@ -92,3 +92,18 @@ export interface Condition {
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** Drops zero and empty fields, as Go's omitempty does on the wire. */
+export function omitEmpty<T extends Record<string, unknown>>(obj: T, keep: readonly string[] = []): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (keep.includes(k)) {
+      out[k] = v ?? 0;
+      continue;
+    }
+    if (v === undefined || v === null || v === 0 || v === '' || v === false) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    out[k] = v;
+  }
+  return out as T;
+}

@@ -6,8 +6,8 @@
 
 import { stringify } from 'yaml';
 import { resources } from '../../client/resources.js';
-import type { RunningController } from '../../kube/context.js';
-import { reconcileLoop } from '../../kube/context.js';
+import type { RunningController } from '../../controller/context.js';
+import { reconcileLoop } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
 import type { HubContext } from '../manager.js';

@@ -10,19 +10,24 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import { controllerRefOf, newControllerRef } from '../../controller/controller-ref.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index.js';
+import { type OwnerKind, resolveControllerRef } from '../../controller/owners.js';
+import { runController } from '../../controller/runner.js';
+import { updateStatus } from '../../controller/status.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { isJobFinished, type Job, type JobSpec, jobConditionTrue } from '../job/controller.js';
 import { isNamespaceTerminating } from '../replicaset/controller.js';
-import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
-import { type OwnerKind, resolveControllerRef } from '../workloads/owners.js';
-import { controllerRefOf, newControllerRef } from '../workloads/pods.js';
-import { runController } from '../workloads/runner.js';
-import { updateStatus } from '../workloads/status.js';
 import { parseZonedSchedule, type ZonedSchedule, zoneOffset } from './schedule.js';
 
 export const CRONJOB_CONTROLLER = 'cronjob-controller';
@@ -165,8 +170,8 @@ export class CronJobController {
       }),
     ];
     return runController({
-      controller: this.controller,
-      informers: [this.cronJobInformer, this.jobInformer] as unknown as Informer<KubeObject>[],
+      controllers: [this.controller],
+      informers: [this.cronJobInformer, this.jobInformer],
       unregister: [...unregister, this.releaseJobs],
       recorder: this.recorder,
     });

@@ -10,30 +10,29 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import { claimObjects, controllerRefOf, newControllerRef } from '../../controller/controller-ref.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { ControllerExpectations } from '../../controller/expectations.js';
+import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index.js';
+import { type OwnerKind, resolveControllerRef, selectingOwners } from '../../controller/owners.js';
+import { runController } from '../../controller/runner.js';
+import { SLOW_START_INITIAL_BATCH_SIZE } from '../../controller/slow-start.js';
 import { deepEqual } from '../../machinery/json.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { KubeObject, LabelSelector } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { ControllerHistory, templatePatch } from '../history/history.js';
 import { isNamespaceTerminating } from '../replicaset/controller.js';
-import { claimObjects } from '../workloads/controller-ref.js';
-import { ControllerExpectations } from '../workloads/expectations.js';
 import { computeHash, semanticValue } from '../workloads/hash.js';
 import { scaledValue } from '../workloads/int-or-percent.js';
-import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
-import { type OwnerKind, resolveControllerRef, selectingOwners } from '../workloads/owners.js';
-import {
-  controllerRefOf,
-  isPodAvailable,
-  isPodReady,
-  newControllerRef,
-  podFromTemplate,
-} from '../workloads/pods.js';
-import { runController } from '../workloads/runner.js';
-import { SLOW_START_INITIAL_BATCH_SIZE } from '../workloads/slow-start.js';
+import { isPodAvailable, isPodReady, podFromTemplate } from '../workloads/pods.js';
 import type { ControllerRevision, IntOrString, Node, Pod, PodTemplateSpec } from '../workloads/types.js';
 import { nodeShouldRunDaemonPod, pinToNode, targetNodeName, withDaemonPodTolerations } from './node-fit.js';
 
@@ -235,13 +234,8 @@ export class DaemonSetController {
       }),
     ];
     return runController({
-      controller: this.controller,
-      informers: [
-        this.dsInformer,
-        this.podInformer,
-        this.nodeInformer,
-        this.revisionInformer,
-      ] as unknown as Informer<KubeObject>[],
+      controllers: [this.controller],
+      informers: [this.dsInformer, this.podInformer, this.nodeInformer, this.revisionInformer],
       unregister: [...unregister, ...this.releaseIndexes],
       recorder: this.recorder,
     });

@@ -11,14 +11,20 @@ import type { ResourceRef } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { builtinRef, resources } from '../../client/resources.js';
 import { type DiscoveryClient, RESTMapper } from '../../client/rest-mapper.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { runController } from '../../controller/runner.js';
 import { parseApiVersion } from '../../machinery/gvk.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector, OwnerReference } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 
 export const DISRUPTION_ALLOWED = 'DisruptionAllowed';
 /** How long a pod the eviction API recorded as disrupted is not counted (Kubernetes: 2 min). */
@@ -377,17 +383,11 @@ export function startDisruptionController(
       onDelete: (pod) => enqueueFor(pod),
     }),
   ];
-  let stopped = false;
-  void Promise.all(dc.informers().map((i) => i.waitForSync())).then((ok) => {
-    if (ok.every(Boolean) && !stopped) dc.controller.start();
-  });
-  return {
+  return runController({
     name: 'disruption',
-    async stop() {
-      stopped = true;
-      for (const off of offs) off();
-      await dc.controller.stop();
-      if (dc.ownRecorder) await dc.recorder.stop();
-    },
-  };
+    controllers: [dc.controller],
+    informers: dc.informers(),
+    unregister: offs,
+    ...(dc.ownRecorder ? { recorder: dc.recorder } : {}),
+  });
 }

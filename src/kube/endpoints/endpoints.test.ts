@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources } from '../../client/resources.js';
+import type { RunningController } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
-import type { RunningController } from '../context.js';
 import { getOrUndefined, waitFor } from '../core-testing.js';
 import { startGarbageCollector } from '../gc/garbage-collector.js';
 import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';

@@ -13,11 +13,17 @@
 import { objectKey, splitKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { runController } from '../../controller/runner.js';
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import {
   addressesOf,
   addressFamilies,
@@ -181,7 +187,7 @@ class EndpointSliceController {
   readonly nodes: Informer<Node>;
   private readonly max: number;
   readonly batchMs: number;
-  private readonly recorder: EventRecorder;
+  readonly recorder: EventRecorder;
   readonly ownRecorder: boolean;
   /** Per Service: slices written (or deleted: null) that the informer may not show yet. */
   private readonly written = new Map<string, Map<string, EndpointSlice | null>>();
@@ -203,10 +209,6 @@ class EndpointSliceController {
       workers: opts.workers ?? 2,
       reconcile: (key) => this.sync(key),
     });
-  }
-
-  stopRecorder(): Promise<void> {
-    return this.ownRecorder ? this.recorder.stop() : Promise.resolve();
   }
 
   /** A slice changed: its Service is looked at again (someone may have edited or removed it). */
@@ -585,17 +587,11 @@ export function startEndpointSliceController(
       onDelete: (s) => c.sliceChanged(s, true),
     }),
   ];
-  let stopped = false;
-  void Promise.all([c.services, c.pods, c.slices, c.nodes].map((i) => i.waitForSync())).then((ok) => {
-    if (ok.every(Boolean) && !stopped) c.controller.start();
-  });
-  return {
+  return runController({
     name: 'endpointslice',
-    async stop() {
-      stopped = true;
-      for (const off of offs) off();
-      await c.controller.stop();
-      await c.stopRecorder();
-    },
-  };
+    controllers: [c.controller],
+    informers: [c.services, c.pods, c.slices, c.nodes],
+    unregister: offs,
+    ...(c.ownRecorder ? { recorder: c.recorder } : {}),
+  });
 }

@@ -18,11 +18,17 @@ import type { Logger } from 'pino';
 import type { ResourceRef } from '../../client/client.js';
 import { builtinRef } from '../../client/resources.js';
 import { type DiscoveryClient, RESTMapper } from '../../client/rest-mapper.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { runController } from '../../controller/runner.js';
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import {
   DependencyGraph,
   FOREGROUND_FINALIZER,
@@ -93,8 +99,8 @@ class GarbageCollector {
   private readonly logger: Logger;
   private readonly mapper: RESTMapper | undefined;
   private readonly absent = new AbsentOwners();
-  private readonly recorder: EventRecorder;
-  private readonly ownRecorder: boolean;
+  readonly recorder: EventRecorder;
+  readonly ownRecorder: boolean;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -121,10 +127,6 @@ class GarbageCollector {
       invalidOwnerNamespace: (dep, owner) => this.reportInvalidNamespace(dep, owner),
       ownerAbsent: (id) => this.absent.add(id.uid, id.namespace),
     });
-  }
-
-  async stopRecorder(): Promise<void> {
-    if (this.ownRecorder) await this.recorder.stop();
   }
 
   // ---------------------------------------------------------------------------------- lookups
@@ -442,26 +444,16 @@ export function startGarbageCollector(
     onUpdate: (ref, old, obj) => gc.graph.observe(ref, old, obj),
     onDelete: (_ref, obj) => gc.graph.forget(obj),
   });
-  let stopped = false;
-  let synced = false;
-  void monitors.start().then((ok) => {
-    if (!ok || stopped) return;
-    synced = true;
-    gc.deleter.start();
-    gc.orphaner.start();
-  });
-  return {
+  const running = runController({
     name: 'garbagecollector',
-    graph: gc.graph,
-    monitors,
-    hasSynced: () => synced,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      unregister();
+    controllers: [gc.deleter, gc.orphaner],
+    // Every deletable resource, listed once discovery has been read.
+    informers: [{ waitForSync: () => monitors.start() }],
+    unregister: [unregister],
+    onStop: () => {
       if (ownMonitors) monitors.stop();
-      await Promise.all([gc.deleter.stop(), gc.orphaner.stop()]);
-      await gc.stopRecorder();
     },
-  };
+    ...(gc.ownRecorder ? { recorder: gc.recorder } : {}),
+  });
+  return { ...running, graph: gc.graph, monitors };
 }

@@ -6,14 +6,13 @@
 
 import type { Client } from '../../client/client.js';
 import { resources } from '../../client/resources.js';
+import { claimObjects, newControllerRef } from '../../controller/controller-ref.js';
+import type { OwnerIndex } from '../../controller/owner-index.js';
 import { deepEqual } from '../../machinery/json.js';
 import type { Selector } from '../../machinery/labels.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import { claimObjects } from '../workloads/controller-ref.js';
 import { hashRevisionData, semanticValue } from '../workloads/hash.js';
-import type { OwnerIndex } from '../workloads/owner-index.js';
-import { newControllerRef } from '../workloads/pods.js';
 import type { ControllerRevision, PodTemplateSpec } from '../workloads/types.js';
 
 /** The label carrying a revision's hash (history.ControllerRevisionHashLabel). */

@@ -12,28 +12,26 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import { claimObjects, controllerRefOf, newControllerRef } from '../../controller/controller-ref.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { ControllerExpectations } from '../../controller/expectations.js';
+import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index.js';
+import { type OwnerKind, refersTo, resolveControllerRef, selectingOwners } from '../../controller/owners.js';
+import { runController } from '../../controller/runner.js';
+import { SLOW_START_INITIAL_BATCH_SIZE } from '../../controller/slow-start.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { isNamespaceTerminating } from '../replicaset/controller.js';
-import { claimObjects } from '../workloads/controller-ref.js';
-import { ControllerExpectations } from '../workloads/expectations.js';
-import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
-import { type OwnerKind, refersTo, resolveControllerRef, selectingOwners } from '../workloads/owners.js';
-import {
-  comparePodsActiveFirst,
-  controllerRefOf,
-  isPodActive,
-  isPodReady,
-  newControllerRef,
-  podFromTemplate,
-} from '../workloads/pods.js';
-import { runController } from '../workloads/runner.js';
-import { SLOW_START_INITIAL_BATCH_SIZE } from '../workloads/slow-start.js';
+import { comparePodsActiveFirst, isPodActive, isPodReady, podFromTemplate } from '../workloads/pods.js';
 import type { Pod, PodTemplateSpec } from '../workloads/types.js';
 import {
   COMPLETION_INDEX_ENV,
@@ -260,24 +258,12 @@ export class JobController {
         onDelete: (pod) => this.podDeleted(pod),
       }),
     ];
-    const running = runController({
-      controller: this.controller,
-      informers: [this.jobInformer, this.podInformer] as unknown as Informer<KubeObject>[],
+    return runController({
+      controllers: [this.controller, this.orphanController],
+      informers: [this.jobInformer, this.podInformer],
       unregister: [...unregister, this.releasePods],
       recorder: this.recorder,
     });
-    const orphans = runController({
-      controller: this.orphanController,
-      informers: [this.jobInformer, this.podInformer] as unknown as Informer<KubeObject>[],
-      unregister: [],
-    });
-    return {
-      name: running.name,
-      stop: async () => {
-        await orphans.stop();
-        await running.stop();
-      },
-    };
   }
 
   private resolve(

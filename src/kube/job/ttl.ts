@@ -6,11 +6,10 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
 import type { ReconcileResult } from '../../controller/controller.js';
-import type { KubeObject } from '../../machinery/object.js';
+import { runController } from '../../controller/runner.js';
 import { ApiError } from '../../machinery/status.js';
-import { type ControllerContext, type RunningController, reconcileLoop } from '../context.js';
-import { runController } from '../workloads/runner.js';
 import { isJobFinished, type Job } from './controller.js';
 
 export interface TTLAfterFinishedControllerOptions {
@@ -88,8 +87,8 @@ export function startTTLAfterFinishedController(
   };
   const unregister = informer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, job) => enqueue(job) });
   return runController({
-    controller,
-    informers: [informer] as unknown as Informer<KubeObject>[],
+    controllers: [controller],
+    informers: [informer],
     unregister: [unregister],
   });
 }

@@ -11,11 +11,12 @@
 import type { ResourceRef } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import { runController } from '../../controller/runner.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, type RunningController, reconcileLoop } from '../context.js';
 import { type DiscoveredResource, discoverResources, ResourceMonitors } from '../gc/monitors.js';
 import { type ContentReport, conditionsFor, mergeConditions } from './conditions.js';
 
@@ -275,23 +276,14 @@ export function startNamespaceController(
   const monitors = opts.monitors ?? new ResourceMonitors(ctx);
   const offMonitors = monitors.addHandler({ onDelete: (_ref, obj) => nc.contentGone(obj) });
   const offNamespaces = nc.watchNamespaces();
-  let stopped = false;
-  void ctx.informers
-    .informerFor(resources.namespaces)
-    .waitForSync()
-    .then((ok) => {
-      if (ok && !stopped) nc.controller.start();
-    });
   void monitors.start();
-  return {
+  return runController({
     name: 'namespace',
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      offNamespaces();
-      offMonitors();
+    controllers: [nc.controller],
+    informers: [ctx.informers.informerFor(resources.namespaces)],
+    unregister: [offNamespaces, offMonitors],
+    onStop: () => {
       if (ownMonitors) monitors.stop();
-      await nc.controller.stop();
     },
-  };
+  });
 }

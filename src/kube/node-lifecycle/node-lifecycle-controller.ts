@@ -14,12 +14,18 @@
 
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { podsByNode } from './pods-by-node.js';
 import {
   CONDITION_TAINTS,
@@ -694,18 +700,14 @@ export function startNodeLifecycleController(
       },
     }),
   ];
-  let stopped = false;
-  void Promise.all([nc.nodes, nc.leases, nc.pods].map((i) => i.waitForSync())).then((ok) => {
-    if (!ok.every(Boolean) || stopped) return;
-    nc.noSchedule.start();
-    nc.startTimer();
-  });
-  return {
+  return runController({
     name: 'node-lifecycle',
-    async stop() {
-      stopped = true;
-      for (const off of offs) off();
-      await nc.stop();
+    informers: [nc.nodes, nc.leases, nc.pods],
+    unregister: offs,
+    onSynced: () => {
+      nc.noSchedule.start();
+      nc.startTimer();
     },
-  };
+    onStop: () => nc.stop(),
+  });
 }

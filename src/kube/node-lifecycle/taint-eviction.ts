@@ -8,12 +8,18 @@
 import { objectKey, splitKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { ReconcileResult } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import { podsByNode } from './pods-by-node.js';
 import {
   matchingTolerations,
@@ -172,17 +178,11 @@ export function startTaintEvictionController(
       onUpdate: (old, node) => nodeChanged(old, node),
     }),
   ];
-  let stopped = false;
-  void Promise.all([pods.waitForSync(), nodes.waitForSync()]).then((ok) => {
-    if (ok.every(Boolean) && !stopped) controller.start();
-  });
-  return {
+  return runController({
     name: 'taint-eviction',
-    async stop() {
-      stopped = true;
-      for (const off of offs) off();
-      await controller.stop();
-      if (ownRecorder) await recorder.stop();
-    },
-  };
+    controllers: [controller],
+    informers: [pods, nodes],
+    unregister: offs,
+    ...(ownRecorder ? { recorder } : {}),
+  });
 }

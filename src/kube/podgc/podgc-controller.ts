@@ -10,12 +10,12 @@
 
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
+import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, type RunningController, reconcileLoop } from '../context.js';
 import type { Node } from '../node-lifecycle/taints.js';
-import { runController } from '../workloads/runner.js';
 
 export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
 const FIELD_MANAGER = 'PodGC';
@@ -173,8 +173,8 @@ export function startPodGCController(ctx: ControllerContext, opts: PodGCOptions 
   });
   controller.enqueue(PASS);
   return runController({
-    controller,
-    informers: [pods, nodes] as unknown as Informer<KubeObject>[],
+    controllers: [controller],
+    informers: [pods, nodes],
     unregister: [],
   });
 }

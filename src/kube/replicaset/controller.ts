@@ -11,30 +11,35 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller } from '../../controller/controller.js';
+import { claimObjects, controllerRefOf, newControllerRef } from '../../controller/controller-ref.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { ControllerExpectations } from '../../controller/expectations.js';
+import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index.js';
+import { type OwnerKind, resolveControllerRef, selectingOwners } from '../../controller/owners.js';
+import { runController } from '../../controller/runner.js';
+import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../../controller/slow-start.js';
+import { updateStatus } from '../../controller/status.js';
+import { findCondition, withoutCondition } from '../../machinery/conditions.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
-import type { Condition, KubeObject } from '../../machinery/object.js';
+import type { Condition } from '../../machinery/object.js';
+import { omitEmpty } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
-import { claimObjects } from '../workloads/controller-ref.js';
-import { ControllerExpectations } from '../workloads/expectations.js';
-import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
-import { type OwnerKind, resolveControllerRef, selectingOwners } from '../workloads/owners.js';
 import {
-  controllerRefOf,
   isPodActive,
   isPodAvailable,
   isPodReady,
   msUntilAvailable,
-  newControllerRef,
   podFromTemplate,
   podsToDelete,
 } from '../workloads/pods.js';
-import { runController } from '../workloads/runner.js';
-import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../workloads/slow-start.js';
-import { findCondition, omitEmpty, updateStatus, withoutCondition } from '../workloads/status.js';
 import type { Pod, ReplicaSet, ReplicaSetStatus } from '../workloads/types.js';
 
 export const REPLICASET_CONTROLLER = 'replicaset-controller';
@@ -146,8 +151,8 @@ export class ReplicaSetController {
       }),
     ];
     return runController({
-      controller: this.controller,
-      informers: [this.rsInformer, this.podInformer] as unknown as Informer<KubeObject>[],
+      controllers: [this.controller],
+      informers: [this.rsInformer, this.podInformer],
       unregister: [...unregister, this.releasePods],
       recorder: this.recorder,
     });

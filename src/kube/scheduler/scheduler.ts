@@ -10,11 +10,11 @@
 import type { Logger } from 'pino';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import type { ControllerContext, RunningController } from '../../controller/context.js';
 import { EventRecorder } from '../../controller/events.js';
 import { fromLabelSelector, type Requirement, Selector } from '../../machinery/labels.js';
 import type { KubeObject, LabelSelector } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
 import { anyChange, type Node, NodeInfo, SchedulerCache } from './cache.js';
 import { fitErrorMessage, NO_NODES_AVAILABLE, truncateMessage } from './fit-error.js';
 import { Framework } from './framework.js';

@@ -11,12 +11,20 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import { claimObjects, controllerRefOf } from '../../controller/controller-ref.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index.js';
+import { type OwnerKind, resolveControllerRef, selectingOwners } from '../../controller/owners.js';
+import { runController } from '../../controller/runner.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
-import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
 import {
   ControllerHistory,
   equalRevision,
@@ -27,11 +35,7 @@ import {
   templateOfRevision,
   templatePatch,
 } from '../history/history.js';
-import { claimObjects } from '../workloads/controller-ref.js';
-import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
-import { type OwnerKind, resolveControllerRef, selectingOwners } from '../workloads/owners.js';
-import { controllerRefOf, isPodAvailable, isPodReady, msUntilAvailable } from '../workloads/pods.js';
-import { runController } from '../workloads/runner.js';
+import { isPodAvailable, isPodReady, msUntilAvailable } from '../workloads/pods.js';
 import type { ControllerRevision, PersistentVolumeClaim, Pod } from '../workloads/types.js';
 import {
   claimIsStale,
@@ -119,13 +123,8 @@ export class StatefulSetController {
       }),
     ];
     return runController({
-      controller: this.controller,
-      informers: [
-        this.setInformer,
-        this.podInformer,
-        this.pvcInformer,
-        this.revisionInformer,
-      ] as unknown as Informer<KubeObject>[],
+      controllers: [this.controller],
+      informers: [this.setInformer, this.podInformer, this.pvcInformer, this.revisionInformer],
       unregister: [...unregister, ...this.releaseIndexes],
       recorder: this.recorder,
     });

@@ -63,23 +63,6 @@ export function msUntilAvailable(pod: Pod, minReadySeconds: number, now: Date): 
   return Math.max(0, since + minReadySeconds * 1000 - now.getTime() + 1);
 }
 
-/** The controlling owner reference (controller: true), if any. */
-export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
-}
-
-/** metav1.NewControllerRef. */
-export function newControllerRef(owner: KubeObject): OwnerReference {
-  return {
-    apiVersion: owner.apiVersion,
-    kind: owner.kind,
-    name: owner.metadata.name ?? '',
-    uid: owner.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
 /** "<name>-" as generateName, unless that would not be a valid pod name prefix. */
 export function podNamePrefix(controllerName: string): string {
   const prefix = `${controllerName}-`;

@@ -5,11 +5,27 @@
 // the first adoption the controller is read fresh from the server, so that a controller deleted
 // meanwhile (or replaced by one of the same name) adopts nothing.
 
-import type { Client, ResourceRef } from '../../client/client.js';
-import type { Selector } from '../../machinery/labels.js';
-import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
-import { controllerRefOf, newControllerRef } from './pods.js';
+import type { Client, ResourceRef } from '../client/client.js';
+import type { Selector } from '../machinery/labels.js';
+import type { KubeObject, OwnerReference } from '../machinery/object.js';
+import { ApiError } from '../machinery/status.js';
+
+/** The controlling owner reference (controller: true), if any. */
+export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+}
+
+/** metav1.NewControllerRef. */
+export function newControllerRef(owner: KubeObject): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name ?? '',
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
 
 export interface ClaimOptions<T extends KubeObject> {
   client: Client;
