@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Client } from '../client/client.js';
 import { resources } from '../client/resources.js';
 import type { KubeObject } from '../machinery/object.js';
-import { ApiError } from '../machinery/status.js';
+import { isNotFound } from '../machinery/status.js';
 import { controllerLogger, type LogOptions } from './logging.js';
 
 export interface LeaseSpec {
@@ -206,7 +206,7 @@ export class LeaderElector {
     try {
       lease = await this.client.get<Lease>(resources.leases, this.name, { namespace: this.namespace });
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) {
+      if (!isNotFound(err)) {
         this.logger.debug({ err }, 'reading the lease failed');
         return false;
       }

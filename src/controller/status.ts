@@ -3,7 +3,7 @@
 
 import type { Client, ResourceRef } from '../client/client.js';
 import type { KubeObject } from '../machinery/object.js';
-import { ApiError } from '../machinery/status.js';
+import { isConflict } from '../machinery/status.js';
 
 /**
  * Writes `status` onto obj through the status subresource. On a conflict, reads the object again
@@ -20,7 +20,7 @@ export async function updateStatus<T extends KubeObject>(
   try {
     return await client.update<T>(ref, next, { subresource: 'status', namespace: obj.metadata.namespace });
   } catch (err) {
-    if (!(err instanceof ApiError && err.reason === 'Conflict')) throw err;
+    if (!isConflict(err)) throw err;
     const fresh = await client.get<T>(ref, obj.metadata.name ?? '', { namespace: obj.metadata.namespace });
     const retry = { ...fresh, status: recompute ? recompute(fresh) : status } as T;
     return client.update<T>(ref, retry, { subresource: 'status', namespace: obj.metadata.namespace });

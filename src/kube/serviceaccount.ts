@@ -6,7 +6,7 @@ import { resources } from '../client/resources.js';
 import { type ControllerContext, type RunningController, reconcileLoop } from '../controller/context.js';
 import { runController } from '../controller/runner.js';
 import type { KubeObject } from '../machinery/object.js';
-import { ApiError } from '../machinery/status.js';
+import { isAlreadyExists, isForbidden, isNotFound } from '../machinery/status.js';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 
@@ -40,10 +40,7 @@ export function startServiceAccountController(
             { namespace },
           );
         } catch (err) {
-          if (
-            err instanceof ApiError &&
-            (err.reason === 'AlreadyExists' || err.code === 403 || err.code === 404)
-          ) {
+          if (isAlreadyExists(err) || isForbidden(err) || isNotFound(err)) {
             continue;
           }
           throw err;

@@ -5,6 +5,7 @@
 // decimal ones decimal ("1000m" -> "1", "0.5" -> "500m"), exponent ones exponent ("1e3").
 
 import type { FieldError } from './status.js';
+import { errorMessage } from './status.js';
 
 export type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
 
@@ -350,7 +351,7 @@ export function validateQuantity(
   try {
     q = Quantity.from(value);
   } catch (e) {
-    const detail = e instanceof Error ? e.message : String(e);
+    const detail = errorMessage(e);
     return [{ type: 'FieldValueInvalid', field: path, badValue: value, detail }];
   }
   if (opts.nonNegative && q.sign() < 0) {

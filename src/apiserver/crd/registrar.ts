@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
 import type { Schema } from '../../machinery/schema.js';
-import { ApiError } from '../../machinery/status.js';
+import { isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 import { STATUS_WRITABLE_META } from '../registry/object-meta.js';
 import type { ResourceRegistry } from '../registry/registry.js';
@@ -307,7 +307,7 @@ export class CrdRegistrar {
                 dryRun: false,
               });
             } catch (err) {
-              if (!(err instanceof ApiError && err.code === 404)) throw err;
+              if (!isNotFound(err)) throw err;
             }
           }
           if (remaining > 0) {

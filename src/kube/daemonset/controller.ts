@@ -27,9 +27,15 @@ import { SLOW_START_INITIAL_BATCH_SIZE } from '../../controller/slow-start.js';
 import { deepEqual } from '../../machinery/json.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { KubeObject, LabelSelector } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { wireStatus } from '../../machinery/object.js';
+import {
+  errorMessage,
+  isAlreadyExists,
+  isConflict,
+  isNamespaceTerminating,
+  isNotFound,
+} from '../../machinery/status.js';
 import { ControllerHistory, templatePatch } from '../history/history.js';
-import { isNamespaceTerminating } from '../replicaset/controller.js';
 import { computeHash, semanticValue } from '../workloads/hash.js';
 import { scaledValue } from '../workloads/int-or-percent.js';
 import { isPodAvailable, isPodReady, podFromTemplate } from '../workloads/pods.js';
@@ -81,10 +87,6 @@ export interface DaemonSetControllerOptions {
 }
 
 const DAEMONSET_KIND: OwnerKind = { group: 'apps', kind: 'DaemonSet' };
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Oldest first; among equals, the one further along (Running before Pending...). */
 function byCreationAndPhase(a: Pod, b: Pod): number {
@@ -515,7 +517,7 @@ export class DaemonSetController {
           this.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
         } catch (err) {
           this.expectations.deletionObserved(key, objectKey(pod));
-          if (err instanceof ApiError && err.code === 404) return;
+          if (isNotFound(err)) return;
           this.recorder.event(ds, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(err)}`);
           errs.push(err);
         }
@@ -735,7 +737,7 @@ export class DaemonSetController {
         namespace: ds.metadata.namespace,
       });
     } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      if (!isAlreadyExists(err)) throw err;
       const existing = await this.ctx.client.get<ControllerRevision>(
         resources.controllerrevisions,
         cr.metadata.name!,
@@ -851,7 +853,10 @@ export class DaemonSetController {
       (old.numberUnavailable ?? 0) === desired - available &&
       (old.observedGeneration ?? 0) >= (ds.metadata.generation ?? 0);
     if (same) return;
-    const wire = wireStatus(status);
+    const wire = wireStatus(status, {
+      always: ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'],
+      whenSet: ['collisionCount'],
+    });
     try {
       await this.ctx.client.update(
         resources.daemonsets,
@@ -859,7 +864,7 @@ export class DaemonSetController {
         { namespace: ds.metadata.namespace, subresource: 'status' },
       );
     } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'Conflict')) throw err;
+      if (!isConflict(err)) throw err;
       const fresh = await this.ctx.client.get<DaemonSet>(resources.daemonsets, ds.metadata.name ?? '', {
         namespace: ds.metadata.namespace,
       });
@@ -870,23 +875,6 @@ export class DaemonSetController {
       );
     }
   }
-}
-
-/** DaemonSetStatus on the wire: the four required counters always, the others when not zero. */
-function wireStatus(s: DaemonSetStatus): DaemonSetStatus {
-  const out: DaemonSetStatus = {
-    currentNumberScheduled: s.currentNumberScheduled ?? 0,
-    numberMisscheduled: s.numberMisscheduled ?? 0,
-    desiredNumberScheduled: s.desiredNumberScheduled ?? 0,
-    numberReady: s.numberReady ?? 0,
-  };
-  if (s.observedGeneration) out.observedGeneration = s.observedGeneration;
-  if (s.updatedNumberScheduled) out.updatedNumberScheduled = s.updatedNumberScheduled;
-  if (s.numberAvailable) out.numberAvailable = s.numberAvailable;
-  if (s.numberUnavailable) out.numberUnavailable = s.numberUnavailable;
-  if (s.collisionCount !== undefined) out.collisionCount = s.collisionCount;
-  if (s.conditions?.length) out.conditions = s.conditions;
-  return out;
 }
 
 export function startDaemonSetController(

@@ -24,8 +24,7 @@ import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index
 import { type OwnerKind, resolveControllerRef, selectingOwners } from '../../controller/owners.js';
 import { runController } from '../../controller/runner.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
-import { ApiError } from '../../machinery/status.js';
-import { isNamespaceTerminating } from '../replicaset/controller.js';
+import { errorMessage, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
 import type { Deployment, Pod, ReplicaSet } from '../workloads/types.js';
 import {
   activeReplicaSets,
@@ -84,10 +83,6 @@ export interface DeploymentControllerOptions {
   /** Concurrent syncs (kube-controller-manager's --concurrent-deployment-syncs, default 5). */
   workers?: number;
   recorder?: EventRecorder;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 const DEPLOYMENT_KIND: OwnerKind = { group: 'apps', kind: 'Deployment' };
@@ -439,7 +434,7 @@ export class DeploymentController {
         namespace: d.metadata.namespace,
       });
     } catch (err) {
-      if (err instanceof ApiError && err.reason === 'AlreadyExists') {
+      if (isAlreadyExists(err)) {
         const other = this.rsInformer.get(rs.metadata.name ?? '', d.metadata.namespace);
         if (!other) throw err;
         if (
@@ -607,7 +602,7 @@ export class DeploymentController {
           namespace: rs.metadata.namespace,
         });
       } catch (err) {
-        if (!(err instanceof ApiError && err.code === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
     }
   }

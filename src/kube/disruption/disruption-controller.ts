@@ -23,7 +23,7 @@ import { runController } from '../../controller/runner.js';
 import { parseApiVersion } from '../../machinery/gvk.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector, OwnerReference } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isMethodNotSupported, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 
 export const DISRUPTION_ALLOWED = 'DisruptionAllowed';
@@ -251,7 +251,7 @@ class DisruptionController {
       if (scale.metadata.uid && scale.metadata.uid !== ref.uid) return undefined;
       return { uid: ref.uid, replicas: scale.spec?.replicas ?? 0 };
     } catch (err) {
-      if (err instanceof ApiError && (err.code === 404 || err.code === 405)) return undefined;
+      if (isNotFound(err) || isMethodNotSupported(err)) return undefined;
       throw err;
     }
   }

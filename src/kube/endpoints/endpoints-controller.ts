@@ -10,7 +10,7 @@ import { resources } from '../../client/resources.js';
 import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
 import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
 import {
   findPort,
   isHeadless,
@@ -209,7 +209,7 @@ export function startEndpointsController(
       try {
         await ctx.client.delete(resources.endpoints, name, { namespace });
       } catch (err) {
-        if (!(err instanceof ApiError && err.code === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
       written.set(key, null);
       return undefined;
@@ -280,12 +280,7 @@ export function startEndpointsController(
         : await ctx.client.create<Endpoints>(resources.endpoints, body, { namespace });
       written.set(key, out);
     } catch (err) {
-      if (
-        err instanceof ApiError &&
-        (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
-      ) {
-        return undefined;
-      }
+      if (isNamespaceTerminating(err)) return undefined;
       throw err;
     }
     return undefined;

@@ -23,7 +23,7 @@ import type { Controller } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
 import { runController } from '../../controller/runner.js';
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
 import {
   addressesOf,
   addressFamilies,
@@ -537,7 +537,7 @@ class EndpointSliceController {
       try {
         await client.delete(resources.endpointslices, slice.metadata.name!, { namespace: ns });
       } catch (err) {
-        if (!(err instanceof ApiError && err.code === 404)) {
+        if (!isNotFound(err)) {
           throw new Error(
             `failed to delete ${slice.metadata.name} EndpointSlice for Service ${key}: ${(err as Error).message}`,
           );
@@ -546,13 +546,6 @@ class EndpointSliceController {
       remember(slice.metadata.name!, null);
     }
   }
-}
-
-function isNamespaceTerminating(err: unknown): boolean {
-  return (
-    err instanceof ApiError &&
-    (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
-  );
 }
 
 /** Starts the EndpointSlice controller of a cluster. */

@@ -28,7 +28,7 @@ import type { Controller, ReconcileResult } from '../../controller/controller.js
 import type { EventRecorder } from '../../controller/events.js';
 import { runController } from '../../controller/runner.js';
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isConflict, isNotFound } from '../../machinery/status.js';
 import {
   DependencyGraph,
   FOREGROUND_FINALIZER,
@@ -63,14 +63,6 @@ class NamespacedOwnerOfClusterScopedObject extends Error {}
 
 function isDiscoveryClient(client: unknown): client is DiscoveryClient {
   return typeof (client as { discover?: unknown }).discover === 'function';
-}
-
-function is404(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 404;
-}
-
-function isConflict(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 409;
 }
 
 interface OwnerState {
@@ -151,7 +143,7 @@ class GarbageCollector {
       const obj = await this.ctx.client.get(ref, node.identity.name, { namespace });
       return { ref, obj: obj.metadata.uid === node.identity.uid ? obj : undefined };
     } catch (err) {
-      if (is404(err)) return { ref, obj: undefined };
+      if (isNotFound(err)) return { ref, obj: undefined };
       throw err;
     }
   }
@@ -175,7 +167,7 @@ class GarbageCollector {
     try {
       owner = await this.ctx.client.get(mapping, ref.name, { namespace: namespace || undefined });
     } catch (err) {
-      if (is404(err)) {
+      if (isNotFound(err)) {
         this.absent.add(ref.uid, namespace);
         return undefined;
       }
@@ -285,14 +277,14 @@ class GarbageCollector {
     try {
       await remove(obj.metadata.resourceVersion);
     } catch (err) {
-      if (is404(err)) {
+      if (isNotFound(err)) {
         this.graph.removeVerifiedAbsent(node);
         return;
       }
       if (!isConflict(err)) throw err;
       // Changed since we looked: delete anyway if its owners did not change.
       const live = await this.ctx.client.get(ref, name, { namespace }).catch((e: unknown) => {
-        if (is404(e)) return undefined;
+        if (isNotFound(e)) return undefined;
         throw e;
       });
       if (!live || live.metadata.uid !== node.identity.uid) return;
@@ -357,7 +349,7 @@ class GarbageCollector {
         try {
           current = await this.ctx.client.get(ref, id.name, { namespace });
         } catch (err) {
-          if (is404(err)) return true;
+          if (isNotFound(err)) return true;
           throw err;
         }
         if (current.metadata.uid !== id.uid) return true;
@@ -379,7 +371,7 @@ class GarbageCollector {
         );
         return true;
       } catch (err) {
-        if (is404(err)) return true;
+        if (isNotFound(err)) return true;
         if (!isConflict(err)) throw err;
       }
       current = undefined;

@@ -11,7 +11,7 @@ import type { OwnerIndex } from '../../controller/owner-index.js';
 import { deepEqual } from '../../machinery/json.js';
 import type { Selector } from '../../machinery/labels.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../machinery/status.js';
 import { hashRevisionData, semanticValue } from '../workloads/hash.js';
 import type { ControllerRevision, PodTemplateSpec } from '../workloads/types.js';
 
@@ -163,7 +163,7 @@ export class ControllerHistory {
         });
         return { revision: created, collisionCount: count };
       } catch (err) {
-        if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+        if (!isAlreadyExists(err)) throw err;
         const existing = await this.client.get<ControllerRevision>(
           resources.controllerrevisions,
           clone.metadata.name!,
@@ -187,7 +187,7 @@ export class ControllerHistory {
         namespace: revision.metadata.namespace,
       });
     } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'Conflict')) throw err;
+      if (!isConflict(err)) throw err;
       const fresh = await this.client.get<ControllerRevision>(
         resources.controllerrevisions,
         revision.metadata.name ?? '',
@@ -210,7 +210,7 @@ export class ControllerHistory {
         namespace: revision.metadata.namespace,
       });
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
 }

@@ -28,9 +28,9 @@ import { runController } from '../../controller/runner.js';
 import { SLOW_START_INITIAL_BATCH_SIZE } from '../../controller/slow-start.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { wireStatus } from '../../machinery/object.js';
+import { errorMessage, isInvalid, isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { isNamespaceTerminating } from '../replicaset/controller.js';
 import { comparePodsActiveFirst, isPodActive, isPodReady, podFromTemplate } from '../workloads/pods.js';
 import type { Pod, PodTemplateSpec } from '../workloads/types.js';
 import {
@@ -93,10 +93,6 @@ export interface JobControllerOptions {
   podFailureBackoffMs?: number;
   maxPodFailureBackoffMs?: number;
   recorder?: EventRecorder;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 const JOB_KIND: OwnerKind = { group: 'batch', kind: 'Job' };
@@ -347,7 +343,7 @@ export class JobController {
         { namespace: pod.metadata.namespace },
       );
     } catch (err) {
-      if (err instanceof ApiError && (err.code === 404 || err.code === 422)) return;
+      if (isNotFound(err) || isInvalid(err)) return;
       throw err;
     }
   }
@@ -732,7 +728,7 @@ export class JobController {
           this.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
         } catch (err) {
           if (removeFinalizer) this.expectations.deletionObserved(key, objectKey(pod));
-          if (!(err instanceof ApiError && err.code === 404)) {
+          if (!isNotFound(err)) {
             deleted--;
             error ??= err;
             this.recorder.event(job, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(err)}`);
@@ -913,7 +909,7 @@ export class JobController {
   private async writeStatus(job: Job): Promise<void> {
     const written = await this.ctx.client.update<Job>(
       resources.jobs,
-      { ...job, status: wireStatus(job.status ?? {}) },
+      { ...job, status: jobWireStatus(job.status ?? {}) },
       {
         namespace: job.metadata.namespace,
         subresource: 'status',
@@ -1008,29 +1004,18 @@ function addCompletionIndexEnv(template: PodTemplateSpec): void {
   }
 }
 
-/** JobStatus on the wire: ready, terminating and uncountedTerminatedPods always, the rest when set. */
-function wireStatus(s: JobStatus): JobStatus {
-  const out: JobStatus = {};
-  if (s.conditions?.length) out.conditions = s.conditions;
-  if (s.startTime) out.startTime = s.startTime;
-  if (s.completionTime) out.completionTime = s.completionTime;
-  if (s.active) out.active = s.active;
-  if (s.succeeded) out.succeeded = s.succeeded;
-  if (s.failed) out.failed = s.failed;
-  out.terminating = s.terminating ?? 0;
-  if (s.completedIndexes) out.completedIndexes = s.completedIndexes;
-  if (s.failedIndexes !== undefined) out.failedIndexes = s.failedIndexes;
-  const u: NonNullable<JobStatus['uncountedTerminatedPods']> = {};
-  if (s.uncountedTerminatedPods?.succeeded?.length) u.succeeded = s.uncountedTerminatedPods.succeeded;
-  if (s.uncountedTerminatedPods?.failed?.length) u.failed = s.uncountedTerminatedPods.failed;
-  out.uncountedTerminatedPods = u;
-  out.ready = s.ready ?? 0;
-  return out;
-}
-
 export function startJobController(
   ctx: ControllerContext,
   opts: JobControllerOptions = {},
 ): RunningController {
   return new JobController(ctx, opts).start();
+}
+
+/** The Job status as the API writes it: terminating, ready and uncountedTerminatedPods always. */
+function jobWireStatus(s: JobStatus): JobStatus {
+  const uncounted = wireStatus(s.uncountedTerminatedPods ?? {});
+  return wireStatus(
+    { ...s, uncountedTerminatedPods: uncounted },
+    { always: ['terminating', 'ready'], whenSet: ['failedIndexes', 'uncountedTerminatedPods'] },
+  );
 }

@@ -9,7 +9,7 @@ import { resources } from '../../client/resources.js';
 import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
 import type { ReconcileResult } from '../../controller/controller.js';
 import { runController } from '../../controller/runner.js';
-import { ApiError } from '../../machinery/status.js';
+import { isConflict, isNotFound } from '../../machinery/status.js';
 import { isJobFinished, type Job } from './controller.js';
 
 export interface TTLAfterFinishedControllerOptions {
@@ -59,7 +59,7 @@ export function startTTLAfterFinishedController(
         namespace: job.metadata.namespace,
       });
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
     if (fresh.metadata.deletionTimestamp || !needsCleanup(fresh)) return undefined;
@@ -73,7 +73,7 @@ export function startTTLAfterFinishedController(
         preconditions: { uid: fresh.metadata.uid },
       });
     } catch (err) {
-      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+      if (!(isNotFound(err) || isConflict(err))) throw err;
     }
     return undefined;
   };

@@ -15,7 +15,7 @@ import { type ControllerContext, type RunningController, reconcileLoop } from '.
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
 import { runController } from '../../controller/runner.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isConflict, isMethodNotSupported, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 import { type DiscoveredResource, discoverResources, ResourceMonitors } from '../gc/monitors.js';
 import { type ContentReport, conditionsFor, mergeConditions } from './conditions.js';
@@ -40,12 +40,8 @@ interface PodLike extends KubeObject {
   status?: { phase?: string };
 }
 
-function is404(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 404;
-}
-
 function notSupported(err: unknown): boolean {
-  return err instanceof ApiError && (err.code === 405 || err.code === 404);
+  return isMethodNotSupported(err) || isNotFound(err);
 }
 
 class NamespaceController {
@@ -83,7 +79,7 @@ class NamespaceController {
     try {
       ns = await this.ctx.client.get<NamespaceObject>(resources.namespaces, name);
     } catch (err) {
-      if (is404(err)) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
     if (!ns.metadata.deletionTimestamp) return undefined;
@@ -228,7 +224,7 @@ class NamespaceController {
       );
     } catch (err) {
       // As Kubernetes: conditions are informative; the deletion goes on.
-      if (!is404(err))
+      if (!isNotFound(err))
         this.ctx.logger.debug({ err, namespace: ns.metadata.name }, 'updating conditions failed');
     }
   }
@@ -251,13 +247,13 @@ class NamespaceController {
         );
         return;
       } catch (err) {
-        if (is404(err)) return;
-        if (!(err instanceof ApiError && err.code === 409)) throw err;
+        if (isNotFound(err)) return;
+        if (!isConflict(err)) throw err;
       }
       try {
         current = await this.ctx.client.get<NamespaceObject>(resources.namespaces, name);
       } catch (err) {
-        if (is404(err)) return;
+        if (isNotFound(err)) return;
         throw err;
       }
       if (current.metadata.uid !== ns.metadata.uid) return;

@@ -24,7 +24,7 @@ import type { Controller } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
 import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 import { podsByNode } from './pods-by-node.js';
 import {
@@ -502,7 +502,7 @@ class NodeLifecycleController {
         });
         this.recorder.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
       } catch (err) {
-        if (err instanceof ApiError && err.code === 404) continue;
+        if (isNotFound(err)) continue;
         this.ctx.logger.debug({ err, pod: pod.metadata.name }, 'marking a pod not ready failed');
         ok = false;
       }

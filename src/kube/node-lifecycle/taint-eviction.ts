@@ -18,7 +18,7 @@ import type { ReconcileResult } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
 import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isConflict, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 import { podsByNode } from './pods-by-node.js';
 import {
@@ -77,7 +77,7 @@ export function startTaintEvictionController(
     try {
       fresh = await ctx.client.get<Pod>(resources.pods, name, { namespace });
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return;
+      if (isNotFound(err)) return;
       throw err;
     }
     if (fresh.metadata.uid !== pod.metadata.uid) return;
@@ -98,14 +98,14 @@ export function startTaintEvictionController(
       try {
         await ctx.client.update(resources.pods, fresh, { namespace, subresource: 'status' });
       } catch (err) {
-        if (err instanceof ApiError && err.code === 404) return;
+        if (isNotFound(err)) return;
         throw err;
       }
     }
     try {
       await ctx.client.delete(resources.pods, name, { namespace, preconditions: { uid: pod.metadata.uid } });
     } catch (err) {
-      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+      if (!(isNotFound(err) || isConflict(err))) throw err;
     }
   };
 

@@ -5,7 +5,7 @@
 import type { Client } from '../../client/client.js';
 import { resources } from '../../client/resources.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isConflict, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
@@ -153,13 +153,13 @@ export async function swapNodeTaints(
       );
       return true;
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return false;
-      if (!(err instanceof ApiError && err.code === 409)) throw err;
+      if (isNotFound(err)) return false;
+      if (!isConflict(err)) throw err;
     }
     try {
       current = await client.get<Node>(resources.nodes, node.metadata.name!);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return false;
+      if (isNotFound(err)) return false;
       throw err;
     }
   }

@@ -13,7 +13,7 @@ import { resources } from '../../client/resources.js';
 import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
 import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isConflict, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 import type { Node } from '../node-lifecycle/taints.js';
 
@@ -97,7 +97,7 @@ export function startPodGCController(ctx: ControllerContext, opts: PodGCOptions 
       });
     } catch (err) {
       // Gone already, or replaced by a pod of the same name: nothing to collect.
-      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+      if (!(isNotFound(err) || isConflict(err))) throw err;
     }
   };
 
@@ -140,7 +140,7 @@ export function startPodGCController(ctx: ControllerContext, opts: PodGCOptions 
         missingSince.delete(node);
         continue;
       } catch (err) {
-        if (!(err instanceof ApiError && err.code === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
       const condition: Condition = {
         type: 'DisruptionTarget',

@@ -4,6 +4,7 @@
 
 import { fromLabelSelector, nothing, type Requirement, Selector } from '../../machinery/labels.js';
 import type { KubeObject, LabelSelector } from '../../machinery/object.js';
+import { errorMessage } from '../../machinery/status.js';
 import {
   compilePreferredNodeAffinity,
   compileRequiredNodeAffinity,
@@ -145,7 +146,7 @@ function compileTerms(pod: Pod, list: unknown, errors: string[]): AffinityTerm[]
     try {
       out.push(compileTerm(pod, raw));
     } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
+      errors.push(errorMessage(err));
     }
   }
   return out;
@@ -161,7 +162,7 @@ function compileWeighted(pod: Pod, list: unknown, errors: string[]): WeightedAff
     try {
       out.push({ ...compileTerm(pod, term), weight });
     } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
+      errors.push(errorMessage(err));
     }
   }
   return out;
@@ -250,7 +251,7 @@ export function newPodInfo(pod: Pod): PodInfo {
     spreadHard = compileSpreadConstraints(spec, labels, 'DoNotSchedule');
     spreadSoft = compileSpreadConstraints(spec, labels, 'ScheduleAnyway');
   } catch (err) {
-    spreadError = err instanceof Error ? err.message : String(err);
+    spreadError = errorMessage(err);
   }
   const name = meta.name ?? '';
   return {

@@ -14,7 +14,7 @@ import type { ControllerContext, RunningController } from '../../controller/cont
 import { EventRecorder } from '../../controller/events.js';
 import { fromLabelSelector, type Requirement, Selector } from '../../machinery/labels.js';
 import type { KubeObject, LabelSelector } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { errorMessage, isConflict, isNotFound } from '../../machinery/status.js';
 import { anyChange, type Node, NodeInfo, SchedulerCache } from './cache.js';
 import { fitErrorMessage, NO_NODES_AVAILABLE, truncateMessage } from './fit-error.js';
 import { Framework } from './framework.js';
@@ -521,8 +521,8 @@ export class Scheduler implements RunningScheduler {
     if (this.cache.forgetPod(assumed.uid)) this.queue.moveAllToActiveOrBackoff('AssignedPodDelete');
     this.observe('error', started);
     if (this.stopped) return;
-    const message = err instanceof Error ? err.message : String(err);
-    const routine = err instanceof ApiError && (err.code === 404 || err.code === 409);
+    const message = errorMessage(err);
+    const routine = isNotFound(err) || isConflict(err);
     this.logger[routine ? 'debug' : 'warn'](
       { err, pod: assumed.key, node: assumed.nodeName },
       'binding failed',
@@ -596,7 +596,7 @@ export class Scheduler implements RunningScheduler {
         });
       } catch (err) {
         // A pod deleted meanwhile needs no status.
-        if (!(err instanceof ApiError && err.code === 404))
+        if (!isNotFound(err))
           this.logger.warn({ err, pod: `${namespace}/${name}` }, 'updating the pod status failed');
       }
     });
@@ -644,7 +644,7 @@ export class Scheduler implements RunningScheduler {
             `Preempted by pod ${preemptor.uid} on node ${c.node}`,
           );
         } catch (err) {
-          if (!(err instanceof ApiError && (err.code === 404 || err.code === 409)))
+          if (!(isNotFound(err) || isConflict(err)))
             this.logger.warn({ err, pod: victim.key }, 'preempting a pod failed');
         }
       });

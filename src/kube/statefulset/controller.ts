@@ -24,7 +24,8 @@ import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index
 import { type OwnerKind, resolveControllerRef, selectingOwners } from '../../controller/owners.js';
 import { runController } from '../../controller/runner.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
-import { ApiError } from '../../machinery/status.js';
+import { wireStatus } from '../../machinery/object.js';
+import { errorMessage, isAlreadyExists, isConflict, isNotFound } from '../../machinery/status.js';
 import {
   ControllerHistory,
   equalRevision,
@@ -63,10 +64,6 @@ export interface StatefulSetControllerOptions {
   /** Concurrent syncs (kube-controller-manager's --concurrent-statefulset-syncs, default 5). */
   workers?: number;
   recorder?: EventRecorder;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 const isRunningAndReady = (pod: Pod) => pod.status?.phase === 'Running' && isPodReady(pod);
@@ -432,7 +429,7 @@ export class StatefulSetController {
         try {
           await this.deletePod(set, pod);
         } catch (err) {
-          if (!(err instanceof ApiError && err.code === 404)) fail(err);
+          if (!isNotFound(err)) fail(err);
         }
         status.currentReplicas!--;
         return status;
@@ -502,7 +499,7 @@ export class StatefulSetController {
         });
         this.recordClaim('create', set, pod, claim);
       } catch (err) {
-        if (err instanceof ApiError && err.reason === 'AlreadyExists') continue;
+        if (isAlreadyExists(err)) continue;
         this.recordClaim('create', set, pod, claim, err);
         throw new Error(`failed to create PVC ${claim.metadata.name}: ${errorMessage(err)}`);
       }
@@ -515,7 +512,7 @@ export class StatefulSetController {
     try {
       created = await this.ctx.client.create<Pod>(resources.pods, pod, { namespace: set.metadata.namespace });
     } catch (err) {
-      if (err instanceof ApiError && err.reason === 'AlreadyExists') throw err;
+      if (isAlreadyExists(err)) throw err;
       this.recordPod('create', set, pod, err);
       throw err;
     }
@@ -546,7 +543,7 @@ export class StatefulSetController {
         this.recordPod('update', set, next);
         return;
       } catch (err) {
-        if (err instanceof ApiError && err.reason === 'Conflict' && attempt < 3) {
+        if (isConflict(err) && attempt < 3) {
           current = await this.ctx.client.get<Pod>(resources.pods, pod.metadata.name ?? '', {
             namespace: pod.metadata.namespace,
           });
@@ -636,7 +633,10 @@ export class StatefulSetController {
       'collisionCount',
     ];
     if (keys.every((k) => (old[k] ?? 0) === (status[k] ?? 0))) return;
-    const wire = wireStatus({ ...status, conditions: old.conditions });
+    const wire = wireStatus(
+      { ...status, conditions: old.conditions },
+      { always: ['replicas', 'availableReplicas'], whenSet: ['collisionCount'] },
+    );
     const written = await this.ctx.client
       .update<StatefulSet>(
         resources.statefulsets,
@@ -644,7 +644,7 @@ export class StatefulSetController {
         { namespace: set.metadata.namespace, subresource: 'status' },
       )
       .catch(async (err) => {
-        if (!(err instanceof ApiError && err.reason === 'Conflict')) throw err;
+        if (!isConflict(err)) throw err;
         const fresh = await this.ctx.client.get<StatefulSet>(
           resources.statefulsets,
           set.metadata.name ?? '',
@@ -690,24 +690,6 @@ class SyncFailure extends Error {
 function retentionOf(set: StatefulSet) {
   const p = set.spec.persistentVolumeClaimRetentionPolicy ?? {};
   return { whenDeleted: p.whenDeleted ?? 'Retain', whenScaled: p.whenScaled ?? 'Retain' };
-}
-
-/** StatefulSetStatus on the wire: replicas and availableReplicas always, the rest when set. */
-function wireStatus(s: StatefulSetStatus): StatefulSetStatus {
-  const out: StatefulSetStatus = {};
-  for (const [k, v] of Object.entries(s) as [keyof StatefulSetStatus, unknown][]) {
-    if (k === 'replicas' || k === 'availableReplicas') {
-      (out as Record<string, unknown>)[k] = v ?? 0;
-      continue;
-    }
-    if (k === 'collisionCount') {
-      if (v !== undefined) out.collisionCount = v as number;
-      continue;
-    }
-    if (v === undefined || v === 0 || v === '' || (Array.isArray(v) && v.length === 0)) continue;
-    (out as Record<string, unknown>)[k] = v;
-  }
-  return out;
 }
 
 export function startStatefulSetController(
