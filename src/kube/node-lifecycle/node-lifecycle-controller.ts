@@ -25,6 +25,7 @@ import type { EventRecorder } from '../../controller/events.js';
 import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { isNotFound } from '../../machinery/status.js';
+import { sameTaint, TAINT_UNSCHEDULABLE, type Taint } from '../../machinery/taints.js';
 import { metaTime } from '../../machinery/time.js';
 import { podsByNode } from './pods-by-node.js';
 import {
@@ -34,10 +35,7 @@ import {
   NOT_READY_NO_EXECUTE,
   type Node,
   type NodeCondition,
-  sameTaint,
   swapNodeTaints,
-  TAINT_UNSCHEDULABLE,
-  type Taint,
   taintExists,
   UNREACHABLE_NO_EXECUTE,
 } from './taints.js';

@@ -19,16 +19,10 @@ import type { EventRecorder } from '../../controller/events.js';
 import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { isConflict, isNotFound } from '../../machinery/status.js';
+import { matchingTolerations, minTolerationMs, type Taint, type Toleration } from '../../machinery/taints.js';
 import { metaTime } from '../../machinery/time.js';
 import { podsByNode } from './pods-by-node.js';
-import {
-  matchingTolerations,
-  minTolerationMs,
-  type Node,
-  noExecuteTaints,
-  type Taint,
-  type Toleration,
-} from './taints.js';
+import { type Node, noExecuteTaints } from './taints.js';
 
 interface Pod extends KubeObject {
   spec?: { nodeName?: string; tolerations?: Toleration[] };

@@ -3,17 +3,17 @@
 // ports and volumes. Pods are read-only informer objects; a new object gives a new PodInfo.
 
 import { fromLabelSelector, nothing, type Requirement, Selector } from '../../machinery/labels.js';
-import type { KubeObject, LabelSelector } from '../../machinery/object.js';
-import { errorMessage } from '../../machinery/status.js';
 import {
   compilePreferredNodeAffinity,
   compileRequiredNodeAffinity,
   type PreferredTerm,
   type RequiredNodeAffinity,
-} from './node-affinity.js';
+} from '../../machinery/node-affinity.js';
+import type { KubeObject, LabelSelector } from '../../machinery/object.js';
+import { errorMessage } from '../../machinery/status.js';
+import { parseTolerations, type Toleration } from '../../machinery/taints.js';
 import { type PodRequests, podRequests } from './resources.js';
 import { compileSpreadConstraints, type SpreadConstraint } from './spread-constraints.js';
-import { parseTolerations, type Toleration } from './taints.js';
 
 export interface Pod extends KubeObject {
   spec?: Record<string, unknown>;

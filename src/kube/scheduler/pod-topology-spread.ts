@@ -9,11 +9,11 @@
 // the pod's required node affinity (Honor by default) and tolerate its taints (Ignore by default).
 // Pods being deleted do not count.
 
+import { requiredNodeAffinityMatches } from '../../machinery/node-affinity.js';
+import { findUntoleratedTaint } from '../../machinery/taints.js';
 import type { NodeInfo, SchedulerCache } from './cache.js';
-import { requiredNodeAffinityMatches } from './node-affinity.js';
 import type { PodInfo } from './pod-info.js';
 import { LABEL_HOSTNAME, type SpreadConstraint } from './spread-constraints.js';
-import { firstUntoleratedTaint } from './taints.js';
 
 export const ERR_SPREAD = "node(s) didn't match pod topology spread constraints";
 export const ERR_SPREAD_LABEL = `${ERR_SPREAD} (missing required label)`;
@@ -25,7 +25,7 @@ function hasAllKeys(node: NodeInfo, constraints: readonly SpreadConstraint[]): b
 
 function included(c: SpreadConstraint, pod: PodInfo, node: NodeInfo): boolean {
   if (c.honorNodeAffinity && !requiredNodeAffinityMatches(pod.nodeAffinity, node)) return false;
-  if (c.honorNodeTaints && firstUntoleratedTaint(node.hardTaints, pod.tolerations)) return false;
+  if (c.honorNodeTaints && findUntoleratedTaint(node.hardTaints, pod.tolerations)) return false;
   return true;
 }
 

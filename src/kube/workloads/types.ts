@@ -2,22 +2,11 @@
 // JSON (KubeObject); these interfaces name the fields the controllers use, nothing more.
 
 import type { Condition, KubeObject, LabelSelector, ObjectMeta } from '../../machinery/object.js';
+import type { Taint, Toleration } from '../../machinery/taints.js';
 
 export type IntOrString = number | string;
 
-export interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: '' | 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-  tolerationSeconds?: number;
-}
-
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-}
+export type { Taint, Toleration };
 
 export interface NodeSelectorRequirement {
   key: string;
