@@ -1,4 +1,7 @@
-// Ages as kubectl prints them ("45s", "3m20s", "5h", "12d"): coarser the older the object.
+// Durations as Kubernetes users write and read them: Go's time.Duration syntax ("2s", "500ms",
+// "1m30s") in schedules, annotations and flags; Go's String() form in the messages the kubelet
+// writes ("back-off 1m20s restarting failed container"); and ages as kubectl prints them ("45s",
+// "3m20s", "5h", "12d"), coarser the older the object.
 
 /** A human-readable duration with Kubernetes' rounding rules. */
 export function humanDuration(ms: number): string {
@@ -84,4 +87,28 @@ export function parseGoDuration(text: string): number {
     pos = re.lastIndex;
   }
   return sign * total;
+}
+
+/**
+ * A duration as users write it in annotations and flags: a Go duration (parseGoDuration), or
+ * with bareMilliseconds a plain number of milliseconds.
+ */
+export function parseDuration(text: string, opts: { bareMilliseconds?: boolean } = {}): number {
+  if (text === '') throw new Error('empty duration');
+  if (opts.bareMilliseconds && /^\d+(\.\d+)?$/.test(text)) return Number(text);
+  return parseGoDuration(text);
+}
+
+/** Go's Duration.String() for whole milliseconds: "0s", "500ms", "10s", "1m20s", "5m0s", "1h0m0s". */
+export function formatDuration(ms: number): string {
+  if (ms <= 0) return '0s';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const totalSeconds = ms / 1000;
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds - hours * 3600 - minutes * 60;
+  const sec = Number.isInteger(seconds) ? String(seconds) : String(Number(seconds.toFixed(3)));
+  if (hours > 0) return `${hours}h${minutes}m${sec}s`;
+  if (minutes > 0) return `${minutes}m${sec}s`;
+  return `${sec}s`;
 }

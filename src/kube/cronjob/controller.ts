@@ -23,12 +23,12 @@ import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index
 import { type OwnerKind, resolveControllerRef } from '../../controller/owners.js';
 import { runController } from '../../controller/runner.js';
 import { updateStatus } from '../../controller/status.js';
+import { parseZonedSchedule, type ZonedSchedule, zoneOffset } from '../../machinery/cron.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { wireStatus } from '../../machinery/object.js';
 import { errorMessage, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 import { isJobFinished, type Job, type JobSpec, jobConditionTrue } from '../job/controller.js';
-import { parseZonedSchedule, type ZonedSchedule, zoneOffset } from './schedule.js';
 
 export const CRONJOB_CONTROLLER = 'cronjob-controller';
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';

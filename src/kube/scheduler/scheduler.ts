@@ -15,6 +15,7 @@ import { EventRecorder } from '../../controller/events.js';
 import { fromLabelSelector, type Requirement, Selector } from '../../machinery/labels.js';
 import type { KubeObject, LabelSelector } from '../../machinery/object.js';
 import { errorMessage, isConflict, isNotFound } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
 import { anyChange, type Node, NodeInfo, SchedulerCache } from './cache.js';
 import { fitErrorMessage, NO_NODES_AVAILABLE, truncateMessage } from './fit-error.js';
 import { Framework } from './framework.js';
@@ -577,7 +578,7 @@ export class Scheduler implements RunningScheduler {
           lastTransitionTime:
             old?.status === 'False' && typeof old.lastTransitionTime === 'string'
               ? old.lastTransitionTime
-              : `${this.ctx.now().toISOString().slice(0, 19)}Z`,
+              : metaTime(this.ctx.now()),
         },
       ];
     }
@@ -625,7 +626,7 @@ export class Scheduler implements RunningScheduler {
                     status: 'True',
                     reason: PREEMPTION_BY_SCHEDULER,
                     message: `${this.schedulerName}: preempting to accommodate a higher priority pod`,
-                    lastTransitionTime: `${this.ctx.now().toISOString().slice(0, 19)}Z`,
+                    lastTransitionTime: metaTime(this.ctx.now()),
                   },
                 ],
               },
