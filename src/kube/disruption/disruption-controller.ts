@@ -25,6 +25,7 @@ import { labelSelectorMatches } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector, OwnerReference } from '../../machinery/object.js';
 import { isMethodNotSupported, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
+import type { Pod } from '../workloads/types.js';
 
 export const DISRUPTION_ALLOWED = 'DisruptionAllowed';
 /** How long a pod the eviction API recorded as disrupted is not counted (Kubernetes: 2 min). */
@@ -45,10 +46,6 @@ export interface Pdb extends KubeObject {
     expectedPods?: number;
     conditions?: Condition[];
   };
-}
-
-interface Pod extends KubeObject {
-  status?: { conditions?: { type: string; status: string }[] };
 }
 
 interface Scalable extends KubeObject {

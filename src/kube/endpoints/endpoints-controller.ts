@@ -11,12 +11,12 @@ import { type ControllerContext, type RunningController, reconcileLoop } from '.
 import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
+import type { Pod } from '../workloads/types.js';
 import {
   findPort,
   isHeadless,
   isPodReady,
   LABEL_HEADLESS,
-  type Pod,
   podIPs,
   type Service,
   selectorOf,

@@ -24,6 +24,7 @@ import type { EventRecorder } from '../../controller/events.js';
 import { runController } from '../../controller/runner.js';
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
 import { isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
+import type { Pod } from '../workloads/types.js';
 import {
   addressesOf,
   addressFamilies,
@@ -34,7 +35,6 @@ import {
   LABEL_MANAGED_BY,
   LABEL_SERVICE_NAME,
   LABEL_TOPOLOGY_ZONE,
-  type Pod,
   type Service,
   selectorOf,
   selects,

@@ -27,6 +27,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { isNotFound } from '../../machinery/status.js';
 import { sameTaint, TAINT_UNSCHEDULABLE, type Taint } from '../../machinery/taints.js';
 import { metaTime } from '../../machinery/time.js';
+import type { Pod } from '../workloads/types.js';
 import { podsByNode } from './pods-by-node.js';
 import {
   CONDITION_TAINTS,
@@ -69,11 +70,6 @@ export interface NodeLifecycleOptions {
 
 interface Lease extends KubeObject {
   spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
-}
-
-interface Pod extends KubeObject {
-  spec?: { nodeName?: string };
-  status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] };
 }
 
 interface NodeHealth {

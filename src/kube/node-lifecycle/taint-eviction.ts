@@ -17,17 +17,13 @@ import {
 import type { ReconcileResult } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
 import { runController } from '../../controller/runner.js';
-import type { KubeObject } from '../../machinery/object.js';
+import type { Condition } from '../../machinery/object.js';
 import { isConflict, isNotFound } from '../../machinery/status.js';
-import { matchingTolerations, minTolerationMs, type Taint, type Toleration } from '../../machinery/taints.js';
+import { matchingTolerations, minTolerationMs, type Taint } from '../../machinery/taints.js';
 import { metaTime } from '../../machinery/time.js';
+import type { Pod } from '../workloads/types.js';
 import { podsByNode } from './pods-by-node.js';
 import { type Node, noExecuteTaints } from './taints.js';
-
-interface Pod extends KubeObject {
-  spec?: { nodeName?: string; tolerations?: Toleration[] };
-  status?: { conditions?: Record<string, unknown>[] };
-}
 
 export interface TaintEvictionOptions {
   workers?: number;
@@ -78,7 +74,7 @@ export function startTaintEvictionController(
     const conditions = fresh.status?.conditions ?? [];
     const existing = conditions.find((c) => c.type === 'DisruptionTarget');
     if (existing?.status !== 'True' || existing.reason !== 'DeletionByTaintManager') {
-      const condition = {
+      const condition: Condition = {
         type: 'DisruptionTarget',
         status: 'True',
         reason: 'DeletionByTaintManager',

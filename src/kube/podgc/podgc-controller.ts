@@ -12,10 +12,11 @@ import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
 import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
 import { runController } from '../../controller/runner.js';
-import type { KubeObject } from '../../machinery/object.js';
+import type { Condition } from '../../machinery/object.js';
 import { isConflict, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 import type { Node } from '../node-lifecycle/taints.js';
+import type { Pod } from '../workloads/types.js';
 
 export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
 const FIELD_MANAGER = 'PodGC';
@@ -31,19 +32,6 @@ export interface PodGCOptions {
   periodMs?: number;
   /** How long a node must have been gone before its pods are deleted (default 40 s). */
   quarantineMs?: number;
-}
-
-interface Pod extends KubeObject {
-  spec?: { nodeName?: string };
-  status?: { phase?: string; reason?: string; conditions?: Record<string, unknown>[] };
-}
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
 }
 
 const isTerminated = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';

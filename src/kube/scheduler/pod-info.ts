@@ -9,16 +9,12 @@ import {
   type PreferredTerm,
   type RequiredNodeAffinity,
 } from '../../machinery/node-affinity.js';
-import type { KubeObject, LabelSelector } from '../../machinery/object.js';
+import type { LabelSelector } from '../../machinery/object.js';
 import { errorMessage } from '../../machinery/status.js';
 import { parseTolerations, type Toleration } from '../../machinery/taints.js';
+import type { Pod } from '../workloads/types.js';
 import { type PodRequests, podRequests } from './resources.js';
 import { compileSpreadConstraints, type SpreadConstraint } from './spread-constraints.js';
-
-export interface Pod extends KubeObject {
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
-}
 
 /** One pod affinity or anti-affinity term, compiled (framework.AffinityTerm). */
 export interface AffinityTerm {

@@ -16,13 +16,14 @@ import { fromLabelSelector, type Requirement, Selector } from '../../machinery/l
 import type { KubeObject, LabelSelector } from '../../machinery/object.js';
 import { errorMessage, isConflict, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
+import type { Pod } from '../workloads/types.js';
 import { anyChange, type Node, NodeInfo, SchedulerCache } from './cache.js';
 import { fitErrorMessage, NO_NODES_AVAILABLE, truncateMessage } from './fit-error.js';
 import { Framework } from './framework.js';
 import { nodeChangeMayHelp } from './hints.js';
 import { type AttemptResult, SchedulerMetrics } from './metrics.js';
 import { Nominator } from './nominator.js';
-import { isTerminal, newPodInfo, type Pod, type PodInfo } from './pod-info.js';
+import { isTerminal, newPodInfo, type PodInfo } from './pod-info.js';
 import { type Candidate, findPreemption, PREEMPTION_BY_SCHEDULER } from './preemption.js';
 import { type QueuedPodInfo, SchedulingQueue } from './queue.js';
 import { seededRandom } from './random.js';
@@ -557,9 +558,7 @@ export class Scheduler implements RunningScheduler {
   }
 
   private updatePodStatus(pod: Pod, reason: string, message: string, nominate: string | undefined): void {
-    const conditions = Array.isArray(pod.status?.conditions)
-      ? (pod.status.conditions as Record<string, unknown>[])
-      : [];
+    const conditions = Array.isArray(pod.status?.conditions) ? pod.status.conditions : [];
     const old = conditions.find((c) => c?.type === 'PodScheduled');
     const conditionChanged = old?.status !== 'False' || old.reason !== reason || old.message !== message;
     const currentNomination =

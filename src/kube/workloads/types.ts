@@ -1,5 +1,6 @@
-// Typed views of the objects the workload controllers read and write. The wire shape is plain
-// JSON (KubeObject); these interfaces name the fields the controllers use, nothing more.
+// Typed views of the objects the built-in controllers read and write (one Pod type for all of
+// them). The wire shape is plain JSON (KubeObject); these interfaces name the fields the
+// controllers use, and let the rest through.
 
 import type { Condition, KubeObject, LabelSelector, ObjectMeta } from '../../machinery/object.js';
 import type { Taint, Toleration } from '../../machinery/taints.js';
@@ -41,8 +42,25 @@ export interface PodSpec {
   hostname?: string;
   subdomain?: string;
   volumes?: { name: string; [field: string]: unknown }[];
-  containers?: { name: string; image?: string; [field: string]: unknown }[];
+  containers?: Container[];
+  initContainers?: Container[];
   activeDeadlineSeconds?: number;
+  [field: string]: unknown;
+}
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol?: string;
+  [field: string]: unknown;
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  ports?: ContainerPort[];
+  /** Init containers only: Always makes a sidecar. */
+  restartPolicy?: string;
   [field: string]: unknown;
 }
 
@@ -54,6 +72,8 @@ export interface PodStatus {
   startTime?: string;
   reason?: string;
   message?: string;
+  podIP?: string;
+  podIPs?: { ip: string }[];
   [field: string]: unknown;
 }
 
