@@ -28,7 +28,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { wireStatus } from '../../machinery/object.js';
 import { errorMessage, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { isJobFinished, type Job, type JobSpec, jobConditionTrue } from '../job/controller.js';
+import { isJobFinished, type Job, type JobSpec, jobConditionTrue } from '../job/types.js';
 
 export const CRONJOB_CONTROLLER = 'cronjob-controller';
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';

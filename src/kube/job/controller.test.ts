@@ -6,8 +6,9 @@ import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
 import { isPodActive } from '../workloads/pods.js';
 import { type PodFate, startTestKubelet, type TestKubelet } from '../workloads/test-kubelet.js';
 import type { Pod } from '../workloads/types.js';
-import { JOB_TRACKING_FINALIZER, type Job, startJobController } from './controller.js';
+import { startJobController } from './controller.js';
 import { startTTLAfterFinishedController } from './ttl.js';
+import { JOB_TRACKING_FINALIZER, type Job } from './types.js';
 
 const WAIT = { timeout: 20_000, interval: 20 };
 const NS = { namespace: 'default' };

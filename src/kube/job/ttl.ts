@@ -10,7 +10,7 @@ import { type ControllerContext, type RunningController, reconcileLoop } from '.
 import type { ReconcileResult } from '../../controller/controller.js';
 import { runController } from '../../controller/runner.js';
 import { isConflict, isNotFound } from '../../machinery/status.js';
-import { isJobFinished, type Job } from './controller.js';
+import { isJobFinished, type Job } from './types.js';
 
 export interface TTLAfterFinishedControllerOptions {
   /** Concurrent syncs (kube-controller-manager's --concurrent-ttl-after-finished-syncs, default 5). */
