@@ -1,3 +1,8 @@
+// The Job's status: finished pods counted through status.uncountedTerminatedPods before their
+// tracking finalizer goes, then into succeeded/failed (and completedIndexes); the interim
+// SuccessCriteriaMet and FailureTarget conditions, then Complete or Failed once nothing is left
+// to count; and the status as the API writes it.
+
 import { resources } from '../../client/resources.js';
 import type { Condition } from '../../machinery/object.js';
 import { wireStatus } from '../../machinery/object.js';

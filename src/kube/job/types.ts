@@ -1,3 +1,6 @@
+// The Job API types the controller reads and writes, the predicates its steps share, and what a
+// sync carries from one step to the next (controller.ts -> phases.ts -> status.ts).
+
 import type { ControllerContext } from '../../controller/context.js';
 import type { Controller } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';

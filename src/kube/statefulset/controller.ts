@@ -20,14 +20,14 @@ import {
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
 import { claimObjects, controllerRefOf } from '../../controller/controller-ref.js';
 import type { EventRecorder } from '../../controller/events.js';
-import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index.js';
+import type { OwnerIndex } from '../../controller/owner-index.js';
 import { type OwnerKind, resolveControllerRef, selectingOwners } from '../../controller/owners.js';
 import { runController } from '../../controller/runner.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import { wireStatus } from '../../machinery/object.js';
 import { errorMessage, isAlreadyExists, isConflict, isNotFound } from '../../machinery/status.js';
 import {
-  ControllerHistory,
+  type ControllerHistory,
   equalRevision,
   findEqualRevisions,
   newControllerRevision,
@@ -36,6 +36,7 @@ import {
   templateOfRevision,
   templatePatch,
 } from '../history/history.js';
+import { revisionedWorkload } from '../history/revisioned.js';
 import { isPodAvailable, isPodReady, msUntilAvailable } from '../workloads/pods.js';
 import type { ControllerRevision, PersistentVolumeClaim, Pod } from '../workloads/types.js';
 import {
@@ -89,15 +90,14 @@ export class StatefulSetController {
     opts: StatefulSetControllerOptions = {},
   ) {
     this.recorder = eventRecorder(ctx, STATEFULSET_CONTROLLER, opts.recorder);
-    this.setInformer = ctx.informers.informerFor<StatefulSet>(resources.statefulsets);
-    this.podInformer = ctx.informers.informerFor<Pod>(resources.pods);
+    const w = revisionedWorkload<StatefulSet>(ctx, resources.statefulsets);
+    this.setInformer = w.owners;
+    this.podInformer = w.podInformer;
+    this.revisionInformer = w.revisionInformer;
+    this.pods = w.pods;
+    this.history = w.history;
+    this.releaseIndexes = w.release;
     this.pvcInformer = ctx.informers.informerFor<PersistentVolumeClaim>(resources.persistentvolumeclaims);
-    this.revisionInformer = ctx.informers.informerFor<ControllerRevision>(resources.controllerrevisions);
-    const pods = acquireOwnerIndex(this.podInformer);
-    const revisions = acquireOwnerIndex(this.revisionInformer);
-    this.pods = pods.index;
-    this.history = new ControllerHistory(ctx.client, revisions.index);
-    this.releaseIndexes = [pods.release, revisions.release];
     this.controller = reconcileLoop(ctx, {
       name: 'statefulset',
       reconcile: (key) => this.sync(key),
