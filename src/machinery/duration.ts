@@ -99,16 +99,37 @@ export function parseDuration(text: string, opts: { bareMilliseconds?: boolean }
   return parseGoDuration(text);
 }
 
-/** Go's Duration.String() for whole milliseconds: "0s", "500ms", "10s", "1m20s", "5m0s", "1h0m0s". */
+/** Go's time.Duration.String(): "0s", "1.5s", "1h0m0s", "2m30s", "150ms", "3µs", "-1m0s". */
+export function formatGoDuration(nanoseconds: bigint): string {
+  if (nanoseconds === 0n) return '0s';
+  const negative = nanoseconds < 0n;
+  let u = negative ? -nanoseconds : nanoseconds;
+  const sign = negative ? '-' : '';
+  const fraction = (value: bigint, digits: number): [string, bigint] => {
+    // The fractional part of value / 10^digits without trailing zeros, and the integer part.
+    const scale = 10n ** BigInt(digits);
+    const frac = (value % scale).toString().padStart(digits, '0').replace(/0+$/, '');
+    return [frac ? `.${frac}` : '', value / scale];
+  };
+  if (u < 1_000_000_000n) {
+    if (u < 1_000n) return `${sign}${u}ns`;
+    const [frac, whole, unit] =
+      u < 1_000_000n ? [...fraction(u, 3), 'µs'] : ([...fraction(u, 6), 'ms'] as const);
+    return `${sign}${whole}${frac}${unit}`;
+  }
+  const [frac, secondsTotal] = fraction(u, 9);
+  u = secondsTotal;
+  let out = `${u % 60n}${frac}s`;
+  u /= 60n;
+  if (u > 0n) {
+    out = `${u % 60n}m${out}`;
+    u /= 60n;
+    if (u > 0n) out = `${u}h${out}`;
+  }
+  return `${sign}${out}`;
+}
+
+/** Go's Duration.String() of a number of milliseconds (negative reads as 0s). */
 export function formatDuration(ms: number): string {
-  if (ms <= 0) return '0s';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const totalSeconds = ms / 1000;
-  const hours = Math.floor(totalSeconds / 3600);
-  const minutes = Math.floor((totalSeconds % 3600) / 60);
-  const seconds = totalSeconds - hours * 3600 - minutes * 60;
-  const sec = Number.isInteger(seconds) ? String(seconds) : String(Number(seconds.toFixed(3)));
-  if (hours > 0) return `${hours}h${minutes}m${sec}s`;
-  if (minutes > 0) return `${minutes}m${sec}s`;
-  return `${sec}s`;
+  return formatGoDuration(BigInt(Math.round(Math.max(0, ms) * 1_000_000)));
 }
