@@ -10,7 +10,7 @@ import { InformerFactory } from '../src/client/informer-factory.js';
 import { resources } from '../src/client/resources.js';
 import type { ControllerContext, RunningController } from '../src/controller/context.js';
 import { targetNodeName } from '../src/kube/daemonset/node-fit.js';
-import { startTestKubelet, type TestKubelet } from '../src/kube/workloads/test-kubelet.js';
+import { startTestKubelet, type TestKubelet } from '../src/kube/workloads/kubelet.testing.js';
 import { startWorkloadControllers } from '../src/kube/workloads.js';
 import { startTestApiServer, type TestApiServer } from './support/apiserver.js';
 import { type KubectlVersion, kubectlPath } from './support/kubectl.js';

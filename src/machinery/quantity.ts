@@ -318,11 +318,6 @@ function toBigInt(n: number | bigint): bigint {
   return BigInt(n);
 }
 
-/** Parses a quantity (string or JSON number); throws QuantityParseError with Kubernetes' message. */
-export function parseQuantity(value: string | number): Quantity {
-  return Quantity.from(value);
-}
-
 /** The canonical form of a quantity string ("1024Mi" -> "1Gi"); throws for garbage. */
 export function canonicalQuantity(value: string | number): string {
   return Quantity.from(value).toString();

@@ -77,10 +77,6 @@ export class ApiError extends Error {
   }
 }
 
-export function isApiError(err: unknown): err is ApiError {
-  return err instanceof ApiError;
-}
-
 // What a caller asks of an error, as apimachinery's errors.IsNotFound and friends answer it:
 // by the Status's reason where Kubernetes defines one, else by its code.
 

@@ -66,16 +66,6 @@ export function kubectlPath(version: KubectlVersion): string {
   );
 }
 
-/** Whether kubectl of this version can be found (for tests that run only where it is installed). */
-export function hasKubectl(version: KubectlVersion): boolean {
-  try {
-    kubectlPath(version);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export interface KubectlResult {
   code: number;
   stdout: string;

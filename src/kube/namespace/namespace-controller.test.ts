@@ -4,8 +4,8 @@ import { resources } from '../../client/resources.js';
 import type { RunningController } from '../../controller/context.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import { getOrUndefined, waitFor } from '../core-testing.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import { getOrUndefined, waitFor } from '../core.testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
 import { startNamespaceController } from './namespace-controller.js';
 
 interface Ns extends KubeObject {

@@ -8,8 +8,6 @@ export const JSON_PATCH = 'application/json-patch+json';
 export const MERGE_PATCH = 'application/merge-patch+json';
 export const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
 export const APPLY_PATCH = 'application/apply-patch+yaml';
-/** Server-side apply in CBOR: recognised, but not served. */
-export const APPLY_PATCH_CBOR = 'application/apply-patch+cbor';
 
 /** The media type a client sends for each patch type. */
 export const patchContentTypes: Readonly<Record<PatchType, string>> = {
