@@ -5,6 +5,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
+import { setCondition } from '../../machinery/conditions.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
 import type { Schema } from '../../machinery/schema.js';
@@ -250,9 +251,7 @@ export class CrdRegistrar {
       const existing = conditions.find((c) => c.type === type);
       if (existing && existing.status === value && existing.reason === reason && existing.message === message)
         return;
-      const next: Condition = { type, status: value, reason, message, lastTransitionTime: now };
-      if (existing && existing.status === value) next.lastTransitionTime = existing.lastTransitionTime;
-      status.conditions = [...conditions.filter((c) => c.type !== type), next];
+      status.conditions = setCondition(conditions, { type, status: value, reason, message }, now);
     };
     if (conflict) {
       set('NamesAccepted', 'False', 'NameConflict', conflict);

@@ -20,6 +20,7 @@ import {
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
 import { runController } from '../../controller/runner.js';
+import { setCondition } from '../../machinery/conditions.js';
 import { parseApiVersion } from '../../machinery/gvk.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector, OwnerReference } from '../../machinery/object.js';
@@ -280,7 +281,7 @@ class DisruptionController {
   ): Promise<void> {
     const allowed = Math.max(0, s.healthy - s.desired);
     const generation = pdb.metadata.generation ?? 0;
-    const conditions = this.withCondition(
+    const conditions = setCondition(
       pdb.status?.conditions ?? [],
       allowed > 0
         ? {
@@ -297,6 +298,7 @@ class DisruptionController {
             message: '',
             observedGeneration: generation,
           },
+      metaTime(this.ctx.now()),
     );
     await this.writeStatus(pdb, {
       ...(pdb.status ?? {}),
@@ -320,26 +322,20 @@ class DisruptionController {
       ...(pdb.status ?? {}),
       disruptionsAllowed: 0,
       observedGeneration: generation,
-      conditions: this.withCondition(pdb.status?.conditions ?? [], {
-        type: DISRUPTION_ALLOWED,
-        status: 'False',
-        reason: 'SyncFailed',
-        message: err.message,
-        observedGeneration: generation,
-      }),
+      conditions: setCondition(
+        pdb.status?.conditions ?? [],
+        {
+          type: DISRUPTION_ALLOWED,
+          status: 'False',
+          reason: 'SyncFailed',
+          message: err.message,
+          observedGeneration: generation,
+        },
+        metaTime(this.ctx.now()),
+      ),
     }).catch((e: unknown) =>
       this.ctx.logger.debug({ err: e, pdb: pdb.metadata.name }, 'writing a failed status failed'),
     );
-  }
-
-  /** apimeta.SetStatusCondition: lastTransitionTime moves only with the status. */
-  private withCondition(existing: Condition[], want: Condition): Condition[] {
-    const old = existing.find((c) => c.type === want.type);
-    const lastTransitionTime =
-      old && old.status === want.status && old.lastTransitionTime
-        ? old.lastTransitionTime
-        : metaTime(this.ctx.now().getTime());
-    return [...existing.filter((c) => c.type !== want.type), { ...want, lastTransitionTime }];
   }
 
   private async writeStatus(pdb: Pdb, status: NonNullable<Pdb['status']>): Promise<void> {
