@@ -9,7 +9,7 @@ import { setCondition } from '../../machinery/conditions.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
 import type { Schema } from '../../machinery/schema.js';
-import { isNotFound } from '../../machinery/status.js';
+import { errorMessage, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 import { STATUS_WRITABLE_META } from '../registry/object-meta.js';
 import type { ResourceRegistry } from '../registry/registry.js';
@@ -148,9 +148,7 @@ export class CrdRegistrar {
         },
       ));
     } catch (err) {
-      throw new Error(
-        `installing CustomResourceDefinition ${name}: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      throw new Error(`installing CustomResourceDefinition ${name}: ${errorMessage(err)}`);
     }
     await this.established(name, Number(written.metadata.resourceVersion));
   }
@@ -183,11 +181,7 @@ export class CrdRegistrar {
           if (established?.status === 'True' && served) settle();
         },
         fail: (err) =>
-          settle(
-            new Error(
-              `CustomResourceDefinition ${name} is not served: ${err instanceof Error ? err.message : String(err)}`,
-            ),
-          ),
+          settle(new Error(`CustomResourceDefinition ${name} is not served: ${errorMessage(err)}`)),
       };
       waiters.add(waiter);
       if (this.stopped) waiter.fail(new Error('the API server stopped'));

@@ -2,28 +2,17 @@
 // them). The wire shape is plain JSON (KubeObject); these interfaces name the fields the
 // controllers use, and let the rest through.
 
+import type {
+  NodeAffinity,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+} from '../../machinery/node-affinity.js';
 import type { Condition, KubeObject, LabelSelector, ObjectMeta } from '../../machinery/object.js';
 import type { Taint, Toleration } from '../../machinery/taints.js';
 
 export type IntOrString = number | string;
 
-export type { Taint, Toleration };
-
-export interface NodeSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
-  values?: string[];
-}
-
-export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
-
-export interface NodeAffinity {
-  requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
-  preferredDuringSchedulingIgnoredDuringExecution?: unknown[];
-}
+export type { NodeAffinity, NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration };
 
 export interface ContainerStatus {
   name: string;
