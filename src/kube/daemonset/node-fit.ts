@@ -4,38 +4,27 @@
 // NoExecute taints. A pod already running may stay when only NoSchedule taints are untolerated.
 
 import { compileRequiredNodeAffinity, requiredNodeAffinityMatches } from '../../machinery/node-affinity.js';
-import {
-  findUntoleratedTaint,
-  isHardTaint,
-  TAINT_DISK_PRESSURE,
-  TAINT_MEMORY_PRESSURE,
-  TAINT_NETWORK_UNAVAILABLE,
-  TAINT_NOT_READY,
-  TAINT_PID_PRESSURE,
-  TAINT_UNREACHABLE,
-  TAINT_UNSCHEDULABLE,
-  type Toleration,
-} from '../../machinery/taints.js';
+import * as taints from '../../machinery/taints.js';
 import type { Node, NodeAffinity, NodeSelectorTerm, PodSpec } from '../workloads/types.js';
 
 /** The tolerations Kubernetes adds to every daemon pod (AddOrUpdateDaemonPodTolerations). */
-export function daemonPodTolerations(spec: PodSpec): Toleration[] {
-  const extra: Toleration[] = [
-    { key: TAINT_NOT_READY, operator: 'Exists', effect: 'NoExecute' },
-    { key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
-    { key: TAINT_DISK_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
-    { key: TAINT_MEMORY_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
-    { key: TAINT_PID_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
-    { key: TAINT_UNSCHEDULABLE, operator: 'Exists', effect: 'NoSchedule' },
+export function daemonPodTolerations(spec: PodSpec): taints.Toleration[] {
+  const extra: taints.Toleration[] = [
+    { key: taints.TAINT_NOT_READY, operator: 'Exists', effect: 'NoExecute' },
+    { key: taints.TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
+    { key: taints.TAINT_DISK_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+    { key: taints.TAINT_MEMORY_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+    { key: taints.TAINT_PID_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+    { key: taints.TAINT_UNSCHEDULABLE, operator: 'Exists', effect: 'NoSchedule' },
   ];
   if (spec.hostNetwork === true) {
-    extra.push({ key: TAINT_NETWORK_UNAVAILABLE, operator: 'Exists', effect: 'NoSchedule' });
+    extra.push({ key: taints.TAINT_NETWORK_UNAVAILABLE, operator: 'Exists', effect: 'NoSchedule' });
   }
   return extra;
 }
 
 /** The spec's tolerations with the daemon pod tolerations added or updated (same key and effect). */
-export function withDaemonPodTolerations(spec: PodSpec): Toleration[] {
+export function withDaemonPodTolerations(spec: PodSpec): taints.Toleration[] {
   const out = [...(spec.tolerations ?? [])];
   for (const t of daemonPodTolerations(spec)) {
     const i = out.findIndex((x) => x.key === t.key && x.effect === t.effect);
@@ -61,10 +50,10 @@ export function nodeShouldRunDaemonPod(
   if (spec.nodeName && spec.nodeName !== node.metadata.name)
     return { shouldRun: false, shouldContinueRunning: false };
   if (!matchesNodeSelectorAndAffinity(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
-  const taints = node.spec?.taints ?? [];
+  const nodeTaints = node.spec?.taints ?? [];
   const tolerations = withDaemonPodTolerations(spec);
-  if (findUntoleratedTaint(taints, tolerations, isHardTaint)) {
-    const noExecute = findUntoleratedTaint(taints, tolerations, (t) => t.effect === 'NoExecute');
+  if (taints.findUntoleratedTaint(nodeTaints, tolerations, taints.isHardTaint)) {
+    const noExecute = taints.findUntoleratedTaint(nodeTaints, tolerations, (t) => t.effect === 'NoExecute');
     return { shouldRun: false, shouldContinueRunning: !noExecute };
   }
   return { shouldRun: true, shouldContinueRunning: true };
