@@ -30,7 +30,7 @@ import { deepEqual } from '../../machinery/json.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import type { KubeObject } from '../../machinery/object.js';
 import type { ControllerHistory } from '../history/history.js';
-import { revisionedWorkload } from '../history/revisioned.js';
+import { type RevisionedWorkload, revisionedWorkload } from '../history/revisioned.js';
 import { isPodReady } from '../workloads/pods.js';
 import type { ControllerRevision, Node, Pod } from '../workloads/types.js';
 import { nodeShouldRunDaemonPod, targetNodeName } from './node-fit.js';
@@ -58,13 +58,11 @@ const DAEMONSET_KIND: OwnerKind = { group: 'apps', kind: 'DaemonSet' };
 export class DaemonSetController implements DaemonSetReconciler {
   readonly controller: Controller;
   readonly expectations: ControllerExpectations;
-  private readonly dsInformer: Informer<DaemonSet>;
-  private readonly podInformer: Informer<Pod>;
   private readonly nodeInformer: Informer<Node>;
-  private readonly revisionInformer: Informer<ControllerRevision>;
+  /** The DaemonSets, their pods and ControllerRevisions, and the history over those. */
+  private readonly w: RevisionedWorkload<DaemonSet>;
   readonly pods: OwnerIndex<Pod>;
   readonly history: ControllerHistory;
-  private readonly releaseIndexes: (() => void)[];
   readonly recorder: EventRecorder;
   readonly burstReplicas: number;
   /** Backoff per (DaemonSet, node) for replacing failed pods. */
@@ -77,13 +75,9 @@ export class DaemonSetController implements DaemonSetReconciler {
     this.burstReplicas = opts.burstReplicas ?? DAEMONSET_BURST_REPLICAS;
     this.expectations = new ControllerExpectations(ctx.now);
     this.recorder = eventRecorder(ctx, DAEMONSET_CONTROLLER, opts.recorder);
-    const w = revisionedWorkload<DaemonSet>(ctx, resources.daemonsets);
-    this.dsInformer = w.owners;
-    this.podInformer = w.podInformer;
-    this.revisionInformer = w.revisionInformer;
-    this.pods = w.pods;
-    this.history = w.history;
-    this.releaseIndexes = w.release;
+    this.w = revisionedWorkload<DaemonSet>(ctx, resources.daemonsets);
+    this.pods = this.w.pods;
+    this.history = this.w.history;
     this.nodeInformer = ctx.informers.informerFor<Node>(resources.nodes);
     this.controller = reconcileLoop(ctx, {
       name: 'daemonset',
@@ -95,7 +89,7 @@ export class DaemonSetController implements DaemonSetReconciler {
   start(): RunningController {
     const enqueue = (ds: DaemonSet) => this.controller.enqueue(objectKey(ds));
     const unregister = [
-      this.dsInformer.addEventHandler({
+      this.w.owners.addEventHandler({
         onAdd: enqueue,
         onUpdate: (_o, ds) => enqueue(ds),
         onDelete: (ds) => {
@@ -103,7 +97,7 @@ export class DaemonSetController implements DaemonSetReconciler {
           enqueue(ds);
         },
       }),
-      this.podInformer.addEventHandler({
+      this.w.podInformer.addEventHandler({
         onAdd: (pod) => {
           if (pod.metadata.deletionTimestamp) return this.podDeleted(pod);
           const ds = this.ownerOf(pod);
@@ -134,7 +128,7 @@ export class DaemonSetController implements DaemonSetReconciler {
       }),
       this.nodeInformer.addEventHandler({
         onAdd: (node) => {
-          for (const ds of this.dsInformer.list()) {
+          for (const ds of this.w.owners.list()) {
             if (nodeShouldRunDaemonPod(ds.spec.template?.spec ?? {}, node).shouldRun) enqueue(ds);
           }
         },
@@ -147,7 +141,7 @@ export class DaemonSetController implements DaemonSetReconciler {
           ) {
             return;
           }
-          for (const ds of this.dsInformer.list()) {
+          for (const ds of this.w.owners.list()) {
             const spec = ds.spec.template?.spec ?? {};
             const a = nodeShouldRunDaemonPod(spec, old);
             const b = nodeShouldRunDaemonPod(spec, node);
@@ -157,10 +151,10 @@ export class DaemonSetController implements DaemonSetReconciler {
         },
         // Pods bound to a node that is gone are removed (Kubernetes' pod garbage collector's job).
         onDelete: () => {
-          for (const ds of this.dsInformer.list()) enqueue(ds);
+          for (const ds of this.w.owners.list()) enqueue(ds);
         },
       }),
-      this.revisionInformer.addEventHandler({
+      this.w.revisionInformer.addEventHandler({
         onAdd: (r) => this.revisionChanged(r),
         onUpdate: (_o, r) => this.revisionChanged(r),
         onDelete: (r) => this.revisionChanged(r),
@@ -168,8 +162,8 @@ export class DaemonSetController implements DaemonSetReconciler {
     ];
     return runController({
       controllers: [this.controller],
-      informers: [this.dsInformer, this.podInformer, this.nodeInformer, this.revisionInformer],
-      unregister: [...unregister, ...this.releaseIndexes],
+      informers: [this.w.owners, this.w.podInformer, this.nodeInformer, this.w.revisionInformer],
+      unregister: [...unregister, ...this.w.release],
       recorder: this.recorder,
     });
   }
@@ -178,7 +172,7 @@ export class DaemonSetController implements DaemonSetReconciler {
     namespace: string | undefined,
     ref: { apiVersion: string; kind: string; name: string; uid: string },
   ) {
-    return resolveControllerRef(this.dsInformer, DAEMONSET_KIND, namespace, ref);
+    return resolveControllerRef(this.w.owners, DAEMONSET_KIND, namespace, ref);
   }
 
   private ownerOf(obj: KubeObject): DaemonSet | undefined {
@@ -187,7 +181,7 @@ export class DaemonSetController implements DaemonSetReconciler {
   }
 
   private enqueueMatching(obj: KubeObject): void {
-    for (const ds of selectingOwners(this.dsInformer, obj)) this.controller.enqueue(objectKey(ds));
+    for (const ds of selectingOwners(this.w.owners, obj)) this.controller.enqueue(objectKey(ds));
   }
 
   private podDeleted(pod: Pod): void {
@@ -207,7 +201,7 @@ export class DaemonSetController implements DaemonSetReconciler {
   // --- sync ----------------------------------------------------------------------------------------
 
   private async sync(key: string): Promise<ReconcileResult | undefined> {
-    const cached = this.dsInformer.getByKey(key);
+    const cached = this.w.owners.getByKey(key);
     if (!cached) {
       this.expectations.delete(key);
       for (const k of this.failedBackoff.keys())

@@ -28,7 +28,7 @@ import { type OwnerKind, resolveControllerRef, selectingOwners } from '../../con
 import { runController } from '../../controller/runner.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import { type ControllerHistory, sortControllerRevisions } from '../history/history.js';
-import { revisionedWorkload } from '../history/revisioned.js';
+import { type RevisionedWorkload, revisionedWorkload } from '../history/revisioned.js';
 import { isPodReady, msUntilAvailable } from '../workloads/pods.js';
 import type { ControllerRevision, PersistentVolumeClaim, Pod } from '../workloads/types.js';
 import { isMemberOf, replicasOf, type StatefulSet, type StatefulSetStatus } from './identity.js';
@@ -47,13 +47,11 @@ const STATEFULSET_KIND: OwnerKind = { group: 'apps', kind: 'StatefulSet' };
 
 export class StatefulSetController implements StatefulSetReconciler {
   readonly controller: Controller;
-  private readonly setInformer: Informer<StatefulSet>;
-  private readonly podInformer: Informer<Pod>;
   readonly pvcInformer: Informer<PersistentVolumeClaim>;
-  private readonly revisionInformer: Informer<ControllerRevision>;
+  /** The StatefulSets, their pods and ControllerRevisions, and the history over those. */
+  private readonly w: RevisionedWorkload<StatefulSet>;
   private readonly pods: OwnerIndex<Pod>;
   readonly history: ControllerHistory;
-  private readonly releaseIndexes: (() => void)[];
   readonly recorder: EventRecorder;
 
   constructor(
@@ -61,13 +59,9 @@ export class StatefulSetController implements StatefulSetReconciler {
     opts: StatefulSetControllerOptions = {},
   ) {
     this.recorder = eventRecorder(ctx, STATEFULSET_CONTROLLER, opts.recorder);
-    const w = revisionedWorkload<StatefulSet>(ctx, resources.statefulsets);
-    this.setInformer = w.owners;
-    this.podInformer = w.podInformer;
-    this.revisionInformer = w.revisionInformer;
-    this.pods = w.pods;
-    this.history = w.history;
-    this.releaseIndexes = w.release;
+    this.w = revisionedWorkload<StatefulSet>(ctx, resources.statefulsets);
+    this.pods = this.w.pods;
+    this.history = this.w.history;
     this.pvcInformer = ctx.informers.informerFor<PersistentVolumeClaim>(resources.persistentvolumeclaims);
     this.controller = reconcileLoop(ctx, {
       name: 'statefulset',
@@ -79,12 +73,12 @@ export class StatefulSetController implements StatefulSetReconciler {
   start(): RunningController {
     const enqueue = (s: StatefulSet) => this.controller.enqueue(objectKey(s));
     const unregister = [
-      this.setInformer.addEventHandler({
+      this.w.owners.addEventHandler({
         onAdd: enqueue,
         onUpdate: (_o, s) => enqueue(s),
         onDelete: enqueue,
       }),
-      this.podInformer.addEventHandler({
+      this.w.podInformer.addEventHandler({
         onAdd: (pod) => this.podChanged(undefined, pod),
         onUpdate: (old, pod) => this.podChanged(old, pod),
         onDelete: (pod) => this.podChanged(undefined, pod),
@@ -92,8 +86,8 @@ export class StatefulSetController implements StatefulSetReconciler {
     ];
     return runController({
       controllers: [this.controller],
-      informers: [this.setInformer, this.podInformer, this.pvcInformer, this.revisionInformer],
-      unregister: [...unregister, ...this.releaseIndexes],
+      informers: [this.w.owners, this.w.podInformer, this.pvcInformer, this.w.revisionInformer],
+      unregister: [...unregister, ...this.w.release],
       recorder: this.recorder,
     });
   }
@@ -102,7 +96,7 @@ export class StatefulSetController implements StatefulSetReconciler {
     namespace: string | undefined,
     ref: { apiVersion: string; kind: string; name: string; uid: string },
   ) {
-    return resolveControllerRef(this.setInformer, STATEFULSET_KIND, namespace, ref);
+    return resolveControllerRef(this.w.owners, STATEFULSET_KIND, namespace, ref);
   }
 
   private podChanged(old: Pod | undefined, pod: Pod): void {
@@ -124,13 +118,13 @@ export class StatefulSetController implements StatefulSetReconciler {
       return;
     }
     // An orphan: the sets that could adopt it.
-    for (const set of selectingOwners(this.setInformer, pod)) this.controller.enqueue(objectKey(set));
+    for (const set of selectingOwners(this.w.owners, pod)) this.controller.enqueue(objectKey(set));
   }
 
   // --- sync ----------------------------------------------------------------------------------------
 
   private async sync(key: string): Promise<ReconcileResult | undefined> {
-    const cached = this.setInformer.getByKey(key);
+    const cached = this.w.owners.getByKey(key);
     if (!cached) return undefined;
     const set = structuredClone(cached) as StatefulSet;
     let selector: Selector;
