@@ -5,7 +5,7 @@
 import { objectKey } from '../../client/cache.js';
 import { resources } from '../../client/resources.js';
 import { newControllerRef } from '../../controller/controller-ref.js';
-import { SLOW_START_INITIAL_BATCH_SIZE } from '../../controller/slow-start.js';
+import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../../controller/slow-start.js';
 import { errorMessage, isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
 import { isPodAvailable, isPodReady, podFromTemplate } from '../workloads/pods.js';
 import type { Node, Pod, PodTemplateSpec } from '../workloads/types.js';
@@ -128,35 +128,26 @@ export async function syncNodes(
   const errs: unknown[] = [];
   const template = podTemplate(ds, hash);
   const controllerRef = newControllerRef(ds);
-  let pos = 0;
-  for (let batch = Math.min(create.length, SLOW_START_INITIAL_BATCH_SIZE); pos < create.length; ) {
-    const before = errs.length;
-    const chunk = create.slice(pos, pos + batch);
-    await Promise.all(
-      chunk.map(async (node) => {
-        const t = structuredClone(template);
-        t.spec = { ...t.spec, affinity: pinToNode(t.spec?.affinity, node) };
-        const pod = podFromTemplate(t, ds, controllerRef);
-        try {
-          const created = await r.ctx.client.create<Pod>(resources.pods, pod, {
-            namespace: ds.metadata.namespace,
-          });
-          r.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
-        } catch (err) {
-          r.expectations.creationObserved(key);
-          if (isNamespaceTerminating(err)) return;
-          r.recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
-          errs.push(err);
-        }
-      }),
-    );
-    pos += chunk.length;
-    const skipped = create.length - pos;
-    if (errs.length > before && skipped > 0) {
-      r.expectations.lowerCreations(key, skipped);
-      break;
+  let attempted = 0;
+  const created = await slowStartBatch(create.length, SLOW_START_INITIAL_BATCH_SIZE, async (i) => {
+    attempted++;
+    const t = structuredClone(template);
+    t.spec = { ...t.spec, affinity: pinToNode(t.spec?.affinity, create[i]!) };
+    const pod = podFromTemplate(t, ds, controllerRef);
+    try {
+      const out = await r.ctx.client.create<Pod>(resources.pods, pod, { namespace: ds.metadata.namespace });
+      r.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${out.metadata.name}`);
+    } catch (err) {
+      r.expectations.creationObserved(key);
+      if (isNamespaceTerminating(err)) return;
+      r.recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
+      throw err;
     }
-    batch = Math.min(2 * batch, create.length - pos);
+  });
+  if (created.error !== undefined) {
+    errs.push(created.error);
+    // Creates never attempted after a failed batch will not be observed.
+    r.expectations.lowerCreations(key, create.length - attempted);
   }
   await Promise.all(
     remove.map(async (pod) => {

@@ -5,7 +5,7 @@
 import { objectKey } from '../../client/cache.js';
 import { resources } from '../../client/resources.js';
 import { newControllerRef } from '../../controller/controller-ref.js';
-import { SLOW_START_INITIAL_BATCH_SIZE } from '../../controller/slow-start.js';
+import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../../controller/slow-start.js';
 import { errorMessage, isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
 import { comparePodsActiveFirst, isPodReady, podFromTemplate } from '../workloads/pods.js';
 import type { Pod, PodTemplateSpec } from '../workloads/types.js';
@@ -86,49 +86,37 @@ export async function manageJob(r: JobReconciler, c: SyncContext, key: string, n
     finalizers: [...new Set([...(template.metadata?.finalizers ?? []), JOB_TRACKING_FINALIZER])],
   };
   const ref = newControllerRef(job);
-  const errs: unknown[] = [];
   active += diff;
-  let remaining = diff;
-  for (
-    let batch = Math.min(diff, SLOW_START_INITIAL_BATCH_SIZE);
-    remaining > 0;
-    batch = Math.min(2 * batch, remaining)
-  ) {
-    const before = errs.length;
-    const chunk = indexes.length > 0 ? indexes.splice(0, batch) : new Array<number>(batch).fill(-1);
-    await Promise.all(
-      chunk.map(async (index) => {
-        const pod = podFromTemplate(template, job, ref);
-        if (index >= 0) {
-          pod.metadata.annotations = { ...pod.metadata.annotations, [COMPLETION_INDEX_KEY]: String(index) };
-          pod.metadata.labels = { ...pod.metadata.labels, [COMPLETION_INDEX_KEY]: String(index) };
-          pod.metadata.generateName = indexedGenerateName(job.metadata.name ?? '', index);
-          pod.spec = { ...pod.spec, hostname: `${job.metadata.name}-${index}` };
-        }
-        try {
-          const created = await r.ctx.client.create<Pod>(resources.pods, pod, {
-            namespace: job.metadata.namespace,
-          });
-          r.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
-        } catch (err) {
-          r.expectations.creationObserved(key);
-          active--;
-          if (isNamespaceTerminating(err)) return;
-          r.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
-          errs.push(err);
-        }
-      }),
-    );
-    const skipped = remaining - batch;
-    if (errs.length > before && skipped > 0) {
-      active -= skipped;
-      r.expectations.lowerCreations(key, skipped);
-      break;
+  let attempted = 0;
+  const { error } = await slowStartBatch(diff, SLOW_START_INITIAL_BATCH_SIZE, async (i) => {
+    attempted++;
+    const index = indexes.length > 0 ? indexes[i]! : -1;
+    const pod = podFromTemplate(template, job, ref);
+    if (index >= 0) {
+      pod.metadata.annotations = { ...pod.metadata.annotations, [COMPLETION_INDEX_KEY]: String(index) };
+      pod.metadata.labels = { ...pod.metadata.labels, [COMPLETION_INDEX_KEY]: String(index) };
+      pod.metadata.generateName = indexedGenerateName(job.metadata.name ?? '', index);
+      pod.spec = { ...pod.spec, hostname: `${job.metadata.name}-${index}` };
     }
-    remaining -= batch;
-  }
-  if (errs.length > 0) throw errs[0];
-  return active;
+    try {
+      const created = await r.ctx.client.create<Pod>(resources.pods, pod, {
+        namespace: job.metadata.namespace,
+      });
+      r.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
+    } catch (err) {
+      r.expectations.creationObserved(key);
+      active--;
+      if (isNamespaceTerminating(err)) return;
+      r.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
+      throw err;
+    }
+  });
+  if (error === undefined) return active;
+  // Creates never attempted after a failed batch will not be observed.
+  const skipped = diff - attempted;
+  active -= skipped;
+  r.expectations.lowerCreations(key, skipped);
+  throw error;
 }
 
 /** Deletes pods (their tracking finalizer removed first when asked); returns counts and the first error. */
