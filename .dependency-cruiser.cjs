@@ -46,6 +46,16 @@ module.exports = {
       to: { path: '^src/hub/([^/]+)/', pathNot: ['^src/hub/$1/', '^src/hub/apis/'] },
     },
     {
+      name: 'hub-not-kube',
+      comment:
+        'A hub capability does not reach into the built-in controllers (src/kube/): it uses the controller ' +
+        'runtime (src/controller/) and machinery/ rules (taints, conditions, errors ...); only files directly ' +
+        'in src/hub/ may start them.',
+      severity: 'error',
+      from: { path: '^src/hub/[^/]+/', pathNot: TEST_CODE },
+      to: { path: '^src/kube/' },
+    },
+    {
       name: 'hub-apis-self-contained',
       comment:
         "src/hub/apis/ is the hub's vocabulary: it imports no capability and no composition-root file.",

@@ -4,11 +4,11 @@
 
 import { resources } from '../../client/resources.js';
 import { newControllerRef } from '../../controller/controller-ref.js';
+import { computeHash, semanticValue } from '../../machinery/hash.js';
 import { deepEqual } from '../../machinery/json.js';
 import type { Selector } from '../../machinery/labels.js';
 import { isAlreadyExists } from '../../machinery/status.js';
 import { templatePatch } from '../history/history.js';
-import { computeHash, semanticValue } from '../workloads/hash.js';
 import type { ControllerRevision } from '../workloads/types.js';
 import { type DaemonSet, type DaemonSetReconciler, REVISION_HASH_LABEL } from './types.js';
 

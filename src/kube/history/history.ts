@@ -8,11 +8,11 @@ import type { Client } from '../../client/client.js';
 import { resources } from '../../client/resources.js';
 import { claimObjects, newControllerRef } from '../../controller/controller-ref.js';
 import type { OwnerIndex } from '../../controller/owner-index.js';
+import { hashRevisionData, semanticValue } from '../../machinery/hash.js';
 import { deepEqual } from '../../machinery/json.js';
 import type { Selector } from '../../machinery/labels.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../machinery/status.js';
-import { hashRevisionData, semanticValue } from '../workloads/hash.js';
 import type { ControllerRevision, PodTemplateSpec } from '../workloads/types.js';
 
 /** The label carrying a revision's hash (history.ControllerRevisionHashLabel). */
