@@ -6,10 +6,10 @@
 
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiError, configMap, describeClientConformance } from '../src/client/conformance.js';
+import { apiError, configMap, describeClientConformance } from '../src/client/conformance.testing.js';
 import type { HttpsClient } from '../src/client/https.js';
 import { resources } from '../src/client/resources.js';
-import { startTestCluster, type TestCluster } from '../src/client/test-support.js';
+import { startTestCluster, type TestCluster } from '../src/client/support.testing.js';
 import { EtcdStore } from '../src/storage/etcd.js';
 import { openStore } from '../src/storage/open.js';
 import { WatchCache } from '../src/storage/watch-cache.js';

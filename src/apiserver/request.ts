@@ -2,7 +2,7 @@
 // HTTPS request, or built by the in-process client transport. One code path serves both, so
 // authorization, admission and semantics are the same for kubectl and for our controllers.
 
-import type { PatchType } from '../client/client.js';
+import type { PatchType } from '../machinery/patch/patch-type.js';
 import type { UserInfo } from './authn.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';

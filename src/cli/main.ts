@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { errorMessage } from '../machinery/status.js';
 import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
 import { registerSim } from './sim.js';
@@ -17,6 +18,6 @@ try {
 } catch (err) {
   // Users get the message; a stack trace only when asked for.
   if (process.env.CONCORD_DEBUG) console.error(err);
-  else console.error(`concord: ${err instanceof Error ? err.message : String(err)}`);
+  else console.error(`concord: ${errorMessage(err)}`);
   process.exit(1);
 }

@@ -3,6 +3,7 @@
 
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { errorMessage } from '../machinery/status.js';
 import type { DataPlaneInfo } from '../sim/dataplane/cluster-data-plane.js';
 import { SimHost } from '../sim/host.js';
 import { nodeShape } from '../sim/kubelet/node-template.js';
@@ -43,7 +44,7 @@ export async function reportFailures(command: Command, work: () => Promise<void>
     await work();
   } catch (err) {
     if (err instanceof InvalidArgumentError) command.error(`error: ${err.message}`, { exitCode: 1 });
-    command.error(`concord ${command.name()}: ${err instanceof Error ? err.message : String(err)}`, {
+    command.error(`concord ${command.name()}: ${errorMessage(err)}`, {
       exitCode: 1,
     });
   }

@@ -4,6 +4,7 @@
 // Failures are thrown as ApiError (machinery/status) carrying the server's Status, on both.
 
 import type { KubeList, KubeObject } from '../machinery/object.js';
+import type { PatchType } from '../machinery/patch/patch-type.js';
 import type { Status } from '../machinery/status.js';
 
 /** Which resource a call addresses; namespaced decides the URL shape. */
@@ -16,14 +17,7 @@ export interface ResourceRef {
   namespaced: boolean;
 }
 
-export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
-
-export const patchContentTypes: Record<PatchType, string> = {
-  json: 'application/json-patch+json',
-  merge: 'application/merge-patch+json',
-  strategic: 'application/strategic-merge-patch+json',
-  apply: 'application/apply-patch+yaml',
-};
+export type { PatchType };
 
 export interface ListOptions {
   /** Absent for cluster-scoped resources or to list across all namespaces. */

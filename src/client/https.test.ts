@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, issueClientCertificate, loadOrCreateCA } from '../apiserver/pki.js';
 import { parseKubeconfig, type ResolvedKubeconfig, resolveContext } from '../machinery/kubeconfig.js';
 import { ApiError } from '../machinery/status.js';
-import { apiError, configMap, describeClientConformance, eventCollector } from './conformance.js';
+import { apiError, configMap, describeClientConformance, eventCollector } from './conformance.testing.js';
 import { HttpsClient } from './https.js';
 import { NetworkError } from './network-error.js';
 import { resources } from './resources.js';
-import { startTestCluster, type TestCluster } from './test-support.js';
+import { startTestCluster, type TestCluster } from './support.testing.js';
 
 for (const protocol of ['auto', 'h2', 'http/1.1'] as const) {
   describeClientConformance(`https ${protocol}`, (cluster) => {

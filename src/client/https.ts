@@ -11,6 +11,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { ResolvedKubeconfig } from '../machinery/kubeconfig.js';
 import { KubeconfigError } from '../machinery/kubeconfig.js';
 import type { KubeList, KubeObject } from '../machinery/object.js';
+import { patchContentTypes } from '../machinery/patch/patch-type.js';
 import type { Status } from '../machinery/status.js';
 import type {
   Client,
@@ -25,7 +26,6 @@ import type {
   WatchOptions,
   WriteOptions,
 } from './client.js';
-import { patchContentTypes } from './client.js';
 import { loadKubeconfig } from './kubeconfig-file.js';
 import { NetworkError, toNetworkError } from './network-error.js';
 import { deleteOptionsBody, listQuery, resourcePath, watchQuery, writeQuery } from './paths.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiError, configMap, describeClientConformance, eventCollector } from './conformance.js';
+import { apiError, configMap, describeClientConformance, eventCollector } from './conformance.testing.js';
 import { InProcessClient } from './in-process.js';
 import { resources } from './resources.js';
-import { startTestCluster, type TestCluster } from './test-support.js';
+import { startTestCluster, type TestCluster } from './support.testing.js';
 
 describeClientConformance('in-process', (cluster) => ({
   client: new InProcessClient(cluster.running.server),

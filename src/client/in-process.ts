@@ -14,7 +14,8 @@ import type { ApiWatch, ResourceQuery, ResourceRequest, Verb } from '../apiserve
 import type { ApiServer } from '../apiserver/server.js';
 import { cloneJson } from '../machinery/json.js';
 import type { KubeList, KubeObject } from '../machinery/object.js';
-import { ApiError, errors, type Status } from '../machinery/status.js';
+import { patchContentTypes } from '../machinery/patch/patch-type.js';
+import { ApiError, errorMessage, errors, type Status } from '../machinery/status.js';
 import type {
   Client,
   DeleteOptions,
@@ -28,7 +29,6 @@ import type {
   WatchOptions,
   WriteOptions,
 } from './client.js';
-import { patchContentTypes } from './client.js';
 import { deleteOptionsBody } from './paths.js';
 import type { DiscoveryClient } from './rest-mapper.js';
 import { collectionTarget, createTarget, objectTarget, type Target, writeTarget } from './target.js';
@@ -51,7 +51,7 @@ function copy<T>(value: T): T {
 function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   // The HTTPS front end turns anything else into a 500; so does this transport.
-  const wrapped = errors.internal(err instanceof Error ? err.message : String(err));
+  const wrapped = errors.internal(errorMessage(err));
   (wrapped as { cause?: unknown }).cause = err;
   return wrapped;
 }

@@ -11,13 +11,13 @@ import type {
   WatchHandle,
   WatchOptions,
 } from './client.js';
-import { configMap, pod } from './conformance.js';
+import { configMap, pod } from './conformance.testing.js';
 import type { HttpsClient } from './https.js';
 import { InProcessClient } from './in-process.js';
 import { type EventHandler, Informer } from './informer.js';
 import { InformerFactory } from './informer-factory.js';
 import { resources } from './resources.js';
-import { startTestCluster, type TestCluster } from './test-support.js';
+import { startTestCluster, type TestCluster } from './support.testing.js';
 
 // Short backoff for tests; the failures they provoke on purpose are not logged.
 const fast = { backoff: { initialMs: 20, maxMs: 200 }, logger: pino({ level: 'silent' }) };

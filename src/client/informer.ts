@@ -15,7 +15,13 @@ import type { Logger } from 'pino';
 import { groupResource } from '../machinery/gvk.js';
 import { parseLabelSelector, type Selector } from '../machinery/labels.js';
 import type { KubeObject } from '../machinery/object.js';
-import { ApiError, type Status, type StatusReason } from '../machinery/status.js';
+import {
+  ApiError,
+  isResourceExpired,
+  isTooManyRequests,
+  type Status,
+  type StatusReason,
+} from '../machinery/status.js';
 import { type IndexFunc, keyOf, NAMESPACE_INDEX, namespaceIndex, ObjectCache, objectKey } from './cache.js';
 import type { Client, ResourceRef, WatchEvent, WatchHandle } from './client.js';
 import { defaultLogger } from './log.js';
@@ -58,7 +64,7 @@ const DEFAULT_PAGE_SIZE = 500;
 const SHORT_WATCH_MS = 1000;
 
 function isExpired(err: unknown): boolean {
-  return err instanceof ApiError && (err.code === 410 || err.reason === 'Expired' || err.reason === 'Gone');
+  return isResourceExpired(err);
 }
 
 function statusIsExpired(status: Partial<Status>): boolean {
@@ -359,7 +365,7 @@ export class Informer<T extends KubeObject = KubeObject> {
             else if (isExpired(err)) resolve({ kind: 'expired' });
             else {
               // Unreachable or overloaded: try the same watch again. Anything else: relist.
-              const resume = isNetworkError(err) || (err instanceof ApiError && err.code === 429);
+              const resume = isNetworkError(err) || isTooManyRequests(err);
               resolve({ kind: 'failed', err, resume });
             }
           },

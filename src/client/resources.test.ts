@@ -4,7 +4,7 @@ import type { KubeObject } from '../machinery/object.js';
 import type { HttpsClient } from './https.js';
 import { builtinRef, resources } from './resources.js';
 import { NoKindMatchError, RESTMapper } from './rest-mapper.js';
-import { startTestCluster, type TestCluster } from './test-support.js';
+import { startTestCluster, type TestCluster } from './support.testing.js';
 
 describe('resources', () => {
   it('has a ResourceRef for every built-in resource the server serves, and no other', () => {

@@ -5,7 +5,7 @@
 // APIResourceList of the one group version asked about.
 
 import { formatApiVersion, parseApiVersion } from '../machinery/gvk.js';
-import { ApiError } from '../machinery/status.js';
+import { isNotFound } from '../machinery/status.js';
 import type { ResourceRef } from './client.js';
 import { groupVersionPath } from './paths.js';
 import { builtinRef } from './resources.js';
@@ -128,7 +128,7 @@ export class RESTMapper {
     try {
       list = (await this.discovery.discover(groupVersionPath(group, version))) as LegacyResourceList;
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) {
+      if (isNotFound(err)) {
         this.known.delete(gvKey(group, version));
         return;
       }

@@ -2,10 +2,10 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { pod } from '../client/conformance.js';
+import { pod } from '../client/conformance.testing.js';
 import { Informer } from '../client/informer.js';
 import { resources } from '../client/resources.js';
-import { startTestCluster, type TestCluster } from '../client/test-support.js';
+import { startTestCluster, type TestCluster } from '../client/support.testing.js';
 import { errors } from '../machinery/status.js';
 import { Controller, ownerKeysOf, type ReconcileResult } from './controller.js';
 

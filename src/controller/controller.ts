@@ -11,7 +11,7 @@ import type { ResourceRef } from '../client/client.js';
 import type { EventHandler } from '../client/informer.js';
 import { parseApiVersion } from '../machinery/gvk.js';
 import type { KubeObject } from '../machinery/object.js';
-import { ApiError } from '../machinery/status.js';
+import { isConflict } from '../machinery/status.js';
 import { controllerLogger, type LogOptions } from './logging.js';
 import { ControllerMetrics, type ReconcileMetricsSink, type ReconcileResultLabel } from './metrics.js';
 import { WorkQueue } from './queue.js';
@@ -186,7 +186,7 @@ export class Controller {
       result = 'error';
       this.queue.addRateLimited(key);
       // Optimistic-concurrency conflicts are routine: the retry reads the newer object.
-      const routine = err instanceof ApiError && err.reason === 'Conflict';
+      const routine = isConflict(err);
       logger[routine ? 'debug' : 'warn']({ err, requeues: this.queue.numRequeues(key) }, 'reconcile failed');
     } finally {
       this.active--;

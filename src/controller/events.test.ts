@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources } from '../client/resources.js';
-import { startTestCluster, type TestCluster } from '../client/test-support.js';
+import { startTestCluster, type TestCluster } from '../client/support.testing.js';
 import type { KubeObject } from '../machinery/object.js';
 import { type CoreEvent, EventRateLimiter, EventRecorder } from './events.js';
 

@@ -17,7 +17,7 @@ import { defaultLogger } from '../client/log.js';
 import { isNetworkError } from '../client/network-error.js';
 import { resources } from '../client/resources.js';
 import type { KubeObject } from '../machinery/object.js';
-import { ApiError } from '../machinery/status.js';
+import { ApiError, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../machinery/status.js';
 import { metaTime } from '../machinery/time.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -104,8 +104,6 @@ const LRU_SIZE = 4096;
 const AGGREGATE_MAX_EVENTS = 10;
 const AGGREGATE_INTERVAL_MS = 600_000;
 const AGGREGATE_PREFIX = '(combined from similar events): ';
-/** The cause the API server gives for content refused in a terminating namespace. */
-const NAMESPACE_TERMINATING_CAUSE = 'NamespaceTerminating';
 
 /** A Map kept to its newest `max` entries (reads count as use), as groupcache's lru. */
 class Lru<V> {
@@ -469,7 +467,7 @@ export class EventRecorder {
           );
         } catch (err) {
           // Gone meanwhile (expired, or deleted): it is written anew below.
-          if (!(err instanceof ApiError && err.code === 404)) throw err;
+          if (!isNotFound(err)) throw err;
         }
       }
       if (!written) {
@@ -477,7 +475,7 @@ export class EventRecorder {
         try {
           written = await this.client.create<CoreEvent>(resources.events, body, { namespace: ns });
         } catch (err) {
-          if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+          if (!isAlreadyExists(err)) throw err;
           // Another recorder took the name in the same instant: a fresh name.
           body.metadata.name = this.eventName(e.involvedObject.name ?? '', this.now());
           written = await this.client.create<CoreEvent>(resources.events, body, { namespace: ns });
@@ -494,10 +492,7 @@ export class EventRecorder {
         this.logger.debug({ err, reason: e.reason }, 'writing an event failed, will retry');
         return true;
       }
-      const terminating =
-        err instanceof ApiError &&
-        (err.status.details?.causes ?? []).some((c) => c.reason === NAMESPACE_TERMINATING_CAUSE);
-      if (terminating || (err instanceof ApiError && err.reason === 'AlreadyExists')) {
+      if (isNamespaceTerminating(err) || isAlreadyExists(err)) {
         this.logger.debug({ err, reason: e.reason }, 'event not written');
       } else {
         this.logger.warn({ err, reason: e.reason, object: e.involvedObject.name }, 'writing an event failed');

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Client } from '../client/client.js';
 import { resources } from '../client/resources.js';
-import { startTestCluster, type TestCluster } from '../client/test-support.js';
-import { type LeaderElectionOptions, LeaderElector, type Lease, microTime } from './leader-election.js';
+import { startTestCluster, type TestCluster } from '../client/support.testing.js';
+import { microTime } from '../machinery/time.js';
+import { type LeaderElectionOptions, LeaderElector, type Lease } from './leader-election.js';
 
 describe('LeaderElector', () => {
   let cluster: TestCluster;

@@ -13,7 +13,8 @@ import type { Logger } from 'pino';
 import type { Client } from '../client/client.js';
 import { resources } from '../client/resources.js';
 import type { KubeObject } from '../machinery/object.js';
-import { ApiError } from '../machinery/status.js';
+import { isNotFound } from '../machinery/status.js';
+import { microTime } from '../machinery/time.js';
 import { controllerLogger, type LogOptions } from './logging.js';
 
 export interface LeaseSpec {
@@ -49,11 +50,6 @@ export interface LeaderElectionOptions extends LogOptions {
 }
 
 const JITTER_FACTOR = 1.2;
-
-/** metav1.MicroTime as the API writes it: 2024-05-01T10:00:00.123000Z. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 export class LeaderElector {
   private readonly client: Client;
@@ -206,7 +202,7 @@ export class LeaderElector {
     try {
       lease = await this.client.get<Lease>(resources.leases, this.name, { namespace: this.namespace });
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) {
+      if (!isNotFound(err)) {
         this.logger.debug({ err }, 'reading the lease failed');
         return false;
       }

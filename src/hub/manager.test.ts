@@ -2,9 +2,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../client/client.js';
 import { resources } from '../client/resources.js';
-import { startTestCluster, type TestCluster } from '../client/test-support.js';
+import { startTestCluster, type TestCluster } from '../client/support.testing.js';
+import type { RunningController } from '../controller/context.js';
 import type { Lease } from '../controller/leader-election.js';
-import type { RunningController } from '../kube/context.js';
 import {
   HUB_INFO,
   HUB_NAMESPACE,

@@ -8,8 +8,8 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Client } from '../client/client.js';
 import { InformerFactory, type InformerFactoryOptions } from '../client/informer-factory.js';
+import type { ControllerContext, RunningController } from '../controller/context.js';
 import { LeaderElector } from '../controller/leader-election.js';
-import type { ControllerContext, RunningController } from '../kube/context.js';
 
 /** What a hub controller is given. */
 export interface HubContext extends ControllerContext {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources } from '../client/resources.js';
 import type { KubeObject } from '../machinery/object.js';
 import { CORE_CONTROLLERS, type RunningCoreControllers, startCoreControllers } from './core.js';
-import { getOrUndefined, waitFor } from './core-testing.js';
-import { type KubeTestEnv, startKubeTestEnv } from './testing.js';
+import { getOrUndefined, waitFor } from './core.testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from './support.testing.js';
 
 describe('startCoreControllers', () => {
   let env: KubeTestEnv;

@@ -3,7 +3,7 @@
 // eviction, pod garbage collection, ServiceAccounts and PodDisruptionBudget status. Names follow
 // kube-controller-manager's --controllers flag.
 
-import type { ControllerContext, RunningController } from './context.js';
+import type { ControllerContext, RunningController } from '../controller/context.js';
 import {
   type DisruptionControllerOptions,
   startDisruptionController,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources } from '../client/resources.js';
-import type { RunningController } from './context.js';
-import { getOrUndefined, waitFor } from './core-testing.js';
+import type { RunningController } from '../controller/context.js';
+import { getOrUndefined, waitFor } from './core.testing.js';
 import { startServiceAccountController } from './serviceaccount.js';
-import { type KubeTestEnv, startKubeTestEnv } from './testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from './support.testing.js';
 
 describe('serviceaccount controller', () => {
   let env: KubeTestEnv;

@@ -3,9 +3,10 @@
 
 import type { Informer } from '../client/informer.js';
 import { resources } from '../client/resources.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from '../controller/context.js';
+import { runController } from '../controller/runner.js';
 import type { KubeObject } from '../machinery/object.js';
-import { ApiError } from '../machinery/status.js';
-import { type ControllerContext, type RunningController, reconcileLoop } from './context.js';
+import { isAlreadyExists, isForbidden, isNotFound } from '../machinery/status.js';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 
@@ -39,10 +40,7 @@ export function startServiceAccountController(
             { namespace },
           );
         } catch (err) {
-          if (
-            err instanceof ApiError &&
-            (err.reason === 'AlreadyExists' || err.code === 403 || err.code === 404)
-          ) {
+          if (isAlreadyExists(err) || isForbidden(err) || isNotFound(err)) {
             continue;
           }
           throw err;
@@ -64,17 +62,10 @@ export function startServiceAccountController(
         controller.enqueue(sa.metadata.namespace);
     },
   });
-  let stopped = false;
-  void Promise.all([namespaces.waitForSync(), serviceAccounts.waitForSync()]).then(([a, b]) => {
-    if (a && b && !stopped) controller.start();
-  });
-  return {
+  return runController({
     name: 'serviceaccount',
-    async stop() {
-      stopped = true;
-      offNamespaces();
-      offAccounts();
-      await controller.stop();
-    },
-  };
+    controllers: [controller],
+    informers: [namespaces, serviceAccounts],
+    unregister: [offNamespaces, offAccounts],
+  });
 }

@@ -3,7 +3,7 @@
 // They read the cluster's shared informers; the caller starts ctx.informers (after starting the
 // controllers, or before: handlers registered later are replayed what is cached).
 
-import type { ControllerContext, RunningController } from './context.js';
+import type { ControllerContext, RunningController } from '../controller/context.js';
 import { type CronJobControllerOptions, startCronJobController } from './cronjob/controller.js';
 import { type DaemonSetControllerOptions, startDaemonSetController } from './daemonset/controller.js';
 import { type DeploymentControllerOptions, startDeploymentController } from './deployment/controller.js';

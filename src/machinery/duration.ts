@@ -1,4 +1,7 @@
-// Ages as kubectl prints them ("45s", "3m20s", "5h", "12d"): coarser the older the object.
+// Durations as Kubernetes users write and read them: Go's time.Duration syntax ("2s", "500ms",
+// "1m30s") in schedules, annotations and flags; Go's String() form in the messages the kubelet
+// writes ("back-off 1m20s restarting failed container"); and ages as kubectl prints them ("45s",
+// "3m20s", "5h", "12d"), coarser the older the object.
 
 /** A human-readable duration with Kubernetes' rounding rules. */
 export function humanDuration(ms: number): string {
@@ -84,4 +87,49 @@ export function parseGoDuration(text: string): number {
     pos = re.lastIndex;
   }
   return sign * total;
+}
+
+/**
+ * A duration as users write it in annotations and flags: a Go duration (parseGoDuration), or
+ * with bareMilliseconds a plain number of milliseconds.
+ */
+export function parseDuration(text: string, opts: { bareMilliseconds?: boolean } = {}): number {
+  if (text === '') throw new Error('empty duration');
+  if (opts.bareMilliseconds && /^\d+(\.\d+)?$/.test(text)) return Number(text);
+  return parseGoDuration(text);
+}
+
+/** Go's time.Duration.String(): "0s", "1.5s", "1h0m0s", "2m30s", "150ms", "3µs", "-1m0s". */
+export function formatGoDuration(nanoseconds: bigint): string {
+  if (nanoseconds === 0n) return '0s';
+  const negative = nanoseconds < 0n;
+  let u = negative ? -nanoseconds : nanoseconds;
+  const sign = negative ? '-' : '';
+  const fraction = (value: bigint, digits: number): [string, bigint] => {
+    // The fractional part of value / 10^digits without trailing zeros, and the integer part.
+    const scale = 10n ** BigInt(digits);
+    const frac = (value % scale).toString().padStart(digits, '0').replace(/0+$/, '');
+    return [frac ? `.${frac}` : '', value / scale];
+  };
+  if (u < 1_000_000_000n) {
+    if (u < 1_000n) return `${sign}${u}ns`;
+    const [frac, whole, unit] =
+      u < 1_000_000n ? [...fraction(u, 3), 'µs'] : ([...fraction(u, 6), 'ms'] as const);
+    return `${sign}${whole}${frac}${unit}`;
+  }
+  const [frac, secondsTotal] = fraction(u, 9);
+  u = secondsTotal;
+  let out = `${u % 60n}${frac}s`;
+  u /= 60n;
+  if (u > 0n) {
+    out = `${u % 60n}m${out}`;
+    u /= 60n;
+    if (u > 0n) out = `${u}h${out}`;
+  }
+  return `${sign}${out}`;
+}
+
+/** Go's Duration.String() of a number of milliseconds (negative reads as 0s). */
+export function formatDuration(ms: number): string {
+  return formatGoDuration(BigInt(Math.round(Math.max(0, ms) * 1_000_000)));
 }

@@ -92,3 +92,27 @@ export interface Condition {
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * A status (or any struct) as Go's encoding/json writes it: fields tagged omitempty are dropped
+ * when absent, zero, empty or false. `always` names the fields without omitempty (written as 0 when
+ * absent); `whenSet` names pointer fields, written whenever set, zero included.
+ */
+export function wireStatus<T extends object>(
+  status: T,
+  opts: { always?: readonly (keyof T & string)[]; whenSet?: readonly (keyof T & string)[] } = {},
+): T {
+  const out: Record<string, unknown> = {};
+  for (const k of opts.always ?? []) out[k] = (status as Record<string, unknown>)[k] ?? 0;
+  for (const [k, v] of Object.entries(status)) {
+    if ((opts.always as readonly string[] | undefined)?.includes(k)) continue;
+    if ((opts.whenSet as readonly string[] | undefined)?.includes(k)) {
+      if (v !== undefined && v !== null) out[k] = v;
+      continue;
+    }
+    if (v === undefined || v === null || v === 0 || v === '' || v === false) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    out[k] = v;
+  }
+  return out as T;
+}

@@ -5,6 +5,7 @@
 // decimal ones decimal ("1000m" -> "1", "0.5" -> "500m"), exponent ones exponent ("1e3").
 
 import type { FieldError } from './status.js';
+import { errorMessage } from './status.js';
 
 export type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
 
@@ -317,11 +318,6 @@ function toBigInt(n: number | bigint): bigint {
   return BigInt(n);
 }
 
-/** Parses a quantity (string or JSON number); throws QuantityParseError with Kubernetes' message. */
-export function parseQuantity(value: string | number): Quantity {
-  return Quantity.from(value);
-}
-
 /** The canonical form of a quantity string ("1024Mi" -> "1Gi"); throws for garbage. */
 export function canonicalQuantity(value: string | number): string {
   return Quantity.from(value).toString();
@@ -350,7 +346,7 @@ export function validateQuantity(
   try {
     q = Quantity.from(value);
   } catch (e) {
-    const detail = e instanceof Error ? e.message : String(e);
+    const detail = errorMessage(e);
     return [{ type: 'FieldValueInvalid', field: path, badValue: value, detail }];
   }
   if (opts.nonNegative && q.sign() < 0) {

@@ -77,8 +77,62 @@ export class ApiError extends Error {
   }
 }
 
-export function isApiError(err: unknown): err is ApiError {
-  return err instanceof ApiError;
+// What a caller asks of an error, as apimachinery's errors.IsNotFound and friends answer it:
+// by the Status's reason where Kubernetes defines one, else by its code.
+
+/** 404: the object (or its namespace) does not exist. */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 404;
+}
+
+/** 409 Conflict: a stale resourceVersion or failed precondition; read again and retry. */
+export function isConflict(err: unknown): boolean {
+  return err instanceof ApiError && err.reason === 'Conflict';
+}
+
+/** 409 AlreadyExists: a create found the name taken. */
+export function isAlreadyExists(err: unknown): boolean {
+  return err instanceof ApiError && err.reason === 'AlreadyExists';
+}
+
+/** 422 Invalid: the object failed validation. */
+export function isInvalid(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 422;
+}
+
+/** 403: the user may not do this (or admission refused it). */
+export function isForbidden(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 403;
+}
+
+/** 405: the resource does not support the verb (e.g. a kind that cannot be listed or deleted). */
+export function isMethodNotSupported(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 405;
+}
+
+/** 429: throttled (or an eviction a disruption budget refused); try again later. */
+export function isTooManyRequests(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 429;
+}
+
+/** 410 Gone / Expired: a watch or list continuation from a compacted revision. */
+export function isResourceExpired(err: unknown): boolean {
+  return err instanceof ApiError && (err.code === 410 || err.reason === 'Expired' || err.reason === 'Gone');
+}
+
+/** The Forbidden a create gets in a namespace being deleted (cause NamespaceTerminating). */
+export function isNamespaceTerminating(err: unknown): boolean {
+  return (
+    err instanceof ApiError &&
+    (err.status.details?.causes ?? []).some((c) => c.reason === NAMESPACE_TERMINATING_CAUSE)
+  );
+}
+
+export const NAMESPACE_TERMINATING_CAUSE = 'NamespaceTerminating';
+
+/** The message of anything thrown, for logs, events and status messages. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 export function successStatus(details?: StatusDetails): Status {

@@ -21,7 +21,7 @@ import { ApiServer, KUBERNETES_VERSION } from '../apiserver/server.js';
 import { InProcessClient } from '../client/in-process.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { writeKubeconfig } from '../client/kubeconfig-file.js';
-import type { ControllerContext, RunningController } from '../kube/context.js';
+import type { ControllerContext, RunningController } from '../controller/context.js';
 import { type CoreControllerOptions, startCoreControllers } from '../kube/core.js';
 import { type SchedulerOptions, startScheduler } from '../kube/scheduler/index.js';
 import { startWorkloadControllers, type WorkloadControllersOptions } from '../kube/workloads.js';

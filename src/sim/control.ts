@@ -13,6 +13,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { errorMessage } from '../machinery/status.js';
 import type { SimClusterInfo } from './cluster.js';
 import type { FaultState } from './faults.js';
 
@@ -129,7 +130,7 @@ export class ControlServer {
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         const status = err instanceof ControlError ? err.status : 500;
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         if (!res.headersSent) {
           res.writeHead(status, { 'content-type': 'application/json' });
           res.end(`${JSON.stringify({ error: message })}\n`);

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Compactor } from './compactor.js';
-import { configMap } from './conformance.js';
+import { configMap } from './conformance.testing.js';
 import { MemoryStore } from './memory.js';
 import { CompactedError } from './store.js';
 

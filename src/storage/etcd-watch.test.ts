@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EtcdMember } from '../../test/support/etcd.js';
 import { startEtcd } from '../../test/support/etcd.js';
-import { collect, configMap } from './conformance.js';
+import { collect, configMap } from './conformance.testing.js';
 import { EtcdStore } from './etcd.js';
 import type { WatchEvent } from './store.js';
 import { CompactedError } from './store.js';

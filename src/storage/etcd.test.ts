@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EtcdMember } from '../../test/support/etcd.js';
 import { startEtcd } from '../../test/support/etcd.js';
-import { collect, configMap, describeStoreConformance } from './conformance.js';
+import { collect, configMap, describeStoreConformance } from './conformance.testing.js';
 import { EtcdStore } from './etcd.js';
 import { CompactedError, StoreUnavailableError } from './store.js';
 

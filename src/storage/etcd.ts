@@ -6,6 +6,7 @@
 import type { IKeyValue, IOptions, IRangeRequest, IRangeResponse, ITxnRequest, ITxnResponse } from 'etcd3';
 import { CompareResult, CompareTarget, Etcd3 } from 'etcd3';
 import type { JsonObject } from '../machinery/object.js';
+import { errorMessage } from '../machinery/status.js';
 import { checkKey, decodeContinue, encodeContinue, encodeValue, prefixEnd } from './encoding.js';
 import { EtcdWatchMux } from './etcd-watch.js';
 import type { KeyValue, ListOptions, ListResult, Store, Watcher, WatchSink } from './store.js';
@@ -47,10 +48,6 @@ const passThrough = {
 const COMPACTED = 'required revision has been compacted';
 const FUTURE = 'required revision is a future revision';
 const TOO_LARGE = 'request is too large';
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** A failure that shows the request never reached etcd, so sending it again is safe. */
 function neverSent(err: unknown): boolean {

@@ -1,4 +1,4 @@
-import { describeStoreConformance } from './conformance.js';
+import { describeStoreConformance } from './conformance.testing.js';
 import { MemoryStore } from './memory.js';
 
 describeStoreConformance('memory', async () => new MemoryStore());

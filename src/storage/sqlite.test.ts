@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configMap, describeStoreConformance } from './conformance.js';
+import { configMap, describeStoreConformance } from './conformance.testing.js';
 import { SqliteStore } from './sqlite.js';
 import { StoreUnavailableError } from './store.js';
 

@@ -6,7 +6,7 @@
 import { pino } from 'pino';
 import { InProcessClient } from '../../src/client/in-process.js';
 import { InformerFactory } from '../../src/client/informer-factory.js';
-import type { ControllerContext, RunningController } from '../../src/kube/context.js';
+import type { ControllerContext, RunningController } from '../../src/controller/context.js';
 import { type CoreControllerOptions, startCoreControllers } from '../../src/kube/core.js';
 import { startTestApiServer, type TestApiServer } from './apiserver.js';
 

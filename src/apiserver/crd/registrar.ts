@@ -5,10 +5,11 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
+import { setCondition } from '../../machinery/conditions.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
 import type { Schema } from '../../machinery/schema.js';
-import { ApiError } from '../../machinery/status.js';
+import { errorMessage, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 import { STATUS_WRITABLE_META } from '../registry/object-meta.js';
 import type { ResourceRegistry } from '../registry/registry.js';
@@ -147,9 +148,7 @@ export class CrdRegistrar {
         },
       ));
     } catch (err) {
-      throw new Error(
-        `installing CustomResourceDefinition ${name}: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      throw new Error(`installing CustomResourceDefinition ${name}: ${errorMessage(err)}`);
     }
     await this.established(name, Number(written.metadata.resourceVersion));
   }
@@ -182,11 +181,7 @@ export class CrdRegistrar {
           if (established?.status === 'True' && served) settle();
         },
         fail: (err) =>
-          settle(
-            new Error(
-              `CustomResourceDefinition ${name} is not served: ${err instanceof Error ? err.message : String(err)}`,
-            ),
-          ),
+          settle(new Error(`CustomResourceDefinition ${name} is not served: ${errorMessage(err)}`)),
       };
       waiters.add(waiter);
       if (this.stopped) waiter.fail(new Error('the API server stopped'));
@@ -250,9 +245,7 @@ export class CrdRegistrar {
       const existing = conditions.find((c) => c.type === type);
       if (existing && existing.status === value && existing.reason === reason && existing.message === message)
         return;
-      const next: Condition = { type, status: value, reason, message, lastTransitionTime: now };
-      if (existing && existing.status === value) next.lastTransitionTime = existing.lastTransitionTime;
-      status.conditions = [...conditions.filter((c) => c.type !== type), next];
+      status.conditions = setCondition(conditions, { type, status: value, reason, message }, now);
     };
     if (conflict) {
       set('NamesAccepted', 'False', 'NameConflict', conflict);
@@ -307,7 +300,7 @@ export class CrdRegistrar {
                 dryRun: false,
               });
             } catch (err) {
-              if (!(err instanceof ApiError && err.code === 404)) throw err;
+              if (!isNotFound(err)) throw err;
             }
           }
           if (remaining > 0) {

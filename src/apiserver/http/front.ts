@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { stringify as toYaml } from 'yaml';
 import type { KubeList, KubeObject } from '../../machinery/object.js';
-import { ApiError, errors, type Status } from '../../machinery/status.js';
+import { ApiError, errorMessage, errors, type Status } from '../../machinery/status.js';
 import type { Authenticator, UserInfo } from '../authn.js';
 import type { Authorizer } from '../authorization.js';
 import { aggregatedContentType, type Discovery } from '../discovery.js';
@@ -54,7 +54,7 @@ export interface FrontDeps {
 function statusOf(err: unknown, logger: Logger): Status {
   if (err instanceof ApiError) return err.status;
   logger.error({ err }, 'internal error');
-  return errors.internal(err instanceof Error ? err.message : String(err)).status;
+  return errors.internal(errorMessage(err)).status;
 }
 
 function warningHeader(warnings: string[]): string[] {

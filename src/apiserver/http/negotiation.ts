@@ -2,7 +2,14 @@
 // `kubectl get`, partial object metadata, aggregated discovery) and how to read its body.
 
 import { parse as parseYaml } from 'yaml';
-import type { PatchType } from '../../client/client.js';
+import {
+  APPLY_PATCH,
+  JSON_PATCH,
+  MERGE_PATCH,
+  type PatchType,
+  patchTypeForMediaType,
+  STRATEGIC_MERGE_PATCH,
+} from '../../machinery/patch/patch-type.js';
 import { decodeKubernetesProtobuf, isProtobufContentType } from '../../machinery/protobuf/index.js';
 import { errors } from '../../machinery/status.js';
 
@@ -71,20 +78,12 @@ export function negotiate(accept: string | undefined, opts: { discovery?: boolea
   );
 }
 
-const PATCH_TYPES: Record<string, PatchType> = {
-  'application/json-patch+json': 'json',
-  'application/merge-patch+json': 'merge',
-  'application/strategic-merge-patch+json': 'strategic',
-  'application/apply-patch+yaml': 'apply',
-  'application/apply-patch+cbor': 'apply',
-};
-
 export function patchTypeOf(contentType: string | undefined): PatchType {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  const patchType = PATCH_TYPES[type];
-  if (!patchType || type === 'application/apply-patch+cbor') {
+  const patchType = patchTypeForMediaType(contentType);
+  if (!patchType) {
+    const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
     throw errors.unsupportedMediaType(
-      `${type || '(none)'}; accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+      `${type || '(none)'}; accepted media types include: ${JSON_PATCH}, ${MERGE_PATCH}, ${APPLY_PATCH}, ${STRATEGIC_MERGE_PATCH}`,
     );
   }
   return patchType;

@@ -5,6 +5,7 @@
 import { age } from '../../machinery/duration.js';
 import { formatLabelSelector, fromLabelSelector } from '../../machinery/labels.js';
 import type { KubeObject, LabelSelector } from '../../machinery/object.js';
+import { metaTime } from '../../machinery/time.js';
 import type { TableColumn, TableConverter } from '../registry/strategy.js';
 import { asObject, asString, objectItems } from './values.js';
 
@@ -75,7 +76,7 @@ export const createdAtTable: TableConverter = {
   cells: (obj) => {
     const ts = obj.metadata.creationTimestamp;
     const t = ts ? Date.parse(ts) : Number.NaN;
-    return [obj.metadata.name, Number.isNaN(t) ? null : `${new Date(t).toISOString().slice(0, 19)}Z`];
+    return [obj.metadata.name, Number.isNaN(t) ? null : metaTime(t)];
   },
 };
 

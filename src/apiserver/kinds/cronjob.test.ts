@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { cronScheduleError, parseCronSchedule } from '../../machinery/cron.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { fieldErrorMessage } from '../../machinery/status.js';
-import { cronScheduleError, parseCronSchedule } from './cron.js';
 import { cronJobStrategy } from './cronjob.js';
 
 /** `kubectl create cronjob backup --image=busybox --schedule="*\/5 * * * *"`, as sent. */

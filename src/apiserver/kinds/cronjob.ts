@@ -2,6 +2,7 @@
 // schedule must parse (five fields or a descriptor), the time zone must exist, and the job
 // template follows the Job rules. Printed with SCHEDULE, TIMEZONE, SUSPEND, ACTIVE, LAST SCHEDULE.
 
+import { cronScheduleError, isKnownTimeZone } from '../../machinery/cron.js';
 import type { FieldError } from '../../machinery/status.js';
 import type { Strategy } from '../registry/strategy.js';
 import {
@@ -16,7 +17,6 @@ import {
   selectorText,
   since,
 } from './columns.js';
-import { cronScheduleError, isKnownTimeZone } from './cron.js';
 import { invalid, nonNegative, notSupported, required } from './field-errors.js';
 import { validateJobSpec } from './job.js';
 import { defaultPodTemplate } from './podspec-defaults.js';

@@ -162,7 +162,3 @@ export const endpointSliceStrategy: Strategy = {
     ],
   },
 };
-
-/** The label that ties a slice to its Service, and the one naming the controller that manages it. */
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';

@@ -348,9 +348,3 @@ export const jobStrategy: Strategy = {
     },
   },
 };
-
-/** Whether a job has finished (Complete or Failed): what controllers and printers ask most. */
-export function jobFinished(job: KubeObject): boolean {
-  const conditions = path(job, 'status', 'conditions');
-  return conditionTrue(conditions, 'Complete') || conditionTrue(conditions, 'Failed');
-}

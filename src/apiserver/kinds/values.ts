@@ -33,10 +33,6 @@ export function asNumber(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-export function asBool(v: unknown): boolean {
-  return v === true;
-}
-
 /** A map of strings (labels, selectors, data); entries of other types are left out. */
 export function asStringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};

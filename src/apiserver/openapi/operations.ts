@@ -4,6 +4,7 @@
 // consumes and produces. Rendered into OpenAPI v3 by document.ts and into Swagger 2.0 by v2.ts.
 
 import type { GroupVersionKind } from '../../machinery/gvk.js';
+import { CUSTOM_PATCH_MEDIA_TYPES, PATCH_MEDIA_TYPES } from '../../machinery/patch/patch-type.js';
 import type { JsonSchema } from './supplement.js';
 
 /** A subresource served beside the resource (status, scale, eviction, binding...). */
@@ -78,18 +79,6 @@ export interface PathItem {
   parameters: Parameter[];
   operations: Operation[];
 }
-
-export const PATCH_MEDIA_TYPES = [
-  'application/apply-patch+yaml',
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-];
-
-/** Custom resources take every patch type but strategic merge, which needs Go struct tags. */
-export const CUSTOM_PATCH_MEDIA_TYPES = PATCH_MEDIA_TYPES.filter(
-  (t) => t !== 'application/strategic-merge-patch+json',
-);
 
 const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml'];
 const STREAM_MEDIA_TYPES = ['application/json', 'application/json;stream=watch', 'application/yaml'];
@@ -295,7 +284,7 @@ export function resourcePaths(
   const items: PathItem[] = [];
   const objectProduces = OBJECT_MEDIA_TYPES;
   const ok = (definition: string) => ({ '200': { description: 'OK', definition } });
-  const patchMedia = custom ? CUSTOM_PATCH_MEDIA_TYPES : PATCH_MEDIA_TYPES;
+  const patchMedia = [...(custom ? CUSTOM_PATCH_MEDIA_TYPES : PATCH_MEDIA_TYPES)];
   const collectionPath = r.namespaced
     ? `${prefix}/namespaces/{namespace}/${r.resource}`
     : `${prefix}/${r.resource}`;

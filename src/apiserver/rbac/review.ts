@@ -6,12 +6,12 @@
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError, errors, type FieldError } from '../../machinery/status.js';
 import type { UserInfo } from '../authn.js';
-import type { RbacAuthorizer } from './authorizer.js';
 import {
   AUTHORIZATION_GROUP,
   type AuthorizationAttributes,
   type NonResourceAttributes,
   type ResourceAttributes,
+  type ReviewingAuthorizer,
   type SubjectAccessReviewSpec,
   type SubjectAccessReviewStatus,
   type SubjectRulesReviewStatus,
@@ -62,7 +62,7 @@ export function userFromSpec(spec: SubjectAccessReviewSpec): UserInfo {
  * explicitly, so `denied` is never set.
  */
 export function reviewAccess(
-  authorizer: RbacAuthorizer,
+  authorizer: ReviewingAuthorizer,
   spec: SubjectAccessReviewSpec,
   user: UserInfo,
 ): SubjectAccessReviewStatus {
@@ -131,7 +131,7 @@ export type AccessReviewKind = 'SelfSubjectAccessReview' | 'SubjectAccessReview'
  * namespace (LocalSubjectAccessReview only).
  */
 export function accessReview(
-  authorizer: RbacAuthorizer,
+  authorizer: ReviewingAuthorizer,
   review: KubeObject,
   requester: UserInfo,
   namespace = '',
@@ -205,7 +205,7 @@ export function accessReview(
  * is a 400, as in kube-apiserver.
  */
 export function rulesReview(
-  authorizer: RbacAuthorizer,
+  authorizer: ReviewingAuthorizer,
   review: KubeObject,
   requester: UserInfo,
 ): KubeObject & { status: SubjectRulesReviewStatus } {

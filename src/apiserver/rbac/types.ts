@@ -78,6 +78,13 @@ export interface AuthorizationDecision {
   reason: string;
 }
 
+/** What the access reviews ask of an authorizer (the RBAC authorizer answers both). */
+export interface ReviewingAuthorizer {
+  authorize(attrs: AuthorizationAttributes): AuthorizationDecision;
+  /** The user's rules in a namespace, for SelfSubjectRulesReview. */
+  rulesFor(user: UserInfo, namespace: string): SubjectRulesReviewStatus;
+}
+
 // authorization.k8s.io/v1 reviews
 
 export interface ResourceAttributes {

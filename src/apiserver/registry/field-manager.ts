@@ -1,7 +1,6 @@
 // Patches and field ownership as the REST storage needs them: one place that turns a patch
 // document into a new object and keeps metadata.managedFields current on every write.
 
-import type { PatchType } from '../../client/client.js';
 import { serverSideApply } from '../../machinery/apply/apply.js';
 import { FieldSet } from '../../machinery/apply/fieldpath.js';
 import type { ResetFields } from '../../machinery/apply/ownership.js';
@@ -12,6 +11,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
 import { applyJsonPatch } from '../../machinery/patch/json-patch.js';
 import { applyMergePatch } from '../../machinery/patch/merge-patch.js';
+import type { PatchType } from '../../machinery/patch/patch-type.js';
 import { applyStrategicMergePatch } from '../../machinery/patch/strategic-merge-patch.js';
 import { errors } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';

@@ -1,7 +1,6 @@
 // How the API server knows a resource: its names as discovery publishes them, its scope, verbs,
 // subresources and the strategy that gives it its behaviour.
 
-import type { GroupVersionKind } from '../../machinery/gvk.js';
 import type { KubeObject } from '../../machinery/object.js';
 import type { Schema } from '../../machinery/schema.js';
 import type { FieldError } from '../../machinery/status.js';
@@ -73,10 +72,6 @@ export interface ResourceInfo {
   allocate?(obj: KubeObject): () => void;
   /** Custom resources: the CRD version's openAPIV3Schema as written (null when it has none). */
   crdOpenAPISchema?: Record<string, unknown> | null;
-}
-
-export function gvkOf(info: ResourceInfo): GroupVersionKind {
-  return { group: info.group, version: info.version, kind: info.kind };
 }
 
 export function apiVersionOf(info: { group: string; version: string }): string {

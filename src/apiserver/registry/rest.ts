@@ -3,12 +3,12 @@
 // graceful deletion, no-op updates, paging and selectors all live here once for every kind.
 
 import { isDeepStrictEqual } from 'node:util';
-import type { PatchType } from '../../client/client.js';
 import { formatApiVersion } from '../../machinery/gvk.js';
 import { cloneJson } from '../../machinery/json.js';
 import { generateName } from '../../machinery/names.js';
 import type { KubeList, KubeObject } from '../../machinery/object.js';
 import { isJsonObject } from '../../machinery/object.js';
+import type { PatchType } from '../../machinery/patch/patch-type.js';
 import { ApiError, errors, type Status, successStatus } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 import { resourceKey, resourcePrefix } from '../../storage/keys.js';

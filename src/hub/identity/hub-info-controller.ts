@@ -6,10 +6,11 @@
 
 import { stringify } from 'yaml';
 import { resources } from '../../client/resources.js';
-import type { RunningController } from '../../kube/context.js';
-import { reconcileLoop } from '../../kube/context.js';
+import type { RunningController } from '../../controller/context.js';
+import { reconcileLoop } from '../../controller/context.js';
+import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isAlreadyExists } from '../../machinery/status.js';
 import type { HubContext } from '../manager.js';
 
 export const HUB_NAMESPACE = 'concord-system';
@@ -48,7 +49,7 @@ function sameData(a: Record<string, string> | undefined, b: Record<string, strin
 }
 
 const ignoreExisting = (err: unknown) => {
-  if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+  if (!isAlreadyExists(err)) throw err;
 };
 
 export function startHubInfoController(ctx: HubContext): RunningController[] {
@@ -99,22 +100,13 @@ export function startHubInfoController(ctx: HubContext): RunningController[] {
   const enqueue = () => controller.enqueue(HUB_INFO);
   const offNamespaces = namespaces.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
   const offConfigMaps = configMaps.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
-  let stopped = false;
-  void Promise.all([namespaces.waitForSync(), configMaps.waitForSync()]).then(([a, b]) => {
-    if (!a || !b || stopped) return;
-    controller.start();
-    // Whatever the informers held at the start, the objects are checked once.
-    enqueue();
-  });
   return [
-    {
-      name: 'hub-info',
-      async stop() {
-        stopped = true;
-        offNamespaces();
-        offConfigMaps();
-        await controller.stop();
-      },
-    },
+    runController({
+      controllers: [controller],
+      informers: [namespaces, configMaps],
+      unregister: [offNamespaces, offConfigMaps],
+      // Whatever the informers held at the start, the objects are checked once.
+      onSynced: enqueue,
+    }),
   ];
 }

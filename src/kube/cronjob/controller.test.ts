@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resources } from '../../client/resources.js';
+import type { RunningController } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
-import type { RunningController } from '../context.js';
-import { type Job, startJobController } from '../job/controller.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
-import { type PodFate, startTestKubelet, type TestKubelet } from '../workloads/test-kubelet.js';
+import { startJobController } from '../job/controller.js';
+import type { Job } from '../job/types.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
+import { type PodFate, startTestKubelet, type TestKubelet } from '../workloads/kubelet.testing.js';
 import { type CronJob, startCronJobController } from './controller.js';
 
 const WAIT = { timeout: 20_000, interval: 20 };

@@ -10,20 +10,25 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import { controllerRefOf, newControllerRef } from '../../controller/controller-ref.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index.js';
+import { type OwnerKind, resolveControllerRef } from '../../controller/owners.js';
+import { runController } from '../../controller/runner.js';
+import { updateStatus } from '../../controller/status.js';
+import { parseZonedSchedule, type ZonedSchedule, zoneOffset } from '../../machinery/cron.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { wireStatus } from '../../machinery/object.js';
+import { errorMessage, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
-import { isJobFinished, type Job, type JobSpec, jobConditionTrue } from '../job/controller.js';
-import { isNamespaceTerminating } from '../replicaset/controller.js';
-import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
-import { type OwnerKind, resolveControllerRef } from '../workloads/owners.js';
-import { controllerRefOf, newControllerRef } from '../workloads/pods.js';
-import { runController } from '../workloads/runner.js';
-import { updateStatus } from '../workloads/status.js';
-import { parseZonedSchedule, type ZonedSchedule, zoneOffset } from './schedule.js';
+import { isJobFinished, type Job, type JobSpec, jobConditionTrue } from '../job/types.js';
 
 export const CRONJOB_CONTROLLER = 'cronjob-controller';
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
@@ -60,10 +65,6 @@ export interface CronJobControllerOptions {
   /** Concurrent syncs (kube-controller-manager's --concurrent-cron-job-syncs, default 5). */
   workers?: number;
   recorder?: EventRecorder;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 const CRONJOB_KIND: OwnerKind = { group: 'batch', kind: 'CronJob' };
@@ -165,8 +166,8 @@ export class CronJobController {
       }),
     ];
     return runController({
-      controller: this.controller,
-      informers: [this.cronJobInformer, this.jobInformer] as unknown as Informer<KubeObject>[],
+      controllers: [this.controller],
+      informers: [this.cronJobInformer, this.jobInformer],
       unregister: [...unregister, this.releaseJobs],
       recorder: this.recorder,
     });
@@ -190,7 +191,7 @@ export class CronJobController {
     }
     if (cleaned || result.update) {
       // This controller is the only writer of a CronJob's status: on a conflict, it goes onto the newer object.
-      await updateStatus(this.ctx.client, resources.cronjobs, cj, wireStatus(cj.status));
+      await updateStatus(this.ctx.client, resources.cronjobs, cj, wireStatus(cj.status ?? {}));
     }
     if (result.requeueAfter !== undefined) return { requeueAfter: Math.max(1, result.requeueAfter) };
     if (syncError !== undefined) throw syncError;
@@ -250,7 +251,7 @@ export class CronJobController {
       try {
         await this.ctx.client.get(resources.jobs, ref.name ?? '', { namespace: ref.namespace });
       } catch (err) {
-        if (!(err instanceof ApiError && err.code === 404)) fail(err);
+        if (!isNotFound(err)) fail(err);
         this.recorder.event(cj, 'Normal', 'MissingJob', `Active job went missing: ${ref.name}`);
         status.active = active().filter((r) => r.uid !== ref.uid);
         update = true;
@@ -359,7 +360,7 @@ export class CronJobController {
       this.recorder.event(cj, 'Normal', 'SuccessfulCreate', `Created job ${created.metadata.name}`);
     } catch (err) {
       if (isNamespaceTerminating(err)) return fail(err);
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) {
+      if (!isAlreadyExists(err)) {
         this.recorder.event(cj, 'Warning', 'FailedCreate', `Error creating job: ${errorMessage(err)}`);
         return fail(err);
       }
@@ -428,7 +429,7 @@ export class CronJobController {
         propagationPolicy: 'Background',
       });
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) {
+      if (!isNotFound(err)) {
         this.recorder.event(cj, 'Warning', 'FailedDelete', `Deleted job: ${errorMessage(err)}`);
         return false;
       }
@@ -476,15 +477,6 @@ function isKnownZone(zone: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** CronJobStatus on the wire: fields left out when empty. */
-function wireStatus(s: CronJob['status']): CronJob['status'] {
-  const out: NonNullable<CronJob['status']> = {};
-  if (s?.active?.length) out.active = s.active;
-  if (s?.lastScheduleTime) out.lastScheduleTime = s.lastScheduleTime;
-  if (s?.lastSuccessfulTime) out.lastSuccessfulTime = s.lastSuccessfulTime;
-  return out;
 }
 
 /** A sync step failed; whether the status had changed before it. */

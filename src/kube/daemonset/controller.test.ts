@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resources } from '../../client/resources.js';
+import type { RunningController } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
-import type { RunningController } from '../context.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
+import { startTestKubelet, type TestKubelet } from '../workloads/kubelet.testing.js';
 import { isPodActive, isPodReady } from '../workloads/pods.js';
-import { startTestKubelet, type TestKubelet } from '../workloads/test-kubelet.js';
 import type { ControllerRevision, Node, Pod, Taint } from '../workloads/types.js';
-import { type DaemonSet, startDaemonSetController } from './controller.js';
+import { startDaemonSetController } from './controller.js';
 import { targetNodeName } from './node-fit.js';
+import type { DaemonSet } from './types.js';
 
 const WAIT = { timeout: 20_000, interval: 20 };
 const NS = { namespace: 'kube-system' };

@@ -3,34 +3,28 @@
 // tolerations (plus the ones every daemon pod gets) must tolerate the node's NoSchedule and
 // NoExecute taints. A pod already running may stay when only NoSchedule taints are untolerated.
 
-import type {
-  Node,
-  NodeAffinity,
-  NodeSelectorRequirement,
-  NodeSelectorTerm,
-  PodSpec,
-  Taint,
-  Toleration,
-} from '../workloads/types.js';
+import { compileRequiredNodeAffinity, requiredNodeAffinityMatches } from '../../machinery/node-affinity.js';
+import * as taints from '../../machinery/taints.js';
+import type { Node, NodeAffinity, NodeSelectorTerm, PodSpec } from '../workloads/types.js';
 
 /** The tolerations Kubernetes adds to every daemon pod (AddOrUpdateDaemonPodTolerations). */
-export function daemonPodTolerations(spec: PodSpec): Toleration[] {
-  const extra: Toleration[] = [
-    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
-    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
-    { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
-    { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
-    { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
-    { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+export function daemonPodTolerations(spec: PodSpec): taints.Toleration[] {
+  const extra: taints.Toleration[] = [
+    { key: taints.TAINT_NOT_READY, operator: 'Exists', effect: 'NoExecute' },
+    { key: taints.TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
+    { key: taints.TAINT_DISK_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+    { key: taints.TAINT_MEMORY_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+    { key: taints.TAINT_PID_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+    { key: taints.TAINT_UNSCHEDULABLE, operator: 'Exists', effect: 'NoSchedule' },
   ];
   if (spec.hostNetwork === true) {
-    extra.push({ key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' });
+    extra.push({ key: taints.TAINT_NETWORK_UNAVAILABLE, operator: 'Exists', effect: 'NoSchedule' });
   }
   return extra;
 }
 
 /** The spec's tolerations with the daemon pod tolerations added or updated (same key and effect). */
-export function withDaemonPodTolerations(spec: PodSpec): Toleration[] {
+export function withDaemonPodTolerations(spec: PodSpec): taints.Toleration[] {
   const out = [...(spec.tolerations ?? [])];
   for (const t of daemonPodTolerations(spec)) {
     const i = out.findIndex((x) => x.key === t.key && x.effect === t.effect);
@@ -40,71 +34,12 @@ export function withDaemonPodTolerations(spec: PodSpec): Toleration[] {
   return out;
 }
 
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  const operator = t.operator ?? 'Equal';
-  if (!t.key) return operator === 'Exists';
-  if (t.key !== taint.key) return false;
-  if (operator === 'Exists') return true;
-  return (t.value ?? '') === (taint.value ?? '');
-}
-
-function untolerated(
-  taints: readonly Taint[],
-  tolerations: readonly Toleration[],
-  effects: readonly string[],
-): Taint | undefined {
-  return taints.find(
-    (taint) => effects.includes(taint.effect) && !tolerations.some((t) => tolerates(t, taint)),
-  );
-}
-
-function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || values.length !== 1) return false;
-      const a = Number(value);
-      const b = Number(values[0]);
-      if (!Number.isInteger(a) || !Number.isInteger(b)) return false;
-      return r.operator === 'Gt' ? a > b : a < b;
-    }
-    default:
-      return false;
-  }
-}
-
-function termMatches(term: NodeSelectorTerm, node: Node): boolean {
-  const expressions = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  // A term with no requirements matches nothing.
-  if (expressions.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata.labels ?? {};
-  for (const r of expressions) if (!requirementMatches(r, labels[r.key])) return false;
-  for (const r of fields) {
-    if (r.key !== 'metadata.name') return false;
-    if (!requirementMatches(r, node.metadata.name)) return false;
-  }
-  return true;
-}
-
 /** nodeSelector and required node affinity (terms ORed, requirements within a term ANDed). */
 export function matchesNodeSelectorAndAffinity(spec: PodSpec, node: Node): boolean {
-  const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const required = (spec.affinity?.nodeAffinity as NodeAffinity | undefined)
-    ?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (!required) return true;
-  return (required.nodeSelectorTerms ?? []).some((term) => termMatches(term, node));
+  return requiredNodeAffinityMatches(compileRequiredNodeAffinity(spec), {
+    name: node.metadata.name ?? '',
+    labels: node.metadata.labels ?? {},
+  });
 }
 
 /** NodeShouldRunDaemonPod: whether to run a pod here, and whether a running one may stay. */
@@ -115,10 +50,11 @@ export function nodeShouldRunDaemonPod(
   if (spec.nodeName && spec.nodeName !== node.metadata.name)
     return { shouldRun: false, shouldContinueRunning: false };
   if (!matchesNodeSelectorAndAffinity(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
-  const taints = node.spec?.taints ?? [];
+  const nodeTaints = node.spec?.taints ?? [];
   const tolerations = withDaemonPodTolerations(spec);
-  if (untolerated(taints, tolerations, ['NoSchedule', 'NoExecute'])) {
-    return { shouldRun: false, shouldContinueRunning: !untolerated(taints, tolerations, ['NoExecute']) };
+  if (taints.findUntoleratedTaint(nodeTaints, tolerations, taints.isHardTaint)) {
+    const noExecute = taints.findUntoleratedTaint(nodeTaints, tolerations, (t) => t.effect === 'NoExecute');
+    return { shouldRun: false, shouldContinueRunning: !noExecute };
   }
   return { shouldRun: true, shouldContinueRunning: true };
 }

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resources } from '../../client/resources.js';
+import type { RunningController } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
-import type { RunningController } from '../context.js';
 import { startReplicaSetController } from '../replicaset/controller.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
+import { type PodFate, startTestKubelet, type TestKubelet } from '../workloads/kubelet.testing.js';
 import { isPodActive, isPodReady } from '../workloads/pods.js';
-import { type PodFate, startTestKubelet, type TestKubelet } from '../workloads/test-kubelet.js';
 import type { Deployment, Pod, ReplicaSet } from '../workloads/types.js';
 import { startDeploymentController } from './controller.js';
 import { podTemplateHash, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from './util.js';

@@ -11,18 +11,20 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import { claimObjects, controllerRefOf, newControllerRef } from '../../controller/controller-ref.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index.js';
+import { type OwnerKind, resolveControllerRef, selectingOwners } from '../../controller/owners.js';
+import { runController } from '../../controller/runner.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
-import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
-import { isNamespaceTerminating } from '../replicaset/controller.js';
-import { claimObjects } from '../workloads/controller-ref.js';
-import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
-import { type OwnerKind, resolveControllerRef, selectingOwners } from '../workloads/owners.js';
-import { controllerRefOf, newControllerRef } from '../workloads/pods.js';
-import { runController } from '../workloads/runner.js';
+import { errorMessage, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
 import type { Deployment, Pod, ReplicaSet } from '../workloads/types.js';
 import {
   activeReplicaSets,
@@ -83,10 +85,6 @@ export interface DeploymentControllerOptions {
   recorder?: EventRecorder;
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 const DEPLOYMENT_KIND: OwnerKind = { group: 'apps', kind: 'Deployment' };
 
 /** What one sync works on: its own copy of the deployment and the ReplicaSets as last written. */
@@ -138,8 +136,8 @@ export class DeploymentController {
       this.podInformer.addEventHandler({ onDelete: (pod) => this.deletePod(pod) }),
     ];
     return runController({
-      controller: this.controller,
-      informers: [this.dInformer, this.rsInformer, this.podInformer] as unknown as Informer<KubeObject>[],
+      controllers: [this.controller],
+      informers: [this.dInformer, this.rsInformer, this.podInformer],
       unregister: [...unregister, ...this.releaseIndexes],
       recorder: this.recorder,
     });
@@ -436,7 +434,7 @@ export class DeploymentController {
         namespace: d.metadata.namespace,
       });
     } catch (err) {
-      if (err instanceof ApiError && err.reason === 'AlreadyExists') {
+      if (isAlreadyExists(err)) {
         const other = this.rsInformer.get(rs.metadata.name ?? '', d.metadata.namespace);
         if (!other) throw err;
         if (
@@ -604,7 +602,7 @@ export class DeploymentController {
           namespace: rs.metadata.namespace,
         });
       } catch (err) {
-        if (!(err instanceof ApiError && err.code === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
     }
   }

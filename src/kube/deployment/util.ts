@@ -3,10 +3,10 @@
 // maxSurge/maxUnavailable resolution, proportions for scaling during a rollout, status and the
 // Progressing/Available conditions.
 
+import { computeHash, semanticValue } from '../../machinery/hash.js';
 import { deepEqual } from '../../machinery/json.js';
 import type { Condition } from '../../machinery/object.js';
 import { metaTime } from '../../machinery/time.js';
-import { computeHash, semanticValue } from '../workloads/hash.js';
 import { scaledValue } from '../workloads/int-or-percent.js';
 import type { Deployment, DeploymentStatus, PodTemplateSpec, ReplicaSet } from '../workloads/types.js';
 

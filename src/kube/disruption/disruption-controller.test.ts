@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources } from '../../client/resources.js';
+import type { RunningController } from '../../controller/context.js';
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { RunningController } from '../context.js';
-import { waitFor } from '../core-testing.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import { waitFor } from '../core.testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
 import { type Pdb, scaledValue, startDisruptionController } from './disruption-controller.js';
 
 const NS = 'default';

@@ -11,14 +11,22 @@ import type { ResourceRef } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { builtinRef, resources } from '../../client/resources.js';
 import { type DiscoveryClient, RESTMapper } from '../../client/rest-mapper.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { runController } from '../../controller/runner.js';
+import { setCondition } from '../../machinery/conditions.js';
 import { parseApiVersion } from '../../machinery/gvk.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
 import type { Condition, KubeObject, LabelSelector, OwnerReference } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isMethodNotSupported, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
+import type { Pod } from '../workloads/types.js';
 
 export const DISRUPTION_ALLOWED = 'DisruptionAllowed';
 /** How long a pod the eviction API recorded as disrupted is not counted (Kubernetes: 2 min). */
@@ -39,10 +47,6 @@ export interface Pdb extends KubeObject {
     expectedPods?: number;
     conditions?: Condition[];
   };
-}
-
-interface Pod extends KubeObject {
-  status?: { conditions?: { type: string; status: string }[] };
 }
 
 interface Scalable extends KubeObject {
@@ -245,7 +249,7 @@ class DisruptionController {
       if (scale.metadata.uid && scale.metadata.uid !== ref.uid) return undefined;
       return { uid: ref.uid, replicas: scale.spec?.replicas ?? 0 };
     } catch (err) {
-      if (err instanceof ApiError && (err.code === 404 || err.code === 405)) return undefined;
+      if (isNotFound(err) || isMethodNotSupported(err)) return undefined;
       throw err;
     }
   }
@@ -277,7 +281,7 @@ class DisruptionController {
   ): Promise<void> {
     const allowed = Math.max(0, s.healthy - s.desired);
     const generation = pdb.metadata.generation ?? 0;
-    const conditions = this.withCondition(
+    const conditions = setCondition(
       pdb.status?.conditions ?? [],
       allowed > 0
         ? {
@@ -294,6 +298,7 @@ class DisruptionController {
             message: '',
             observedGeneration: generation,
           },
+      metaTime(this.ctx.now()),
     );
     await this.writeStatus(pdb, {
       ...(pdb.status ?? {}),
@@ -317,26 +322,20 @@ class DisruptionController {
       ...(pdb.status ?? {}),
       disruptionsAllowed: 0,
       observedGeneration: generation,
-      conditions: this.withCondition(pdb.status?.conditions ?? [], {
-        type: DISRUPTION_ALLOWED,
-        status: 'False',
-        reason: 'SyncFailed',
-        message: err.message,
-        observedGeneration: generation,
-      }),
+      conditions: setCondition(
+        pdb.status?.conditions ?? [],
+        {
+          type: DISRUPTION_ALLOWED,
+          status: 'False',
+          reason: 'SyncFailed',
+          message: err.message,
+          observedGeneration: generation,
+        },
+        metaTime(this.ctx.now()),
+      ),
     }).catch((e: unknown) =>
       this.ctx.logger.debug({ err: e, pdb: pdb.metadata.name }, 'writing a failed status failed'),
     );
-  }
-
-  /** apimeta.SetStatusCondition: lastTransitionTime moves only with the status. */
-  private withCondition(existing: Condition[], want: Condition): Condition[] {
-    const old = existing.find((c) => c.type === want.type);
-    const lastTransitionTime =
-      old && old.status === want.status && old.lastTransitionTime
-        ? old.lastTransitionTime
-        : metaTime(this.ctx.now().getTime());
-    return [...existing.filter((c) => c.type !== want.type), { ...want, lastTransitionTime }];
   }
 
   private async writeStatus(pdb: Pdb, status: NonNullable<Pdb['status']>): Promise<void> {
@@ -377,17 +376,11 @@ export function startDisruptionController(
       onDelete: (pod) => enqueueFor(pod),
     }),
   ];
-  let stopped = false;
-  void Promise.all(dc.informers().map((i) => i.waitForSync())).then((ok) => {
-    if (ok.every(Boolean) && !stopped) dc.controller.start();
-  });
-  return {
+  return runController({
     name: 'disruption',
-    async stop() {
-      stopped = true;
-      for (const off of offs) off();
-      await dc.controller.stop();
-      if (dc.ownRecorder) await dc.recorder.stop();
-    },
-  };
+    controllers: [dc.controller],
+    informers: dc.informers(),
+    unregister: offs,
+    ...(dc.ownRecorder ? { recorder: dc.recorder } : {}),
+  });
 }

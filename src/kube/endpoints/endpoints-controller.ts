@@ -7,15 +7,16 @@
 import { objectKey, splitKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
+import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
-import { type ControllerContext, type RunningController, reconcileLoop } from '../context.js';
+import { isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
+import type { Pod } from '../workloads/types.js';
 import {
   findPort,
   isHeadless,
   isPodReady,
   LABEL_HEADLESS,
-  type Pod,
   podIPs,
   type Service,
   selectorOf,
@@ -208,7 +209,7 @@ export function startEndpointsController(
       try {
         await ctx.client.delete(resources.endpoints, name, { namespace });
       } catch (err) {
-        if (!(err instanceof ApiError && err.code === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
       written.set(key, null);
       return undefined;
@@ -279,12 +280,7 @@ export function startEndpointsController(
         : await ctx.client.create<Endpoints>(resources.endpoints, body, { namespace });
       written.set(key, out);
     } catch (err) {
-      if (
-        err instanceof ApiError &&
-        (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
-      ) {
-        return undefined;
-      }
+      if (isNamespaceTerminating(err)) return undefined;
       throw err;
     }
     return undefined;
@@ -328,23 +324,18 @@ export function startEndpointsController(
       },
     }),
   ];
-  let stopped = false;
-  void Promise.all([services, pods, endpoints].map((i) => i.waitForSync())).then((ok) => {
-    if (!ok.every(Boolean) || stopped) return;
-    // Endpoints whose Service no longer exists (checkLeftoverEndpoints).
-    for (const ep of endpoints.list()) {
-      // Endpoints used as leader-election locks have no Service and are not ours.
-      if (ep.metadata.annotations?.[LEADER_ANNOTATION] !== undefined) continue;
-      if (!services.get(ep.metadata.name!, ep.metadata.namespace)) controller.enqueue(objectKey(ep));
-    }
-    controller.start();
-  });
-  return {
+  return runController({
     name: 'endpoint',
-    async stop() {
-      stopped = true;
-      for (const off of offs) off();
-      await controller.stop();
+    controllers: [controller],
+    informers: [services, pods, endpoints],
+    unregister: offs,
+    // Endpoints whose Service no longer exists (checkLeftoverEndpoints).
+    onSynced: () => {
+      for (const ep of endpoints.list()) {
+        // Endpoints used as leader-election locks have no Service and are not ours.
+        if (ep.metadata.annotations?.[LEADER_ANNOTATION] !== undefined) continue;
+        if (!services.get(ep.metadata.name!, ep.metadata.namespace)) controller.enqueue(objectKey(ep));
+      }
     },
-  };
+  });
 }

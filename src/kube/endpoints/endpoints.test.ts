@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources } from '../../client/resources.js';
+import type { RunningController } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
-import type { RunningController } from '../context.js';
-import { getOrUndefined, waitFor } from '../core-testing.js';
+import { getOrUndefined, waitFor } from '../core.testing.js';
 import { startGarbageCollector } from '../gc/garbage-collector.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
 import { type Endpoints, startEndpointsController } from './endpoints-controller.js';
 import { type EndpointSlice, startEndpointSliceController } from './endpointslice-controller.js';
 

@@ -13,11 +13,18 @@
 import { objectKey, splitKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { runController } from '../../controller/runner.js';
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
+import { isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
+import type { Pod } from '../workloads/types.js';
 import {
   addressesOf,
   addressFamilies,
@@ -28,7 +35,6 @@ import {
   LABEL_MANAGED_BY,
   LABEL_SERVICE_NAME,
   LABEL_TOPOLOGY_ZONE,
-  type Pod,
   type Service,
   selectorOf,
   selects,
@@ -181,7 +187,7 @@ class EndpointSliceController {
   readonly nodes: Informer<Node>;
   private readonly max: number;
   readonly batchMs: number;
-  private readonly recorder: EventRecorder;
+  readonly recorder: EventRecorder;
   readonly ownRecorder: boolean;
   /** Per Service: slices written (or deleted: null) that the informer may not show yet. */
   private readonly written = new Map<string, Map<string, EndpointSlice | null>>();
@@ -203,10 +209,6 @@ class EndpointSliceController {
       workers: opts.workers ?? 2,
       reconcile: (key) => this.sync(key),
     });
-  }
-
-  stopRecorder(): Promise<void> {
-    return this.ownRecorder ? this.recorder.stop() : Promise.resolve();
   }
 
   /** A slice changed: its Service is looked at again (someone may have edited or removed it). */
@@ -535,7 +537,7 @@ class EndpointSliceController {
       try {
         await client.delete(resources.endpointslices, slice.metadata.name!, { namespace: ns });
       } catch (err) {
-        if (!(err instanceof ApiError && err.code === 404)) {
+        if (!isNotFound(err)) {
           throw new Error(
             `failed to delete ${slice.metadata.name} EndpointSlice for Service ${key}: ${(err as Error).message}`,
           );
@@ -544,13 +546,6 @@ class EndpointSliceController {
       remember(slice.metadata.name!, null);
     }
   }
-}
-
-function isNamespaceTerminating(err: unknown): boolean {
-  return (
-    err instanceof ApiError &&
-    (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating')
-  );
 }
 
 /** Starts the EndpointSlice controller of a cluster. */
@@ -585,17 +580,11 @@ export function startEndpointSliceController(
       onDelete: (s) => c.sliceChanged(s, true),
     }),
   ];
-  let stopped = false;
-  void Promise.all([c.services, c.pods, c.slices, c.nodes].map((i) => i.waitForSync())).then((ok) => {
-    if (ok.every(Boolean) && !stopped) c.controller.start();
-  });
-  return {
+  return runController({
     name: 'endpointslice',
-    async stop() {
-      stopped = true;
-      for (const off of offs) off();
-      await c.controller.stop();
-      await c.stopRecorder();
-    },
-  };
+    controllers: [c.controller],
+    informers: [c.services, c.pods, c.slices, c.nodes],
+    unregister: offs,
+    ...(c.ownRecorder ? { recorder: c.recorder } : {}),
+  });
 }

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import type { Informer } from '../../client/informer.js';
 import type { KubeObject } from '../../machinery/object.js';
+import type { ContainerPort, Pod } from '../workloads/types.js';
 
 export interface ServicePort {
   name?: string;
@@ -23,28 +24,6 @@ export interface Service extends KubeObject {
     type?: string;
     ipFamilies?: string[];
     publishNotReadyAddresses?: boolean;
-  };
-}
-
-export interface ContainerPort {
-  name?: string;
-  containerPort: number;
-  protocol?: string;
-}
-
-export interface Pod extends KubeObject {
-  spec?: {
-    nodeName?: string;
-    hostname?: string;
-    subdomain?: string;
-    containers?: { ports?: ContainerPort[] }[];
-    initContainers?: { ports?: ContainerPort[]; restartPolicy?: string }[];
-  };
-  status?: {
-    phase?: string;
-    podIP?: string;
-    podIPs?: { ip: string }[];
-    conditions?: { type: string; status: string }[];
   };
 }
 

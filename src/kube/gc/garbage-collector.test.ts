@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceRef } from '../../client/client.js';
 import { resources } from '../../client/resources.js';
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
-import { getOrUndefined, waitFor } from '../core-testing.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import { getOrUndefined, waitFor } from '../core.testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
 import { type RunningGarbageCollector, startGarbageCollector } from './garbage-collector.js';
 
 const NS = 'default';

@@ -18,11 +18,17 @@ import type { Logger } from 'pino';
 import type { ResourceRef } from '../../client/client.js';
 import { builtinRef } from '../../client/resources.js';
 import { type DiscoveryClient, RESTMapper } from '../../client/rest-mapper.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { runController } from '../../controller/runner.js';
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
+import { isConflict, isNotFound } from '../../machinery/status.js';
 import {
   DependencyGraph,
   FOREGROUND_FINALIZER,
@@ -59,14 +65,6 @@ function isDiscoveryClient(client: unknown): client is DiscoveryClient {
   return typeof (client as { discover?: unknown }).discover === 'function';
 }
 
-function is404(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 404;
-}
-
-function isConflict(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 409;
-}
-
 interface OwnerState {
   beingDeleted: boolean;
   foreground: boolean;
@@ -93,8 +91,8 @@ class GarbageCollector {
   private readonly logger: Logger;
   private readonly mapper: RESTMapper | undefined;
   private readonly absent = new AbsentOwners();
-  private readonly recorder: EventRecorder;
-  private readonly ownRecorder: boolean;
+  readonly recorder: EventRecorder;
+  readonly ownRecorder: boolean;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -123,10 +121,6 @@ class GarbageCollector {
     });
   }
 
-  async stopRecorder(): Promise<void> {
-    if (this.ownRecorder) await this.recorder.stop();
-  }
-
   // ---------------------------------------------------------------------------------- lookups
 
   private async mapKind(apiVersion: string, kind: string): Promise<ResourceRef> {
@@ -149,7 +143,7 @@ class GarbageCollector {
       const obj = await this.ctx.client.get(ref, node.identity.name, { namespace });
       return { ref, obj: obj.metadata.uid === node.identity.uid ? obj : undefined };
     } catch (err) {
-      if (is404(err)) return { ref, obj: undefined };
+      if (isNotFound(err)) return { ref, obj: undefined };
       throw err;
     }
   }
@@ -173,7 +167,7 @@ class GarbageCollector {
     try {
       owner = await this.ctx.client.get(mapping, ref.name, { namespace: namespace || undefined });
     } catch (err) {
-      if (is404(err)) {
+      if (isNotFound(err)) {
         this.absent.add(ref.uid, namespace);
         return undefined;
       }
@@ -283,14 +277,14 @@ class GarbageCollector {
     try {
       await remove(obj.metadata.resourceVersion);
     } catch (err) {
-      if (is404(err)) {
+      if (isNotFound(err)) {
         this.graph.removeVerifiedAbsent(node);
         return;
       }
       if (!isConflict(err)) throw err;
       // Changed since we looked: delete anyway if its owners did not change.
       const live = await this.ctx.client.get(ref, name, { namespace }).catch((e: unknown) => {
-        if (is404(e)) return undefined;
+        if (isNotFound(e)) return undefined;
         throw e;
       });
       if (!live || live.metadata.uid !== node.identity.uid) return;
@@ -355,7 +349,7 @@ class GarbageCollector {
         try {
           current = await this.ctx.client.get(ref, id.name, { namespace });
         } catch (err) {
-          if (is404(err)) return true;
+          if (isNotFound(err)) return true;
           throw err;
         }
         if (current.metadata.uid !== id.uid) return true;
@@ -377,7 +371,7 @@ class GarbageCollector {
         );
         return true;
       } catch (err) {
-        if (is404(err)) return true;
+        if (isNotFound(err)) return true;
         if (!isConflict(err)) throw err;
       }
       current = undefined;
@@ -442,26 +436,16 @@ export function startGarbageCollector(
     onUpdate: (ref, old, obj) => gc.graph.observe(ref, old, obj),
     onDelete: (_ref, obj) => gc.graph.forget(obj),
   });
-  let stopped = false;
-  let synced = false;
-  void monitors.start().then((ok) => {
-    if (!ok || stopped) return;
-    synced = true;
-    gc.deleter.start();
-    gc.orphaner.start();
-  });
-  return {
+  const running = runController({
     name: 'garbagecollector',
-    graph: gc.graph,
-    monitors,
-    hasSynced: () => synced,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      unregister();
+    controllers: [gc.deleter, gc.orphaner],
+    // Every deletable resource, listed once discovery has been read.
+    informers: [{ waitForSync: () => monitors.start() }],
+    unregister: [unregister],
+    onStop: () => {
       if (ownMonitors) monitors.stop();
-      await Promise.all([gc.deleter.stop(), gc.orphaner.stop()]);
-      await gc.stopRecorder();
     },
-  };
+    ...(gc.ownRecorder ? { recorder: gc.recorder } : {}),
+  });
+  return { ...running, graph: gc.graph, monitors };
 }

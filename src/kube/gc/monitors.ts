@@ -10,8 +10,8 @@ import type { ResourceRef } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
 import type { DiscoveryClient } from '../../client/rest-mapper.js';
+import type { ControllerContext } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
-import type { ControllerContext } from '../context.js';
 import { MetadataClient } from './metadata-client.js';
 
 /** A resource as discovery describes it, with its verbs. */

@@ -6,14 +6,13 @@
 
 import type { Client } from '../../client/client.js';
 import { resources } from '../../client/resources.js';
+import { claimObjects, newControllerRef } from '../../controller/controller-ref.js';
+import type { OwnerIndex } from '../../controller/owner-index.js';
+import { hashRevisionData, semanticValue } from '../../machinery/hash.js';
 import { deepEqual } from '../../machinery/json.js';
 import type { Selector } from '../../machinery/labels.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
-import { claimObjects } from '../workloads/controller-ref.js';
-import { hashRevisionData, semanticValue } from '../workloads/hash.js';
-import type { OwnerIndex } from '../workloads/owner-index.js';
-import { newControllerRef } from '../workloads/pods.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../machinery/status.js';
 import type { ControllerRevision, PodTemplateSpec } from '../workloads/types.js';
 
 /** The label carrying a revision's hash (history.ControllerRevisionHashLabel). */
@@ -164,7 +163,7 @@ export class ControllerHistory {
         });
         return { revision: created, collisionCount: count };
       } catch (err) {
-        if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+        if (!isAlreadyExists(err)) throw err;
         const existing = await this.client.get<ControllerRevision>(
           resources.controllerrevisions,
           clone.metadata.name!,
@@ -188,7 +187,7 @@ export class ControllerHistory {
         namespace: revision.metadata.namespace,
       });
     } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'Conflict')) throw err;
+      if (!isConflict(err)) throw err;
       const fresh = await this.client.get<ControllerRevision>(
         resources.controllerrevisions,
         revision.metadata.name ?? '',
@@ -211,7 +210,7 @@ export class ControllerHistory {
         namespace: revision.metadata.namespace,
       });
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
 }

@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resources } from '../../client/resources.js';
+import type { RunningController } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
-import type { RunningController } from '../context.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
+import { type PodFate, startTestKubelet, type TestKubelet } from '../workloads/kubelet.testing.js';
 import { isPodActive } from '../workloads/pods.js';
-import { type PodFate, startTestKubelet, type TestKubelet } from '../workloads/test-kubelet.js';
 import type { Pod } from '../workloads/types.js';
-import { JOB_TRACKING_FINALIZER, type Job, startJobController } from './controller.js';
+import { startJobController } from './controller.js';
 import { startTTLAfterFinishedController } from './ttl.js';
+import { JOB_TRACKING_FINALIZER, type Job } from './types.js';
 
 const WAIT = { timeout: 20_000, interval: 20 };
 const NS = { namespace: 'default' };

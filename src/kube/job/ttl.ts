@@ -6,12 +6,11 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
 import type { ReconcileResult } from '../../controller/controller.js';
-import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
-import { type ControllerContext, type RunningController, reconcileLoop } from '../context.js';
-import { runController } from '../workloads/runner.js';
-import { isJobFinished, type Job } from './controller.js';
+import { runController } from '../../controller/runner.js';
+import { isConflict, isNotFound } from '../../machinery/status.js';
+import { isJobFinished, type Job } from './types.js';
 
 export interface TTLAfterFinishedControllerOptions {
   /** Concurrent syncs (kube-controller-manager's --concurrent-ttl-after-finished-syncs, default 5). */
@@ -60,7 +59,7 @@ export function startTTLAfterFinishedController(
         namespace: job.metadata.namespace,
       });
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
     if (fresh.metadata.deletionTimestamp || !needsCleanup(fresh)) return undefined;
@@ -74,7 +73,7 @@ export function startTTLAfterFinishedController(
         preconditions: { uid: fresh.metadata.uid },
       });
     } catch (err) {
-      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+      if (!(isNotFound(err) || isConflict(err))) throw err;
     }
     return undefined;
   };
@@ -88,8 +87,8 @@ export function startTTLAfterFinishedController(
   };
   const unregister = informer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, job) => enqueue(job) });
   return runController({
-    controller,
-    informers: [informer] as unknown as Informer<KubeObject>[],
+    controllers: [controller],
+    informers: [informer],
     unregister: [unregister],
   });
 }

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceRef } from '../../client/client.js';
 import { resources } from '../../client/resources.js';
+import type { RunningController } from '../../controller/context.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import type { RunningController } from '../context.js';
-import { getOrUndefined, waitFor } from '../core-testing.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import { getOrUndefined, waitFor } from '../core.testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
 import { startNamespaceController } from './namespace-controller.js';
 
 interface Ns extends KubeObject {

@@ -11,11 +11,12 @@
 import type { ResourceRef } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
 import type { Controller, ReconcileResult } from '../../controller/controller.js';
+import { runController } from '../../controller/runner.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isConflict, isMethodNotSupported, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, type RunningController, reconcileLoop } from '../context.js';
 import { type DiscoveredResource, discoverResources, ResourceMonitors } from '../gc/monitors.js';
 import { type ContentReport, conditionsFor, mergeConditions } from './conditions.js';
 
@@ -39,12 +40,8 @@ interface PodLike extends KubeObject {
   status?: { phase?: string };
 }
 
-function is404(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 404;
-}
-
 function notSupported(err: unknown): boolean {
-  return err instanceof ApiError && (err.code === 405 || err.code === 404);
+  return isMethodNotSupported(err) || isNotFound(err);
 }
 
 class NamespaceController {
@@ -82,7 +79,7 @@ class NamespaceController {
     try {
       ns = await this.ctx.client.get<NamespaceObject>(resources.namespaces, name);
     } catch (err) {
-      if (is404(err)) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
     if (!ns.metadata.deletionTimestamp) return undefined;
@@ -227,7 +224,7 @@ class NamespaceController {
       );
     } catch (err) {
       // As Kubernetes: conditions are informative; the deletion goes on.
-      if (!is404(err))
+      if (!isNotFound(err))
         this.ctx.logger.debug({ err, namespace: ns.metadata.name }, 'updating conditions failed');
     }
   }
@@ -250,13 +247,13 @@ class NamespaceController {
         );
         return;
       } catch (err) {
-        if (is404(err)) return;
-        if (!(err instanceof ApiError && err.code === 409)) throw err;
+        if (isNotFound(err)) return;
+        if (!isConflict(err)) throw err;
       }
       try {
         current = await this.ctx.client.get<NamespaceObject>(resources.namespaces, name);
       } catch (err) {
-        if (is404(err)) return;
+        if (isNotFound(err)) return;
         throw err;
       }
       if (current.metadata.uid !== ns.metadata.uid) return;
@@ -275,23 +272,14 @@ export function startNamespaceController(
   const monitors = opts.monitors ?? new ResourceMonitors(ctx);
   const offMonitors = monitors.addHandler({ onDelete: (_ref, obj) => nc.contentGone(obj) });
   const offNamespaces = nc.watchNamespaces();
-  let stopped = false;
-  void ctx.informers
-    .informerFor(resources.namespaces)
-    .waitForSync()
-    .then((ok) => {
-      if (ok && !stopped) nc.controller.start();
-    });
   void monitors.start();
-  return {
+  return runController({
     name: 'namespace',
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      offNamespaces();
-      offMonitors();
+    controllers: [nc.controller],
+    informers: [ctx.informers.informerFor(resources.namespaces)],
+    unregister: [offNamespaces, offMonitors],
+    onStop: () => {
       if (ownMonitors) monitors.stop();
-      await nc.controller.stop();
     },
-  };
+  });
 }

@@ -14,12 +14,20 @@
 
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { Controller } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
+import { runController } from '../../controller/runner.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isNotFound } from '../../machinery/status.js';
+import { sameTaint, TAINT_UNSCHEDULABLE, type Taint } from '../../machinery/taints.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
+import type { Pod } from '../workloads/types.js';
 import { podsByNode } from './pods-by-node.js';
 import {
   CONDITION_TAINTS,
@@ -28,10 +36,7 @@ import {
   NOT_READY_NO_EXECUTE,
   type Node,
   type NodeCondition,
-  sameTaint,
   swapNodeTaints,
-  TAINT_UNSCHEDULABLE,
-  type Taint,
   taintExists,
   UNREACHABLE_NO_EXECUTE,
 } from './taints.js';
@@ -65,11 +70,6 @@ export interface NodeLifecycleOptions {
 
 interface Lease extends KubeObject {
   spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
-}
-
-interface Pod extends KubeObject {
-  spec?: { nodeName?: string };
-  status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] };
 }
 
 interface NodeHealth {
@@ -496,7 +496,7 @@ class NodeLifecycleController {
         });
         this.recorder.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
       } catch (err) {
-        if (err instanceof ApiError && err.code === 404) continue;
+        if (isNotFound(err)) continue;
         this.ctx.logger.debug({ err, pod: pod.metadata.name }, 'marking a pod not ready failed');
         ok = false;
       }
@@ -694,18 +694,14 @@ export function startNodeLifecycleController(
       },
     }),
   ];
-  let stopped = false;
-  void Promise.all([nc.nodes, nc.leases, nc.pods].map((i) => i.waitForSync())).then((ok) => {
-    if (!ok.every(Boolean) || stopped) return;
-    nc.noSchedule.start();
-    nc.startTimer();
-  });
-  return {
+  return runController({
     name: 'node-lifecycle',
-    async stop() {
-      stopped = true;
-      for (const off of offs) off();
-      await nc.stop();
+    informers: [nc.nodes, nc.leases, nc.pods],
+    unregister: offs,
+    onSynced: () => {
+      nc.noSchedule.start();
+      nc.startTimer();
     },
-  };
+    onStop: () => nc.stop(),
+  });
 }

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources } from '../../client/resources.js';
+import type { RunningController } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
-import type { RunningController } from '../context.js';
-import { getOrUndefined, waitFor } from '../core-testing.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import type { Taint, Toleration } from '../../machinery/taints.js';
+import { getOrUndefined, waitFor } from '../core.testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
 import { startNodeLifecycleController } from './node-lifecycle-controller.js';
 import { startTaintEvictionController } from './taint-eviction.js';
-import type { Node, Taint, Toleration } from './taints.js';
+import type { Node } from './taints.js';
 
 const NS = 'default';
 const LEASES = 'kube-node-lease';

@@ -8,26 +8,22 @@
 import { objectKey, splitKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import {
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
 import type { ReconcileResult } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/events.js';
-import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { runController } from '../../controller/runner.js';
+import type { Condition } from '../../machinery/object.js';
+import { isConflict, isNotFound } from '../../machinery/status.js';
+import { matchingTolerations, minTolerationMs, type Taint } from '../../machinery/taints.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
+import type { Pod } from '../workloads/types.js';
 import { podsByNode } from './pods-by-node.js';
-import {
-  matchingTolerations,
-  minTolerationMs,
-  type Node,
-  noExecuteTaints,
-  type Taint,
-  type Toleration,
-} from './taints.js';
-
-interface Pod extends KubeObject {
-  spec?: { nodeName?: string; tolerations?: Toleration[] };
-  status?: { conditions?: Record<string, unknown>[] };
-}
+import { type Node, noExecuteTaints } from './taints.js';
 
 export interface TaintEvictionOptions {
   workers?: number;
@@ -71,14 +67,14 @@ export function startTaintEvictionController(
     try {
       fresh = await ctx.client.get<Pod>(resources.pods, name, { namespace });
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return;
+      if (isNotFound(err)) return;
       throw err;
     }
     if (fresh.metadata.uid !== pod.metadata.uid) return;
     const conditions = fresh.status?.conditions ?? [];
     const existing = conditions.find((c) => c.type === 'DisruptionTarget');
     if (existing?.status !== 'True' || existing.reason !== 'DeletionByTaintManager') {
-      const condition = {
+      const condition: Condition = {
         type: 'DisruptionTarget',
         status: 'True',
         reason: 'DeletionByTaintManager',
@@ -92,14 +88,14 @@ export function startTaintEvictionController(
       try {
         await ctx.client.update(resources.pods, fresh, { namespace, subresource: 'status' });
       } catch (err) {
-        if (err instanceof ApiError && err.code === 404) return;
+        if (isNotFound(err)) return;
         throw err;
       }
     }
     try {
       await ctx.client.delete(resources.pods, name, { namespace, preconditions: { uid: pod.metadata.uid } });
     } catch (err) {
-      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+      if (!(isNotFound(err) || isConflict(err))) throw err;
     }
   };
 
@@ -172,17 +168,11 @@ export function startTaintEvictionController(
       onUpdate: (old, node) => nodeChanged(old, node),
     }),
   ];
-  let stopped = false;
-  void Promise.all([pods.waitForSync(), nodes.waitForSync()]).then((ok) => {
-    if (ok.every(Boolean) && !stopped) controller.start();
-  });
-  return {
+  return runController({
     name: 'taint-eviction',
-    async stop() {
-      stopped = true;
-      for (const off of offs) off();
-      await controller.stop();
-      if (ownRecorder) await recorder.stop();
-    },
-  };
+    controllers: [controller],
+    informers: [pods, nodes],
+    unregister: offs,
+    ...(ownRecorder ? { recorder } : {}),
+  });
 }

@@ -1,29 +1,23 @@
-// Taints and tolerations as the node lifecycle and taint eviction controllers use them: the
-// taints the node controller owns, toleration matching (v1 Toleration.ToleratesTaint), and
-// adding/removing taints on a Node under optimistic concurrency (SwapNodeControllerTaint).
+// Node taints as the node lifecycle and taint eviction controllers use them: the taints the node
+// controller owns and adding/removing taints on a Node under optimistic concurrency
+// (SwapNodeControllerTaint). Matching tolerations is machinery/taints.ts's.
 
 import type { Client } from '../../client/client.js';
 import { resources } from '../../client/resources.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { isConflict, isNotFound } from '../../machinery/status.js';
+import {
+  sameTaint,
+  TAINT_DISK_PRESSURE,
+  TAINT_MEMORY_PRESSURE,
+  TAINT_NETWORK_UNAVAILABLE,
+  TAINT_NOT_READY,
+  TAINT_PID_PRESSURE,
+  TAINT_UNREACHABLE,
+  TAINT_UNSCHEDULABLE,
+  type Taint,
+} from '../../machinery/taints.js';
 import { metaTime } from '../../machinery/time.js';
-
-export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: TaintEffect;
-  timeAdded?: string;
-}
-
-export interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: TaintEffect | '';
-  tolerationSeconds?: number;
-}
 
 export interface NodeCondition {
   type: string;
@@ -38,14 +32,6 @@ export interface Node extends KubeObject {
   spec?: { unschedulable?: boolean; taints?: Taint[] };
   status?: { conditions?: NodeCondition[] };
 }
-
-export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
-export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
-export const TAINT_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
-export const TAINT_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
-export const TAINT_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
-export const TAINT_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
 
 export const UNREACHABLE_NO_EXECUTE: Taint = { key: TAINT_UNREACHABLE, effect: 'NoExecute' };
 export const NOT_READY_NO_EXECUTE: Taint = { key: TAINT_NOT_READY, effect: 'NoExecute' };
@@ -69,57 +55,12 @@ export function condition(node: Node, type: string): NodeCondition | undefined {
   return node.status?.conditions?.find((c) => c.type === type);
 }
 
-/** Same key and effect: the identity Kubernetes matches taints by. */
-export function sameTaint(a: Taint, b: Taint): boolean {
-  return a.key === b.key && a.effect === b.effect;
-}
-
 export function taintExists(taints: Taint[] | undefined, t: Taint): boolean {
   return (taints ?? []).some((x) => sameTaint(x, t));
 }
 
 export function noExecuteTaints(node: Node | undefined): Taint[] {
   return (node?.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
-}
-
-export function toleratesTaint(tol: Toleration, taint: Taint): boolean {
-  if (tol.effect && tol.effect !== taint.effect) return false;
-  if (tol.key && tol.key !== taint.key) return false;
-  switch (tol.operator ?? 'Equal') {
-    case 'Equal':
-      return (tol.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** GetMatchingTolerations: whether every taint is tolerated, and the tolerations used. */
-export function matchingTolerations(
-  taints: Taint[],
-  tolerations: Toleration[],
-): { allTolerated: boolean; used: Toleration[] } {
-  if (taints.length === 0) return { allTolerated: true, used: [] };
-  const used: Toleration[] = [];
-  for (const taint of taints) {
-    const tol = tolerations.find((t) => toleratesTaint(t, taint));
-    if (!tol) return { allTolerated: false, used: [] };
-    used.push(tol);
-  }
-  return { allTolerated: true, used };
-}
-
-/** getMinTolerationTime in ms: 0 at once, -1 forever. */
-export function minTolerationMs(used: Toleration[]): number {
-  if (used.length === 0) return 0;
-  let min = Number.POSITIVE_INFINITY;
-  for (const t of used) {
-    if (t.tolerationSeconds === undefined || t.tolerationSeconds === null) continue;
-    if (t.tolerationSeconds <= 0) return 0;
-    min = Math.min(min, t.tolerationSeconds);
-  }
-  return min === Number.POSITIVE_INFINITY ? -1 : min * 1000;
 }
 
 /**
@@ -153,13 +94,13 @@ export async function swapNodeTaints(
       );
       return true;
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return false;
-      if (!(err instanceof ApiError && err.code === 409)) throw err;
+      if (isNotFound(err)) return false;
+      if (!isConflict(err)) throw err;
     }
     try {
       current = await client.get<Node>(resources.nodes, node.metadata.name!);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return false;
+      if (isNotFound(err)) return false;
       throw err;
     }
   }

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../client/client.js';
 import { resources } from '../../client/resources.js';
+import type { RunningController } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
-import type { RunningController } from '../context.js';
-import { getOrUndefined, waitFor } from '../core-testing.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import { getOrUndefined, waitFor } from '../core.testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
 import { OUT_OF_SERVICE_TAINT, startPodGCController } from './podgc-controller.js';
 
 interface Pod extends KubeObject {

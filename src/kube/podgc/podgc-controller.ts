@@ -10,12 +10,13 @@
 
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
+import { runController } from '../../controller/runner.js';
+import type { Condition } from '../../machinery/object.js';
+import { isConflict, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, type RunningController, reconcileLoop } from '../context.js';
 import type { Node } from '../node-lifecycle/taints.js';
-import { runController } from '../workloads/runner.js';
+import type { Pod } from '../workloads/types.js';
 
 export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
 const FIELD_MANAGER = 'PodGC';
@@ -31,19 +32,6 @@ export interface PodGCOptions {
   periodMs?: number;
   /** How long a node must have been gone before its pods are deleted (default 40 s). */
   quarantineMs?: number;
-}
-
-interface Pod extends KubeObject {
-  spec?: { nodeName?: string };
-  status?: { phase?: string; reason?: string; conditions?: Record<string, unknown>[] };
-}
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
 }
 
 const isTerminated = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
@@ -97,7 +85,7 @@ export function startPodGCController(ctx: ControllerContext, opts: PodGCOptions 
       });
     } catch (err) {
       // Gone already, or replaced by a pod of the same name: nothing to collect.
-      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+      if (!(isNotFound(err) || isConflict(err))) throw err;
     }
   };
 
@@ -140,7 +128,7 @@ export function startPodGCController(ctx: ControllerContext, opts: PodGCOptions 
         missingSince.delete(node);
         continue;
       } catch (err) {
-        if (!(err instanceof ApiError && err.code === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
       const condition: Condition = {
         type: 'DisruptionTarget',
@@ -173,8 +161,8 @@ export function startPodGCController(ctx: ControllerContext, opts: PodGCOptions 
   });
   controller.enqueue(PASS);
   return runController({
-    controller,
-    informers: [pods, nodes] as unknown as Informer<KubeObject>[],
+    controllers: [controller],
+    informers: [pods, nodes],
     unregister: [],
   });
 }

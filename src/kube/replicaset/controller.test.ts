@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resources } from '../../client/resources.js';
+import type { RunningController } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
-import type { RunningController } from '../context.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
-import { type PodFate, startTestKubelet, type TestKubelet } from '../workloads/test-kubelet.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
+import { type PodFate, startTestKubelet, type TestKubelet } from '../workloads/kubelet.testing.js';
 import type { Pod, ReplicaSet } from '../workloads/types.js';
 import { startReplicaSetController } from './controller.js';
 

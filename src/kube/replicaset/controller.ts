@@ -11,36 +11,40 @@
 import { objectKey } from '../../client/cache.js';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
-import type { Controller } from '../../controller/controller.js';
-import type { EventRecorder } from '../../controller/events.js';
-import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
-import type { Condition, KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
-import { metaTime } from '../../machinery/time.js';
-import { type ControllerContext, eventRecorder, type RunningController, reconcileLoop } from '../context.js';
-import { claimObjects } from '../workloads/controller-ref.js';
-import { ControllerExpectations } from '../workloads/expectations.js';
-import { acquireOwnerIndex, type OwnerIndex } from '../workloads/owner-index.js';
-import { type OwnerKind, resolveControllerRef, selectingOwners } from '../workloads/owners.js';
 import {
-  controllerRefOf,
+  type ControllerContext,
+  eventRecorder,
+  type RunningController,
+  reconcileLoop,
+} from '../../controller/context.js';
+import type { Controller } from '../../controller/controller.js';
+import { claimObjects, controllerRefOf, newControllerRef } from '../../controller/controller-ref.js';
+import type { EventRecorder } from '../../controller/events.js';
+import { ControllerExpectations } from '../../controller/expectations.js';
+import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index.js';
+import { type OwnerKind, resolveControllerRef, selectingOwners } from '../../controller/owners.js';
+import { runController } from '../../controller/runner.js';
+import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../../controller/slow-start.js';
+import { updateStatus } from '../../controller/status.js';
+import { findCondition, withoutCondition } from '../../machinery/conditions.js';
+import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
+import type { Condition } from '../../machinery/object.js';
+import { wireStatus } from '../../machinery/object.js';
+import { errorMessage, isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
+import {
   isPodActive,
   isPodAvailable,
   isPodReady,
   msUntilAvailable,
-  newControllerRef,
   podFromTemplate,
   podsToDelete,
 } from '../workloads/pods.js';
-import { runController } from '../workloads/runner.js';
-import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../workloads/slow-start.js';
-import { findCondition, omitEmpty, updateStatus, withoutCondition } from '../workloads/status.js';
 import type { Pod, ReplicaSet, ReplicaSetStatus } from '../workloads/types.js';
 
 export const REPLICASET_CONTROLLER = 'replicaset-controller';
 /** Most pods created or deleted in one sync, as kube-controller-manager's BurstReplicas. */
 export const BURST_REPLICAS = 500;
-const NAMESPACE_TERMINATING_CAUSE = 'NamespaceTerminating';
 /**
  * A sync for a pod change that only moves status comes at once when the ReplicaSet has not been
  * synced for a while, else it waits until MIN_STATUS_SPACING_MS (or STATUS_SYNC_SPACING times
@@ -61,17 +65,6 @@ export interface ReplicaSetControllerOptions {
   burstReplicas?: number;
   /** Events are recorded here (default: a recorder of this cluster as "replicaset-controller"). */
   recorder?: EventRecorder;
-}
-
-export function isNamespaceTerminating(err: unknown): boolean {
-  return (
-    err instanceof ApiError &&
-    (err.status.details?.causes ?? []).some((c) => c.reason === NAMESPACE_TERMINATING_CAUSE)
-  );
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 const REPLICASET_KIND: OwnerKind = { group: 'apps', kind: 'ReplicaSet' };
@@ -146,8 +139,8 @@ export class ReplicaSetController {
       }),
     ];
     return runController({
-      controller: this.controller,
-      informers: [this.rsInformer, this.podInformer] as unknown as Informer<KubeObject>[],
+      controllers: [this.controller],
+      informers: [this.rsInformer, this.podInformer],
       unregister: [...unregister, this.releasePods],
       recorder: this.recorder,
     });
@@ -389,7 +382,7 @@ export class ReplicaSetController {
             await this.deletePodOf(rs, pod);
           } catch (err) {
             this.expectations.deletionObserved(key, objectKey(pod));
-            if (!(err instanceof ApiError && err.code === 404)) errs.push(err);
+            if (!isNotFound(err)) errs.push(err);
           }
         }),
       );
@@ -440,7 +433,7 @@ export class ReplicaSetController {
       });
       this.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) {
+      if (!isNotFound(err)) {
         this.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(err)}`);
       }
       throw err;
@@ -455,15 +448,18 @@ export class ReplicaSetController {
   ): Promise<ReplicaSet> {
     const generation = rs.metadata.generation ?? 0;
     if (statusUnchanged(rs.status, status) && (rs.status?.observedGeneration ?? 0) === generation) return rs;
-    const next = wireStatus({ ...status, observedGeneration: generation });
+    const next = wireStatus({ ...status, observedGeneration: generation }, RS_WIRE);
     return updateStatus(this.ctx.client, resources.replicasets, rs, next, (fresh) =>
-      wireStatus({
-        ...calculateStatus(fresh, pods, manageError, this.ctx.now()),
-        observedGeneration: generation,
-      }),
+      wireStatus(
+        { ...calculateStatus(fresh, pods, manageError, this.ctx.now()), observedGeneration: generation },
+        RS_WIRE,
+      ),
     );
   }
 }
+
+/** replicas is written even when 0; the other counts are omitempty. */
+const RS_WIRE = { always: ['replicas'] } as const;
 
 /** Same spec (generation), labels, annotations, owners and deletion state: only status moved. */
 function onlyStatusChanged(old: ReplicaSet, cur: ReplicaSet): boolean {
@@ -477,11 +473,6 @@ function onlyStatusChanged(old: ReplicaSet, cur: ReplicaSet): boolean {
     labelsEqual(a.annotations, b.annotations) &&
     JSON.stringify(a.ownerReferences ?? []) === JSON.stringify(b.ownerReferences ?? [])
   );
-}
-
-/** ReplicaSetStatus as it goes on the wire: replicas always, the other counters when not zero. */
-function wireStatus(s: ReplicaSetStatus): ReplicaSetStatus {
-  return omitEmpty(s as Record<string, unknown>, ['replicas']) as ReplicaSetStatus;
 }
 
 function statusUnchanged(old: ReplicaSetStatus | undefined, s: ReplicaSetStatus): boolean {

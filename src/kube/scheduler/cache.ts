@@ -8,9 +8,9 @@
 
 import type { Selector } from '../../machinery/labels.js';
 import type { KubeObject } from '../../machinery/object.js';
+import { parseTaints, type Taint } from '../../machinery/taints.js';
 import { type AffinityTerm, hasPodAffinity, type PodInfo } from './pod-info.js';
 import { addResource, cloneResource, emptyResource, type Resource, resourceFromList } from './resources.js';
-import { parseTaints, type Taint } from './taints.js';
 
 export interface Node extends KubeObject {
   spec?: Record<string, unknown>;

@@ -9,10 +9,16 @@
 // Pods nominated to a node by preemption are counted there for pods of lower or equal priority.
 
 import type { Selector } from '../../machinery/labels.js';
+import { preferredNodeAffinityScore, requiredNodeAffinityMatches } from '../../machinery/node-affinity.js';
 import type { KubeObject } from '../../machinery/object.js';
+import {
+  countIntolerablePreferNoSchedule,
+  findUntoleratedTaint,
+  TAINT_UNSCHEDULABLE,
+  tolerationsTolerateTaint,
+} from '../../machinery/taints.js';
 import type { NodeInfo, SchedulerCache } from './cache.js';
 import { Diagnosis, type Status, status } from './fit-error.js';
-import { preferredNodeAffinityScore, requiredNodeAffinityMatches } from './node-affinity.js';
 import {
   cloneState,
   filterInterPodAffinity,
@@ -26,19 +32,13 @@ import {
 import type { ExclusiveDisk, PodInfo } from './pod-info.js';
 import {
   cloneSpreadState,
-  defaultSpreadConstraints,
   filterSpread,
   preFilterSpread,
   type SpreadFilterState,
   scoreSpread,
   updateSpreadWithPod,
 } from './pod-topology-spread.js';
-import {
-  countIntolerablePreferNoSchedule,
-  firstUntoleratedTaint,
-  TAINT_NODE_UNSCHEDULABLE,
-  tolerationsTolerate,
-} from './taints.js';
+import { defaultSpreadConstraints } from './spread-constraints.js';
 
 export const PLUGINS = {
   nodeUnschedulable: 'NodeUnschedulable',
@@ -246,8 +246,8 @@ export class Framework {
     const pod = state.pod;
     if (
       node.unschedulable &&
-      !tolerationsTolerate(pod.tolerations, {
-        key: TAINT_NODE_UNSCHEDULABLE,
+      !tolerationsTolerateTaint(pod.tolerations, {
+        key: TAINT_UNSCHEDULABLE,
         value: '',
         effect: 'NoSchedule',
       })
@@ -259,7 +259,7 @@ export class Framework {
       return status('UnschedulableAndUnresolvable', PLUGINS.nodeName, ERR_NODE_NAME);
     }
     if (node.hardTaints.length > 0) {
-      const taint = firstUntoleratedTaint(node.hardTaints, pod.tolerations);
+      const taint = findUntoleratedTaint(node.hardTaints, pod.tolerations);
       if (taint) {
         return status(
           'UnschedulableAndUnresolvable',

@@ -2,16 +2,20 @@
 // retried when, for at least one of the plugins that rejected it, the added or changed node could
 // now pass — the rest keep waiting instead of being retried on every node event.
 
+import { requiredNodeAffinityMatches } from '../../machinery/node-affinity.js';
+import {
+  findUntoleratedTaint,
+  TAINT_UNSCHEDULABLE,
+  tolerationsTolerateTaint,
+} from '../../machinery/taints.js';
 import type { NodeInfo } from './cache.js';
 import { fitsAllocatable, PLUGINS } from './framework.js';
-import { requiredNodeAffinityMatches } from './node-affinity.js';
 import type { PodInfo } from './pod-info.js';
-import { firstUntoleratedTaint, TAINT_NODE_UNSCHEDULABLE, tolerationsTolerate } from './taints.js';
 
 function schedulableFor(pod: PodInfo, node: NodeInfo): boolean {
   return (
     !node.unschedulable ||
-    tolerationsTolerate(pod.tolerations, { key: TAINT_NODE_UNSCHEDULABLE, value: '', effect: 'NoSchedule' })
+    tolerationsTolerateTaint(pod.tolerations, { key: TAINT_UNSCHEDULABLE, value: '', effect: 'NoSchedule' })
   );
 }
 
@@ -38,8 +42,8 @@ function pluginMayPass(pod: PodInfo, plugin: string, before: NodeInfo | undefine
       return affinityMatches(pod, after) && (!before || !affinityMatches(pod, before));
     case PLUGINS.taintToleration:
       return (
-        !firstUntoleratedTaint(after.hardTaints, pod.tolerations) &&
-        (!before || !!firstUntoleratedTaint(before.hardTaints, pod.tolerations))
+        !findUntoleratedTaint(after.hardTaints, pod.tolerations) &&
+        (!before || !!findUntoleratedTaint(before.hardTaints, pod.tolerations))
       );
     case PLUGINS.nodeResourcesFit:
       return fitsAllocatable(pod, after) && (!before || allocatableGrew(before, after));

@@ -3,21 +3,18 @@
 // ports and volumes. Pods are read-only informer objects; a new object gives a new PodInfo.
 
 import { fromLabelSelector, nothing, type Requirement, Selector } from '../../machinery/labels.js';
-import type { KubeObject, LabelSelector } from '../../machinery/object.js';
 import {
   compilePreferredNodeAffinity,
   compileRequiredNodeAffinity,
   type PreferredTerm,
   type RequiredNodeAffinity,
-} from './node-affinity.js';
-import { compileSpreadConstraints, type SpreadConstraint } from './pod-topology-spread.js';
+} from '../../machinery/node-affinity.js';
+import type { LabelSelector } from '../../machinery/object.js';
+import { errorMessage } from '../../machinery/status.js';
+import { parseTolerations, type Toleration } from '../../machinery/taints.js';
+import type { Pod } from '../workloads/types.js';
 import { type PodRequests, podRequests } from './resources.js';
-import { parseTolerations, type Toleration } from './taints.js';
-
-export interface Pod extends KubeObject {
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
-}
+import { compileSpreadConstraints, type SpreadConstraint } from './spread-constraints.js';
 
 /** One pod affinity or anti-affinity term, compiled (framework.AffinityTerm). */
 export interface AffinityTerm {
@@ -145,7 +142,7 @@ function compileTerms(pod: Pod, list: unknown, errors: string[]): AffinityTerm[]
     try {
       out.push(compileTerm(pod, raw));
     } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
+      errors.push(errorMessage(err));
     }
   }
   return out;
@@ -161,7 +158,7 @@ function compileWeighted(pod: Pod, list: unknown, errors: string[]): WeightedAff
     try {
       out.push({ ...compileTerm(pod, term), weight });
     } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
+      errors.push(errorMessage(err));
     }
   }
   return out;
@@ -250,7 +247,7 @@ export function newPodInfo(pod: Pod): PodInfo {
     spreadHard = compileSpreadConstraints(spec, labels, 'DoNotSchedule');
     spreadSoft = compileSpreadConstraints(spec, labels, 'ScheduleAnyway');
   } catch (err) {
-    spreadError = err instanceof Error ? err.message : String(err);
+    spreadError = errorMessage(err);
   }
   const name = meta.name ?? '';
   return {

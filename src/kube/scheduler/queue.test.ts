@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { newPodInfo, type Pod } from './pod-info.js';
+import type { Pod } from '../workloads/types.js';
+import { newPodInfo } from './pod-info.js';
 import { SchedulingQueue } from './queue.js';
 
 let clock = 1_000_000;

@@ -51,12 +51,6 @@ export function addResource(to: Resource, r: Resource, sign = 1): void {
   }
 }
 
-export function isZeroResource(r: Resource): boolean {
-  if (r.milliCPU !== 0 || r.memory !== 0 || r.ephemeralStorage !== 0) return false;
-  if (r.scalar) for (const v of r.scalar.values()) if (v !== 0) return false;
-  return true;
-}
-
 /**
  * Resources the scheduler accounts beyond cpu, memory and ephemeral storage (Kubernetes'
  * IsScalarResourceName): extended resources ("vendor/name", not "requests.*"), hugepages-*,

@@ -4,7 +4,7 @@ import type { Client } from '../../client/client.js';
 import { resources } from '../../client/resources.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { ApiError } from '../../machinery/status.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../support.testing.js';
 import { type RunningScheduler, type SchedulerOptions, startScheduler } from './index.js';
 
 interface Pod extends KubeObject {

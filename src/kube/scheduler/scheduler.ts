@@ -10,18 +10,20 @@
 import type { Logger } from 'pino';
 import type { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
+import type { ControllerContext, RunningController } from '../../controller/context.js';
 import { EventRecorder } from '../../controller/events.js';
 import { fromLabelSelector, type Requirement, Selector } from '../../machinery/labels.js';
 import type { KubeObject, LabelSelector } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
-import type { ControllerContext, RunningController } from '../context.js';
+import { errorMessage, isConflict, isNotFound } from '../../machinery/status.js';
+import { metaTime } from '../../machinery/time.js';
+import type { Pod } from '../workloads/types.js';
 import { anyChange, type Node, NodeInfo, SchedulerCache } from './cache.js';
 import { fitErrorMessage, NO_NODES_AVAILABLE, truncateMessage } from './fit-error.js';
 import { Framework } from './framework.js';
 import { nodeChangeMayHelp } from './hints.js';
 import { type AttemptResult, SchedulerMetrics } from './metrics.js';
 import { Nominator } from './nominator.js';
-import { isTerminal, newPodInfo, type Pod, type PodInfo } from './pod-info.js';
+import { isTerminal, newPodInfo, type PodInfo } from './pod-info.js';
 import { type Candidate, findPreemption, PREEMPTION_BY_SCHEDULER } from './preemption.js';
 import { type QueuedPodInfo, SchedulingQueue } from './queue.js';
 import { seededRandom } from './random.js';
@@ -521,8 +523,8 @@ export class Scheduler implements RunningScheduler {
     if (this.cache.forgetPod(assumed.uid)) this.queue.moveAllToActiveOrBackoff('AssignedPodDelete');
     this.observe('error', started);
     if (this.stopped) return;
-    const message = err instanceof Error ? err.message : String(err);
-    const routine = err instanceof ApiError && (err.code === 404 || err.code === 409);
+    const message = errorMessage(err);
+    const routine = isNotFound(err) || isConflict(err);
     this.logger[routine ? 'debug' : 'warn'](
       { err, pod: assumed.key, node: assumed.nodeName },
       'binding failed',
@@ -556,9 +558,7 @@ export class Scheduler implements RunningScheduler {
   }
 
   private updatePodStatus(pod: Pod, reason: string, message: string, nominate: string | undefined): void {
-    const conditions = Array.isArray(pod.status?.conditions)
-      ? (pod.status.conditions as Record<string, unknown>[])
-      : [];
+    const conditions = Array.isArray(pod.status?.conditions) ? pod.status.conditions : [];
     const old = conditions.find((c) => c?.type === 'PodScheduled');
     const conditionChanged = old?.status !== 'False' || old.reason !== reason || old.message !== message;
     const currentNomination =
@@ -577,7 +577,7 @@ export class Scheduler implements RunningScheduler {
           lastTransitionTime:
             old?.status === 'False' && typeof old.lastTransitionTime === 'string'
               ? old.lastTransitionTime
-              : `${this.ctx.now().toISOString().slice(0, 19)}Z`,
+              : metaTime(this.ctx.now()),
         },
       ];
     }
@@ -596,7 +596,7 @@ export class Scheduler implements RunningScheduler {
         });
       } catch (err) {
         // A pod deleted meanwhile needs no status.
-        if (!(err instanceof ApiError && err.code === 404))
+        if (!isNotFound(err))
           this.logger.warn({ err, pod: `${namespace}/${name}` }, 'updating the pod status failed');
       }
     });
@@ -625,7 +625,7 @@ export class Scheduler implements RunningScheduler {
                     status: 'True',
                     reason: PREEMPTION_BY_SCHEDULER,
                     message: `${this.schedulerName}: preempting to accommodate a higher priority pod`,
-                    lastTransitionTime: `${this.ctx.now().toISOString().slice(0, 19)}Z`,
+                    lastTransitionTime: metaTime(this.ctx.now()),
                   },
                 ],
               },
@@ -644,7 +644,7 @@ export class Scheduler implements RunningScheduler {
             `Preempted by pod ${preemptor.uid} on node ${c.node}`,
           );
         } catch (err) {
-          if (!(err instanceof ApiError && (err.code === 404 || err.code === 409)))
+          if (!(isNotFound(err) || isConflict(err)))
             this.logger.warn({ err, pod: victim.key }, 'preempting a pod failed');
         }
       });

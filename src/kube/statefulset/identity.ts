@@ -3,8 +3,9 @@
 // statefulset.kubernetes.io/pod-name and apps.kubernetes.io/pod-index, one PersistentVolumeClaim
 // per volumeClaimTemplate named "<claim>-<set>-<ordinal>", mounted as the template's volume.
 
+import { newControllerRef } from '../../controller/controller-ref.js';
 import type { KubeObject, LabelSelector, OwnerReference } from '../../machinery/object.js';
-import { newControllerRef, podFromTemplate } from '../workloads/pods.js';
+import { podFromTemplate } from '../workloads/pods.js';
 import type { IntOrString, PersistentVolumeClaim, Pod, PodTemplateSpec } from '../workloads/types.js';
 
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';

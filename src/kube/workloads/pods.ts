@@ -15,11 +15,6 @@ export function isPodActive(pod: Pod): boolean {
   return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata.deletionTimestamp;
 }
 
-export function isPodTerminal(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
-}
-
 export function podCondition(pod: Pod, type: string): Condition | undefined {
   return pod.status?.conditions?.find((c) => c.type === type);
 }
@@ -61,23 +56,6 @@ export function msUntilAvailable(pod: Pod, minReadySeconds: number, now: Date): 
   if (!minReadySeconds) return 0;
   if (Number.isNaN(since)) return undefined;
   return Math.max(0, since + minReadySeconds * 1000 - now.getTime() + 1);
-}
-
-/** The controlling owner reference (controller: true), if any. */
-export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
-}
-
-/** metav1.NewControllerRef. */
-export function newControllerRef(owner: KubeObject): OwnerReference {
-  return {
-    apiVersion: owner.apiVersion,
-    kind: owner.kind,
-    name: owner.metadata.name ?? '',
-    uid: owner.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
 }
 
 /** "<name>-" as generateName, unless that would not be a valid pod name prefix. */

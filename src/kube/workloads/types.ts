@@ -1,39 +1,18 @@
-// Typed views of the objects the workload controllers read and write. The wire shape is plain
-// JSON (KubeObject); these interfaces name the fields the controllers use, nothing more.
+// Typed views of the objects the built-in controllers read and write (one Pod type for all of
+// them). The wire shape is plain JSON (KubeObject); these interfaces name the fields the
+// controllers use, and let the rest through.
 
+import type {
+  NodeAffinity,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+} from '../../machinery/node-affinity.js';
 import type { Condition, KubeObject, LabelSelector, ObjectMeta } from '../../machinery/object.js';
+import type { Taint, Toleration } from '../../machinery/taints.js';
 
 export type IntOrString = number | string;
 
-export interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: '' | 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-  tolerationSeconds?: number;
-}
-
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-}
-
-export interface NodeSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
-  values?: string[];
-}
-
-export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
-
-export interface NodeAffinity {
-  requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
-  preferredDuringSchedulingIgnoredDuringExecution?: unknown[];
-}
+export type { NodeAffinity, NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration };
 
 export interface ContainerStatus {
   name: string;
@@ -52,8 +31,25 @@ export interface PodSpec {
   hostname?: string;
   subdomain?: string;
   volumes?: { name: string; [field: string]: unknown }[];
-  containers?: { name: string; image?: string; [field: string]: unknown }[];
+  containers?: Container[];
+  initContainers?: Container[];
   activeDeadlineSeconds?: number;
+  [field: string]: unknown;
+}
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol?: string;
+  [field: string]: unknown;
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  ports?: ContainerPort[];
+  /** Init containers only: Always makes a sidecar. */
+  restartPolicy?: string;
   [field: string]: unknown;
 }
 
@@ -65,6 +61,8 @@ export interface PodStatus {
   startTime?: string;
   reason?: string;
   message?: string;
+  podIP?: string;
+  podIPs?: { ip: string }[];
   [field: string]: unknown;
 }
 

@@ -7,7 +7,7 @@ import type { ApiError } from '../status.js';
 import { serverSideApply } from './apply.js';
 import { FieldSet, type Path, pathToString } from './fieldpath.js';
 import { decodeManagedFields } from './managed-fields.js';
-import { deploymentSchema, dig } from './test-support.js';
+import { deploymentSchema, dig } from './support.testing.js';
 import { updateManagedFields } from './update.js';
 
 interface Config {

@@ -4,7 +4,7 @@ import { ApiError, type Status } from '../status.js';
 import { type ServerSideApplyOptions, serverSideApply } from './apply.js';
 import { FieldSet } from './fieldpath.js';
 import { LAST_APPLIED_ANNOTATION } from './last-applied.js';
-import { deploymentSchema, dig, put, widgetSchema } from './test-support.js';
+import { deploymentSchema, dig, put, widgetSchema } from './support.testing.js';
 import { updateManagedFields } from './update.js';
 
 const T0 = '2024-05-01T10:00:00Z';

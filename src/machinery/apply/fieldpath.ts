@@ -76,10 +76,6 @@ export function compareElements(a: PathElement, b: PathElement): number {
   }
 }
 
-export function elementsEqual(a: PathElement, b: PathElement): boolean {
-  return compareElements(a, b) === 0;
-}
-
 /** How conflicts print an element: `.image`, `[name="nginx"]`, `[="x"]`, `[0]`. */
 export function elementToString(pe: PathElement): string {
   switch (pe.kind) {

@@ -8,7 +8,7 @@ import { fieldSetOf } from './field-set-of.js';
 import { FieldSet, path } from './fieldpath.js';
 import { mergeValues } from './merge.js';
 import { keepFields, removeFields } from './remove.js';
-import { configMapSchema, deploymentSchema, dig, put, widgetSchema } from './test-support.js';
+import { configMapSchema, deploymentSchema, dig, put, widgetSchema } from './support.testing.js';
 import { typeOf } from './types.js';
 import { joinValidationErrors, validateTyped } from './validate.js';
 

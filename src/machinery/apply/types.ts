@@ -240,11 +240,6 @@ export function atomFor(t: TypeNode, v: unknown): Atom {
   return 'none';
 }
 
-/** The type of a map key: its declared field, else the map's element type. */
-export function fieldType(m: MapType, name: string): TypeNode | undefined {
-  return m.fields.get(name) ?? m.element;
-}
-
 /**
  * A struct (declared fields only, granular): in the API server's typed objects such a field is
  * present as `{}` even when nobody set it, so it is never "added" or "removed" on its own.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../object.js';
 import { ApiError } from '../status.js';
 import { FieldSet } from './fieldpath.js';
-import { configMapSchema, deploymentSchema, dig, put, widgetSchema } from './test-support.js';
+import { configMapSchema, deploymentSchema, dig, put, widgetSchema } from './support.testing.js';
 import { type UpdateManagedFieldsOptions, updateManagedFields } from './update.js';
 
 const T0 = '2024-05-01T10:00:00Z';

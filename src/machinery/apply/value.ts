@@ -18,11 +18,6 @@ export function isMap(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function isScalar(v: unknown): v is string | number | boolean {
-  const t = typeof v;
-  return t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint';
-}
-
 /** Own keys whose value is defined: `undefined` means absent, as after a JSON round trip. */
 export function definedKeys(m: JsonObject): string[] {
   const out: string[] = [];

@@ -1,50 +1,40 @@
-// The PATCH content types and which resources accept which: built-in kinds take all four,
-// custom resources have no strategic merge metadata, so the API server refuses that type for
-// them with a 415 listing what it does accept (as Kubernetes does).
+// The four kinds of PATCH and their media types, shared by the API server (which decodes the
+// Content-Type and lists the accepted types in OpenAPI) and the clients (which send them).
+// Custom resources have no strategic merge metadata, so they take every type but that one.
 
-import { ApiError } from '../status.js';
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
 export const JSON_PATCH = 'application/json-patch+json';
 export const MERGE_PATCH = 'application/merge-patch+json';
 export const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
 export const APPLY_PATCH = 'application/apply-patch+yaml';
 
-export type PatchContentType =
-  | typeof JSON_PATCH
-  | typeof MERGE_PATCH
-  | typeof STRATEGIC_MERGE_PATCH
-  | typeof APPLY_PATCH;
+/** The media type a client sends for each patch type. */
+export const patchContentTypes: Readonly<Record<PatchType, string>> = {
+  json: JSON_PATCH,
+  merge: MERGE_PATCH,
+  strategic: STRATEGIC_MERGE_PATCH,
+  apply: APPLY_PATCH,
+};
 
-/** What built-in kinds accept, in the order Kubernetes lists them. */
-export const BUILTIN_PATCH_TYPES: readonly PatchContentType[] = [
+/** What built-in kinds accept, in the order Kubernetes' OpenAPI lists them. */
+export const PATCH_MEDIA_TYPES: readonly string[] = [
+  APPLY_PATCH,
   JSON_PATCH,
   MERGE_PATCH,
   STRATEGIC_MERGE_PATCH,
-  APPLY_PATCH,
 ];
 
-/** What custom resources accept: no strategic merge patch. */
-export const CUSTOM_RESOURCE_PATCH_TYPES: readonly PatchContentType[] = [
-  JSON_PATCH,
-  MERGE_PATCH,
-  APPLY_PATCH,
-];
+/** What custom resources accept: no strategic merge patch, which needs Go struct tags. */
+export const CUSTOM_PATCH_MEDIA_TYPES: readonly string[] = PATCH_MEDIA_TYPES.filter(
+  (t) => t !== STRATEGIC_MERGE_PATCH,
+);
 
-/** The patch types a resource accepts; `strategicMerge` is false for custom resources. */
-export function supportedPatchTypes(opts: { strategicMerge: boolean }): readonly PatchContentType[] {
-  return opts.strategicMerge ? BUILTIN_PATCH_TYPES : CUSTOM_RESOURCE_PATCH_TYPES;
-}
-
-/** The content type of a request without parameters (`; charset=utf-8`), lower-cased. */
-export function patchContentType(header: string | undefined): string {
-  return (header ?? '').split(';')[0]!.trim().toLowerCase();
-}
-
-/** The 415 for a patch type the resource does not accept (e.g. strategic merge on a custom resource). */
-export function unsupportedPatchType(accepted: readonly string[]): ApiError {
-  return new ApiError(
-    415,
-    'UnsupportedMediaType',
-    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
-  );
+/** The patch type of a Content-Type (parameters and case ignored); undefined for any other. */
+export function patchTypeForMediaType(contentType: string | undefined): PatchType | undefined {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  for (const [patchType, media] of Object.entries(patchContentTypes)) {
+    if (media === type) return patchType as PatchType;
+  }
+  return undefined;
 }

@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encode, envelope, type ProtoField } from '../../../test/support/protobuf-writer.js';
+import { formatGoDuration } from '../duration.js';
 import { ApiError } from '../status.js';
 import { decodeKubernetesProtobuf, decodeProtobufMessage, isProtobufContentType } from './decode.js';
-import { formatGoDuration } from './special.js';
 
 function failure(fn: () => unknown): ApiError {
   try {

@@ -1,5 +1,6 @@
 // Kubernetes protobuf request bodies, read into the JSON objects they stand for.
 
+export { formatGoDuration } from '../duration.js';
 export {
   decodeKubernetesProtobuf,
   decodeProtobufMessage,
@@ -19,5 +20,4 @@ export {
   type ScalarType,
   type SpecialType,
 } from './schema.js';
-export { formatGoDuration } from './special.js';
 export { MalformedProtobufError, WireReader, WireType } from './wire.js';

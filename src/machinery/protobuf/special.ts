@@ -9,6 +9,7 @@
 //   runtime.RawExtension {raw = 1} -> the JSON value the raw bytes hold
 //   meta/v1 FieldsV1   {Raw = 1} -> the JSON object the raw bytes hold
 
+import { formatGoDuration } from '../duration.js';
 import type { JsonValue } from '../object.js';
 import type { SpecialType } from './schema.js';
 import { malformed, type WireReader, WireType, wireTypeName } from './wire.js';
@@ -75,36 +76,6 @@ function isoSeconds(seconds: number, type: string): string {
   }
   // toISOString writes years 0000-9999 with four digits, as RFC 3339 wants.
   return new Date(seconds * 1000).toISOString().slice(0, 19);
-}
-
-/** Go's time.Duration.String(): "0s", "1.5s", "1h0m0s", "2m30s", "150ms", "3µs", "-1m0s". */
-export function formatGoDuration(nanoseconds: bigint): string {
-  if (nanoseconds === 0n) return '0s';
-  const negative = nanoseconds < 0n;
-  let u = negative ? -nanoseconds : nanoseconds;
-  const sign = negative ? '-' : '';
-  const fraction = (value: bigint, digits: number): [string, bigint] => {
-    // The fractional part of value / 10^digits without trailing zeros, and the integer part.
-    const scale = 10n ** BigInt(digits);
-    const frac = (value % scale).toString().padStart(digits, '0').replace(/0+$/, '');
-    return [frac ? `.${frac}` : '', value / scale];
-  };
-  if (u < 1_000_000_000n) {
-    if (u < 1_000n) return `${sign}${u}ns`;
-    const [frac, whole, unit] =
-      u < 1_000_000n ? [...fraction(u, 3), 'µs'] : ([...fraction(u, 6), 'ms'] as const);
-    return `${sign}${whole}${frac}${unit}`;
-  }
-  const [frac, secondsTotal] = fraction(u, 9);
-  u = secondsTotal;
-  let out = `${u % 60n}${frac}s`;
-  u /= 60n;
-  if (u > 0n) {
-    out = `${u % 60n}m${out}`;
-    u /= 60n;
-    if (u > 0n) out = `${u}h${out}`;
-  }
-  return `${sign}${out}`;
 }
 
 function parseRawJson(bytes: Uint8Array, type: string): JsonValue {

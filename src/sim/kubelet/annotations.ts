@@ -2,8 +2,8 @@
 // and demos can produce the failures real clusters have (documented in docs/simulation.md).
 // A value that cannot be understood is ignored and reported, never fatal.
 
+import { parseDuration } from '../../machinery/duration.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { parseDuration } from '../duration.js';
 
 export const ANNOTATION_PREFIX = 'sim.concord.dev/';
 /** The containers never start: the value is the waiting reason (ErrImagePull, CreateContainerConfigError ...). */
@@ -74,7 +74,7 @@ export function podBehaviour(pod: KubeObject): PodBehaviour {
     const v = annotations[key];
     if (v === undefined) return undefined;
     try {
-      const ms = parseDuration(v);
+      const ms = parseDuration(v.trim(), { bareMilliseconds: true });
       if (ms < 0) throw new Error('must not be negative');
       return ms;
     } catch (err) {

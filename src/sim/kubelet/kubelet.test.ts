@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resources } from '../../client/resources.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../../kube/testing.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../../kube/support.testing.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { Ticker } from '../ticker.js';
 import { parseCidr } from './addresses.js';

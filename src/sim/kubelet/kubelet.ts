@@ -13,10 +13,10 @@ import type { Informer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { resources } from '../../client/resources.js';
 import { EventRecorder } from '../../controller/events.js';
-import { microTime } from '../../controller/leader-election.js';
 import { WorkQueue } from '../../controller/queue.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
+import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../../machinery/status.js';
+import { metaTime, microTime } from '../../machinery/time.js';
 import { type Duty, processTicker, type Ticker } from '../ticker.js';
 import {
   formatCidr,
@@ -127,14 +127,6 @@ const POD_SUBNET_BITS = 24;
 function rvNewer(a: string | undefined, b: string | undefined): boolean {
   if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
   return a.length !== b.length ? a.length > b.length : a > b;
-}
-
-function isConflict(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 409;
-}
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 404;
 }
 
 function podKey(pod: KubeObject): string {
@@ -424,12 +416,12 @@ export class SimKubelet {
   /** Creates the Node (or reports status on the one that exists) and its Lease. */
   private async register(n: NodeState): Promise<void> {
     const nowMs = this.now();
-    const nowIso = new Date(Math.floor(nowMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const nowIso = metaTime(nowMs);
     let node: KubeObject;
     try {
       node = await this.client.create(resources.nodes, nodeObject(this.identity, n.spec, nowIso));
     } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      if (!isAlreadyExists(err)) throw err;
       node = await this.reportStatus(n, true);
     }
     n.registered = true;
@@ -438,7 +430,7 @@ export class SimKubelet {
     try {
       n.lease = await this.client.create(resources.leases, lease, { namespace: NODE_LEASE_NAMESPACE });
     } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      if (!isAlreadyExists(err)) throw err;
       await this.renew(n);
     }
   }
@@ -449,7 +441,7 @@ export class SimKubelet {
       (force ? undefined : this.nodeInformer?.get(n.spec.name)) ??
       (await this.client.get(resources.nodes, n.spec.name));
     const nowMs = this.now();
-    const nowIso = new Date(Math.floor(nowMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const nowIso = metaTime(nowMs);
     const previous = ((current.status as { conditions?: Condition[] } | undefined)?.conditions ??
       []) as Condition[];
     const template = nodeObject(this.identity, n.spec, nowIso);

@@ -3,9 +3,9 @@
 // Lease it renews in kube-node-lease.
 
 import { createHash } from 'node:crypto';
-import { microTime } from '../../controller/leader-election.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { Quantity } from '../../machinery/quantity.js';
+import { microTime } from '../../machinery/time.js';
 
 export const KUBELET_VERSION = 'v1.33.0';
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';

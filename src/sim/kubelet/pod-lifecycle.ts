@@ -16,9 +16,9 @@
 //   allows), the pod goes to its terminal phase, then it can be removed;
 // - activeDeadlineSeconds (Failed, DeadlineExceeded).
 
+import { formatDuration } from '../../machinery/duration.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { metaTime } from '../../machinery/time.js';
-import { formatDuration } from '../duration.js';
 import { inSet, type PodBehaviour, podBehaviour } from './annotations.js';
 import { containerID, imageID, normalizeImage } from './images.js';
 

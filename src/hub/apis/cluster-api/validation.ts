@@ -13,8 +13,8 @@ import {
   path,
   semanticEqual as semanticEqualJson,
 } from '../../../apiserver/kinds/values.js';
-import { fnv32a } from '../../../kube/workloads/hash.js';
 import { parseGoDuration } from '../../../machinery/duration.js';
+import { fnv32a } from '../../../machinery/hash.js';
 import { fromLabelSelector, type Selector, validateLabelSelector } from '../../../machinery/labels.js';
 import {
   isDNS1123Subdomain,

@@ -3,6 +3,7 @@
 // capacity, readiness). Typed views for the controllers; the wire shape is plain JSON.
 
 import type { Condition, KubeObject } from '../../../../machinery/object.js';
+import type { Taint } from '../../../../machinery/taints.js';
 
 export const CLUSTER_GROUP = 'cluster.karmada.io';
 export const CLUSTER_VERSION = 'v1alpha1';
@@ -21,13 +22,8 @@ export interface LocalSecretReference {
   name: string;
 }
 
-/** corev1.Taint, as put on a member cluster. */
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-  timeAdded?: string;
-}
+/** corev1.Taint, as put on a member cluster (machinery/taints.ts matches tolerations to it). */
+export type { Taint };
 
 /** One resource's interval [min, max) in a resource model grade. */
 export interface ResourceModelRange {

@@ -2,8 +2,8 @@
 // ClusterPropagationPolicy) and how they are changed per cluster (OverridePolicy,
 // ClusterOverridePolicy). Typed views for the controllers; the wire shape is plain JSON.
 
-import type { Toleration } from '../../../../kube/workloads/types.js';
 import type { KubeObject, LabelSelector } from '../../../../machinery/object.js';
+import type { Toleration } from '../../../../machinery/taints.js';
 
 export const POLICY_GROUP = 'policy.karmada.io';
 export const POLICY_VERSION = 'v1alpha1';

@@ -2,8 +2,9 @@
 // ClusterResourceBinding, v1alpha2) and what goes to one member cluster (Work, v1alpha1, in the
 // member's execution namespace karmada-es-<cluster>). Typed views for the controllers.
 
-import type { NodeSelectorTerm, Toleration } from '../../../../kube/workloads/types.js';
+import type { NodeSelectorTerm } from '../../../../machinery/node-affinity.js';
 import type { Condition, KubeObject } from '../../../../machinery/object.js';
+import type { Toleration } from '../../../../machinery/taints.js';
 import type { QuantityValue } from '../cluster/types.js';
 import type {
   ConflictResolution,

@@ -3,9 +3,9 @@
 // without copying them into an array at every sync. One index per informer, shared by the
 // workload controllers of a cluster and dropped when the last of them stops.
 
-import type { Informer } from '../../client/informer.js';
-import type { KubeObject } from '../../machinery/object.js';
-import { controllerRefOf } from './pods.js';
+import type { Informer } from '../client/informer.js';
+import type { KubeObject } from '../machinery/object.js';
+import { controllerRefOf } from './controller-ref.js';
 
 const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseZonedSchedule, zoneOffset } from './schedule.js';
+import { parseZonedSchedule, zoneOffset } from './cron.js';
 
 const at = (iso: string) => Date.parse(iso);
 const next = (schedule: string, after: string, zone?: string) => {

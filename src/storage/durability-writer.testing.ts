@@ -2,7 +2,7 @@
 // killed, printing one JSON line per acknowledged write (stdout to a pipe is synchronous, so a
 // printed line means the write was acknowledged before the kill).
 //
-//   node --import tsx src/storage/durability-writer.ts '{"spec":"sqlite:/tmp/db","options":{}}'
+//   node --import tsx src/storage/durability-writer.testing.ts '{"spec":"sqlite:/tmp/db","options":{}}'
 
 import { openStore } from './open.js';
 import type { KeyValue } from './store.js';

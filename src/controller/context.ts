@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Client } from '../client/client.js';
 import type { InformerFactory } from '../client/informer-factory.js';
-import { Controller, type ControllerOptions } from '../controller/controller.js';
-import { EventRecorder } from '../controller/events.js';
+import { Controller, type ControllerOptions } from './controller.js';
+import { EventRecorder } from './events.js';
 
 export interface ControllerContext {
   /** The cluster's name, for logs and metrics labels. */

@@ -2,9 +2,9 @@
 // do: the owner its controller reference names (same kind, same uid, so a replacement of the same
 // name is not it), or, for an orphan, every owner in its namespace whose selector matches it.
 
-import type { Informer } from '../../client/informer.js';
-import { fromLabelSelector } from '../../machinery/labels.js';
-import type { KubeObject, LabelSelector } from '../../machinery/object.js';
+import type { Informer } from '../client/informer.js';
+import { fromLabelSelector } from '../machinery/labels.js';
+import type { KubeObject, LabelSelector } from '../machinery/object.js';
 
 /** A workload kind as a controller reference names it. */
 export interface OwnerKind {

@@ -7,7 +7,7 @@ import { ApiError, type Status } from '../machinery/status.js';
 import type { Store } from '../storage/store.js';
 import type { Client, WatchEvent } from './client.js';
 import { resources } from './resources.js';
-import { startTestCluster, type TestCluster } from './test-support.js';
+import { startTestCluster, type TestCluster } from './support.testing.js';
 
 export interface ClientUnderTest {
   client: Client;

@@ -678,7 +678,7 @@ export function describeStoreConformance(
             [
               '--import',
               'tsx',
-              fileURLToPath(new URL('./durability-writer.ts', import.meta.url)),
+              fileURLToPath(new URL('./durability-writer.testing.ts', import.meta.url)),
               JSON.stringify({ spec, options }),
             ],
             { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] },

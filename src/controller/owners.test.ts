@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Informer } from '../../client/informer.js';
-import { resources } from '../../client/resources.js';
-import { type KubeTestEnv, startKubeTestEnv } from '../testing.js';
+import type { Informer } from '../client/informer.js';
+import { resources } from '../client/resources.js';
+import { type KubeTestEnv, startKubeTestEnv } from '../kube/support.testing.js';
+import type { ReplicaSet } from '../kube/workloads/types.js';
 import { refersTo, resolveControllerRef, selectingOwners } from './owners.js';
-import type { ReplicaSet } from './types.js';
 
 const REPLICASET = { group: 'apps', kind: 'ReplicaSet' };
 

@@ -8,7 +8,7 @@ import type { Client } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { resources } from '../../client/resources.js';
-import { ApiError } from '../../machinery/status.js';
+import { isConflict, isNotFound } from '../../machinery/status.js';
 import { metaTime } from '../../machinery/time.js';
 import type { Pod } from './types.js';
 
@@ -41,7 +41,7 @@ function defaultFate(pod: Pod): PodFate {
 }
 
 function ignoreGone(err: unknown): void {
-  if (err instanceof ApiError && (err.code === 404 || err.code === 409)) return;
+  if (isNotFound(err) || isConflict(err)) return;
   throw err;
 }
 

@@ -5,8 +5,8 @@ import { pino } from 'pino';
 import { ApiServer } from '../apiserver/server.js';
 import { InProcessClient } from '../client/in-process.js';
 import { InformerFactory } from '../client/informer-factory.js';
+import type { ControllerContext } from '../controller/context.js';
 import { MemoryStore } from '../storage/memory.js';
-import type { ControllerContext } from './context.js';
 
 export interface KubeTestEnv {
   server: ApiServer;

@@ -5,6 +5,25 @@
 // (unknown operator, wrong number of values) never matches, the others still count; an empty
 // term matches nothing.
 
+/** core/v1 NodeSelectorRequirement, as written. */
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+  values?: string[];
+}
+
+/** core/v1 NodeSelectorTerm, as written: its requirements are ANDed. */
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
+}
+
+/** core/v1 NodeAffinity, as written. */
+export interface NodeAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
+  preferredDuringSchedulingIgnoredDuringExecution?: unknown[];
+}
+
 export interface NodeLabelsAndName {
   name: string;
   labels: Readonly<Record<string, string>>;
@@ -26,7 +45,7 @@ interface FieldRequirement {
   value: string;
 }
 
-export interface NodeSelectorTerm {
+export interface CompiledTerm {
   labels: Requirement[];
   fields: FieldRequirement[];
   /** False when the term could not be read: it then matches no node. */
@@ -76,9 +95,9 @@ function compileField(r: Record<string, unknown>): FieldRequirement | undefined 
   return undefined;
 }
 
-export function compileNodeSelectorTerm(v: unknown): NodeSelectorTerm {
+export function compileNodeSelectorTerm(v: unknown): CompiledTerm {
   const term = asRecord(v) ?? {};
-  const out: NodeSelectorTerm = { labels: [], fields: [], valid: true };
+  const out: CompiledTerm = { labels: [], fields: [], valid: true };
   for (const e of asArray(term.matchExpressions)) {
     const r = asRecord(e);
     const req = r && compileRequirement(r);
@@ -116,7 +135,7 @@ function requirementMatches(r: Requirement, labels: Readonly<Record<string, stri
   }
 }
 
-export function termMatches(term: NodeSelectorTerm, node: NodeLabelsAndName): boolean {
+export function termMatches(term: CompiledTerm, node: NodeLabelsAndName): boolean {
   if (!term.valid) return false;
   if (term.labels.length === 0 && term.fields.length === 0) return false;
   for (const r of term.labels) if (!requirementMatches(r, node.labels)) return false;
@@ -133,7 +152,7 @@ export interface RequiredNodeAffinity {
   /** nodeSelector pairs, every one must match. */
   selector: [string, string][] | undefined;
   /** Required terms, any one must match; undefined: the pod has none. */
-  terms: NodeSelectorTerm[] | undefined;
+  terms: CompiledTerm[] | undefined;
   /**
    * The node names the required terms allow when every term pins metadata.name with In (as
    * DaemonSet pods do): only those nodes are worth filtering. Empty: the terms contradict.
@@ -150,7 +169,7 @@ export function compileRequiredNodeAffinity(spec: Record<string, unknown>): Requ
   const selector = nodeSelector
     ? Object.entries(nodeSelector).map(([k, v]) => [k, String(v)] as [string, string])
     : undefined;
-  let terms: NodeSelectorTerm[] | undefined;
+  let terms: CompiledTerm[] | undefined;
   let nodeNames: Set<string> | undefined;
   if (required) {
     const rawTerms = asArray(required.nodeSelectorTerms);
@@ -197,7 +216,7 @@ export function requiredNodeAffinityMatches(
 
 export interface PreferredTerm {
   weight: number;
-  term: NodeSelectorTerm;
+  term: CompiledTerm;
 }
 
 export function compilePreferredNodeAffinity(spec: Record<string, unknown>): PreferredTerm[] | undefined {

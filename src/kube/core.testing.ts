@@ -3,7 +3,7 @@
 
 import type { Client, ResourceRef } from '../client/client.js';
 import type { KubeObject } from '../machinery/object.js';
-import { ApiError } from '../machinery/status.js';
+import { isNotFound } from '../machinery/status.js';
 
 /**
  * Polls `probe` until it returns something other than undefined/null/false, and returns that.
@@ -43,7 +43,7 @@ export async function getOrUndefined<T extends KubeObject = KubeObject>(
   try {
     return await client.get<T>(ref, name, { namespace });
   } catch (err) {
-    if (err instanceof ApiError && err.code === 404) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }

@@ -5,11 +5,27 @@
 // the first adoption the controller is read fresh from the server, so that a controller deleted
 // meanwhile (or replaced by one of the same name) adopts nothing.
 
-import type { Client, ResourceRef } from '../../client/client.js';
-import type { Selector } from '../../machinery/labels.js';
-import type { KubeObject } from '../../machinery/object.js';
-import { ApiError } from '../../machinery/status.js';
-import { controllerRefOf, newControllerRef } from './pods.js';
+import type { Client, ResourceRef } from '../client/client.js';
+import type { Selector } from '../machinery/labels.js';
+import type { KubeObject, OwnerReference } from '../machinery/object.js';
+import { isInvalid, isNotFound } from '../machinery/status.js';
+
+/** The controlling owner reference (controller: true), if any. */
+export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+}
+
+/** metav1.NewControllerRef. */
+export function newControllerRef(owner: KubeObject): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name ?? '',
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
 
 export interface ClaimOptions<T extends KubeObject> {
   client: Client;
@@ -21,10 +37,6 @@ export interface ClaimOptions<T extends KubeObject> {
   ownerRef: ResourceRef;
   /** Extra condition for an object to belong (default: none beyond the selector). */
   filter?: (obj: T) => boolean;
-}
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 404;
 }
 
 /** Returns the objects the owner controls after adoption and release. Throws the first error after trying all. */
@@ -72,7 +84,7 @@ export async function claimObjects<T extends KubeObject>(
         release(opts, obj).then(
           () => undefined,
           (err) => {
-            if (!isNotFound(err) && !(err instanceof ApiError && err.code === 422)) errs.push(err);
+            if (!isNotFound(err) && !isInvalid(err)) errs.push(err);
           },
         ),
       );
