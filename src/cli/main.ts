@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
+import { registerJoin } from './join.js';
 import { registerSim } from './sim.js';
 import { registerUp } from './up.js';
 
@@ -11,6 +12,7 @@ registerHub(program);
 registerUp(program);
 registerSim(program);
 registerFault(program);
+registerJoin(program);
 
 try {
   await program.parseAsync(process.argv);
