@@ -51,9 +51,12 @@ export class PullMember {
 
   specChanged(): void {}
 
-  async stop(): Promise<void> {
+  stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+  }
+
+  async settled(): Promise<void> {
     await this.checking;
     await this.opts.writer.idle();
   }

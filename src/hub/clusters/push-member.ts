@@ -88,16 +88,21 @@ export class PushMember {
     this.summarySoon();
   }
 
-  async stop(): Promise<void> {
+  /** Stops probing and watching; settled() resolves once the work in flight has ended. */
+  stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.summaryTimer);
     this.informers?.nodes.stop();
     this.informers?.pods.stop();
+    if ('lease' in this.connection) this.connection.lease.release();
+  }
+
+  async settled(): Promise<void> {
     await this.probing;
     await this.refreshing;
     await this.opts.writer.idle();
-    if ('lease' in this.connection) this.connection.lease.release();
   }
 
   // Probes -----------------------------------------------------------------------------------

@@ -133,7 +133,8 @@ export function startClusterStatusController(
     if (!cluster) {
       if (tracked) {
         members.delete(name);
-        await tracked.member.stop();
+        tracked.member.stop();
+        await tracked.member.settled();
       }
       return undefined;
     }
@@ -143,7 +144,10 @@ export function startClusterStatusController(
         tracked.member.specChanged();
         return undefined;
       }
-      if (tracked) await tracked.member.stop();
+      if (tracked) {
+        tracked.member.stop();
+        await tracked.member.settled();
+      }
       const member = new PullMember({ ...memberOpts, leases });
       members.set(name, { member, key: 'pull' });
       member.start();
@@ -158,7 +162,10 @@ export function startClusterStatusController(
       tracked.member.specChanged();
       return undefined;
     }
-    if (tracked) await tracked.member.stop();
+    if (tracked) {
+      tracked.member.stop();
+      await tracked.member.settled();
+    }
     const member = new PushMember(memberOpts, connection);
     members.set(name, { member, key });
     member.start();
@@ -180,8 +187,10 @@ export function startClusterStatusController(
       await loop.stop();
       const all = [...members.values()];
       members.clear();
-      await Promise.all(all.map((t) => t.member.stop()));
+      for (const t of all) t.member.stop();
+      // Closing the clients ends the requests in flight at once.
       if (ownClients) clients.close();
+      await Promise.all(all.map((t) => t.member.settled()));
       if (!opts.recorder) await recorder.stop();
     },
   };
