@@ -14,9 +14,11 @@ import { microTime } from '../../src/controller/leader-election.js';
 import { type Cluster, karmadaResources } from '../../src/hub/apis/karmada/index.js';
 import { clusterControllers } from '../../src/hub/clusters/index.js';
 import { joinCluster } from '../../src/hub/clusters/join.js';
-import type { Condition, KubeObject } from '../../src/machinery/object.js';
+import type { KubeObject } from '../../src/machinery/object.js';
 import { metaTime } from '../../src/machinery/time.js';
 import { requestFault } from '../../src/sim/control.js';
+import { waitFor } from '../sim/support.js';
+import { clusterReader, readyOf } from '../support/clusters.js';
 import { startTestHub, type TestHub } from '../support/in-process-hub.js';
 import { type SimHostProcess, startSimHostProcess } from '../support/sim-host.js';
 
@@ -24,24 +26,8 @@ let dir: string;
 let hub: TestHub;
 let sims: SimHostProcess;
 
-const get = (name: string) => hub.ctx.client.get<Cluster>(karmadaResources.clusters, name);
-const readyOf = (c: Cluster) => c.status?.conditions?.find((x) => x.type === 'Ready');
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const readyIs = (name: string, status: Condition['status']) =>
-  until(`${name} Ready ${status}`, async () => {
-    const c = await get(name);
-    return readyOf(c)?.status === status ? c : undefined;
-  });
+let get: ReturnType<typeof clusterReader>['get'];
+let readyIs: ReturnType<typeof clusterReader>['readyIs'];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'concord-health-'));
@@ -49,6 +35,7 @@ beforeAll(async () => {
     startTestHub([clusterControllers()]),
     startSimHostProcess(join(dir, 'sims'), ['steady', 'cut']),
   ]);
+  ({ get, readyIs } = clusterReader(hub.ctx.client));
   for (const name of ['steady', 'cut']) {
     await joinCluster(hub.ctx.client, {
       name,
@@ -74,7 +61,7 @@ describe('member health', () => {
       reason: 'ClusterNotReachable',
       message: `cannot reach the API server at ${cut.spec.apiEndpoint}: no answer within 1500 ms`,
     });
-    await until('the partitioned member tainted NoExecute', async () => {
+    await waitFor('the partitioned member tainted NoExecute', async () => {
       const c = await get('cut');
       return c.spec.taints?.some((t) => t.key === 'cluster.karmada.io/not-ready' && t.effect === 'NoExecute')
         ? c
@@ -89,7 +76,7 @@ describe('member health', () => {
     await requestFault(sims.dataDir, 'cut', { action: 'heal' });
     await requestFault(sims.dataDir, 'steady', { action: 'heal' });
     await readyIs('cut', 'True');
-    await until('the healed member untainted', async () => {
+    await waitFor('the healed member untainted', async () => {
       const c = await get('cut');
       return (c.spec.taints ?? []).length === 0 ? c : undefined;
     });
@@ -144,7 +131,7 @@ describe('member health', () => {
     await reportReady();
     let agent = setInterval(() => void renew().catch(() => undefined), 500);
     try {
-      await until('the Pull member untainted while its agent reports', async () => {
+      await waitFor('the Pull member untainted while its agent reports', async () => {
         const c = await get('pulled');
         return readyOf(c)?.status === 'True' && (c.spec.taints ?? []).length === 0 ? c : undefined;
       });
@@ -153,7 +140,7 @@ describe('member health', () => {
       const lost = await readyIs('pulled', 'Unknown');
       expect(readyOf(lost)).toMatchObject({ reason: 'ClusterStatusUnknown' });
       expect(readyOf(lost)?.message).toContain('the agent stopped renewing its lease karmada-cluster/pulled');
-      const tainted = await until('the unreachable NoExecute taint', async () => {
+      const tainted = await waitFor('the unreachable NoExecute taint', async () => {
         const c = await get('pulled');
         return c.spec.taints?.some((t) => t.effect === 'NoExecute') ? c : undefined;
       });
@@ -165,7 +152,7 @@ describe('member health', () => {
       agent = setInterval(() => void renew().catch(() => undefined), 500);
       await renew();
       await reportReady();
-      await until('the Pull member untainted once its agent is back', async () => {
+      await waitFor('the Pull member untainted once its agent is back', async () => {
         const c = await get('pulled');
         return readyOf(c)?.status === 'True' && (c.spec.taints ?? []).length === 0 ? c : undefined;
       });

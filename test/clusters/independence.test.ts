@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpsClient } from '../../src/client/https.js';
 import { resources } from '../../src/client/resources.js';
-import { type Cluster, karmadaResources } from '../../src/hub/apis/karmada/index.js';
 import { clusterControllers } from '../../src/hub/clusters/index.js';
 import { joinCluster } from '../../src/hub/clusters/join.js';
-import type { Condition } from '../../src/machinery/object.js';
 import { requestFault } from '../../src/sim/control.js';
+import { waitFor } from '../sim/support.js';
+import { clusterReader, readyOf } from '../support/clusters.js';
 import { startTestHub, type TestHub } from '../support/in-process-hub.js';
 import { type SimHostProcess, startSimHostProcess } from '../support/sim-host.js';
 
@@ -22,24 +22,8 @@ let dir: string;
 let hub: TestHub;
 let sims: SimHostProcess;
 
-const get = (name: string) => hub.ctx.client.get<Cluster>(karmadaResources.clusters, name);
-const readyOf = (c: Cluster) => c.status?.conditions?.find((x) => x.type === 'Ready');
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const readyIs = (name: string, status: Condition['status']) =>
-  until(`${name} Ready ${status}`, async () => {
-    const c = await get(name);
-    return readyOf(c)?.status === status ? c : undefined;
-  });
+let get: ReturnType<typeof clusterReader>['get'];
+let readyIs: ReturnType<typeof clusterReader>['readyIs'];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'concord-independence-'));
@@ -47,6 +31,7 @@ beforeAll(async () => {
     startTestHub([clusterControllers({ probeTimeoutMs: TEN_MINUTES, requestTimeoutMs: TEN_MINUTES })]),
     startSimHostProcess(join(dir, 'sims'), ['hung', 'lively']),
   ]);
+  ({ get, readyIs } = clusterReader(hub.ctx.client));
   for (const name of ['hung', 'lively']) {
     await joinCluster(hub.ctx.client, {
       name,
@@ -85,7 +70,7 @@ describe('a member that hangs', () => {
     } finally {
       lively.close();
     }
-    const summary = await until('the new pod in the summary', async () => {
+    const summary = await waitFor('the new pod in the summary', async () => {
       const s = (await get('lively')).status?.resourceSummary;
       return s?.allocated?.pods === '1' || s?.allocating?.pods === '1' ? s : undefined;
     });

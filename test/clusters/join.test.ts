@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { createCA } from '../../src/apiserver/pki.js';
 import { clusterControllers } from '../../src/hub/clusters/index.js';
+import { waitFor } from '../sim/support.js';
 import { type CliProcess, concord, startConcord } from '../support/cli.js';
 import { startTestHub, type TestHub } from '../support/in-process-hub.js';
 import { runKubectl } from '../support/kubectl.js';
@@ -37,26 +38,6 @@ const onHub = (args: string[]) => kubectl(hub.kubeconfigPath, args);
 const hubJson = async (args: string[]): Promise<Json> => JSON.parse(await onHub([...args, '-o', 'json']));
 const cluster = (name: string) => hubJson(['get', 'clusters.cluster.karmada.io', name]);
 const ready = (c: Json) => (c.status?.conditions ?? []).find((x: Json) => x.type === 'Ready');
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function joinMember(name: string, kubeconfig: string, extra: string[] = []) {
   return concord([

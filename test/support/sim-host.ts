@@ -3,52 +3,25 @@
 // simulated cluster of two nodes per name, prints "sim host ready", and stops on SIGTERM. Faults
 // are injected through its control API (requestFault), as `concord fault` does.
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SimHost } from '../../src/sim/host.js';
+import { startNodeChild, type TestChild } from './child.js';
 
 const READY = 'sim host ready';
 
-export interface SimHostProcess {
-  child: ChildProcess;
+export interface SimHostProcess extends TestChild {
   dataDir: string;
-  stop(): Promise<void>;
 }
 
 /** Starts the child and resolves once every cluster runs. */
 export async function startSimHostProcess(dataDir: string, names: string[]): Promise<SimHostProcess> {
   const script = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--import', 'tsx', script, dataDir, ...names], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const started = Date.now();
-  while (!output.includes(READY)) {
-    if (child.exitCode !== null) throw new Error(`the sim host exited with ${child.exitCode}:\n${output}`);
-    if (Date.now() - started > 90_000) {
-      child.kill('SIGKILL');
-      throw new Error(`the sim host did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    child,
-    dataDir,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const child = await startNodeChild(
+    'the sim host',
+    ['--import', 'tsx', script, dataDir, ...names],
+    new RegExp(READY),
+  );
+  return { ...child, dataDir };
 }
 
 async function main(dataDir: string, names: string[]): Promise<void> {

@@ -183,8 +183,30 @@ export async function joinCluster(hub: Client, opts: JoinOptions): Promise<Clust
     }
   }
 
+  return registerCluster(hub, {
+    ...opts,
+    syncMode,
+    connection: config,
+    ...(checked.id ? { id: checked.id } : {}),
+  });
+}
+
+export interface RegisterOptions extends Omit<JoinOptions, 'kubeconfig' | 'context' | 'timeoutMs'> {
+  /** How to reach the member: its server and credentials, inline. */
+  connection: ResolvedKubeconfig;
+  /** spec.id: the uid of the member's kube-system namespace. */
+  id?: string;
+}
+
+/**
+ * Writes a member checked already (or made by the caller, as provisioning does): the Secret with
+ * its credentials (Push only) and the Cluster, taking both back if either write fails.
+ */
+export async function registerCluster(hub: Client, opts: RegisterOptions): Promise<Cluster> {
+  const config = opts.connection;
+  const syncMode = opts.syncMode ?? 'Push';
   const spec: ClusterSpec = { syncMode, apiEndpoint: config.server };
-  if (checked.id) spec.id = checked.id;
+  if (opts.id) spec.id = opts.id;
   if (opts.provider) spec.provider = opts.provider;
   if (opts.region) spec.region = opts.region;
   if (opts.zones && opts.zones.length > 0) spec.zones = opts.zones;

@@ -1,19 +1,10 @@
 // ResourceRefs of Karmada's kinds, for controllers that read and write them through a Client.
 
 import type { ResourceRef } from '../../../client/client.js';
+import { resourceRef as ref } from '../../../client/resources.js';
 import { CLUSTER_GROUP, CLUSTER_VERSION } from './cluster/types.js';
 import { POLICY_GROUP } from './policy/types.js';
 import { WORK_GROUP } from './work/types.js';
-
-function ref(
-  group: string,
-  version: string,
-  resource: string,
-  kind: string,
-  namespaced: boolean,
-): ResourceRef {
-  return Object.freeze({ group, version, resource, kind, namespaced });
-}
 
 export const karmadaResources = Object.freeze({
   clusters: ref(CLUSTER_GROUP, CLUSTER_VERSION, 'clusters', 'Cluster', false),
