@@ -18,7 +18,7 @@ export interface ClusterHealthOptions {
   successThreshold?: number;
   /** Time Ready must have been False or Unknown before the NoExecute taint (default 3000; < 0: never). */
   noExecuteGracePeriodMs?: number;
-  /** How often the member's version and APIs are read again (default 10000, as Karmada). */
+  /** How often the member's version and APIs are read again (default 30000; Karmada: 10 s). */
   statusUpdateIntervalMs?: number;
   /** Pause after a member's nodes or pods change before its summary is recomputed (default 500). */
   summaryDelayMs?: number;
@@ -43,7 +43,7 @@ export const DEFAULT_HEALTH_OPTIONS: Readonly<Required<Omit<ClusterHealthOptions
     failureThreshold: 3,
     successThreshold: 2,
     noExecuteGracePeriodMs: 3000,
-    statusUpdateIntervalMs: 10_000,
+    statusUpdateIntervalMs: 30_000,
     summaryDelayMs: 500,
     requestTimeoutMs: 10_000,
     startupGracePeriodMs: 60_000,
