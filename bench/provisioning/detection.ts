@@ -314,6 +314,8 @@ interface IdleFigures {
   hubRssMiB: number;
   hubHeapUsedMiB: number;
   simHostIdleCpuPercentOfOneCore: number;
+  /** Members whose Ready changed during the measured minute (a false alarm, at idle). */
+  readyChangesWhileIdle: number;
 }
 
 async function idlePart(): Promise<IdleFigures> {
@@ -326,6 +328,7 @@ async function idlePart(): Promise<IdleFigures> {
     // Nothing of the benchmark's own on the hub while it is measured.
     fleet.clusters.stop();
     await sleep(settleMs);
+    const windowStart = Date.now();
     const [h0, s0] = [await usage(fleet.hubProc, { usage: true, profile: 'start' }), await usage(fleet.sims)];
     const t0 = performance.now();
     await sleep(cpuMs);
@@ -334,7 +337,14 @@ async function idlePart(): Promise<IdleFigures> {
     const pct = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) =>
       round(((b.user - a.user + b.system - a.system) / 1000 / elapsed) * 100, 1);
     const mem = await usage(fleet.hubProc, { gc: true });
+    const after = await fleet.hub.list<Cluster>(karmadaResources.clusters);
+    // lastTransitionTime has whole seconds: a change in the window's first second counts too.
+    const readyChangesWhileIdle = after.items.filter((c) => {
+      const ready = c.status?.conditions?.find((x) => x.type === 'Ready');
+      return Date.parse(ready?.lastTransitionTime ?? '') >= Math.floor(windowStart / 1000) * 1000;
+    }).length;
     return {
+      readyChangesWhileIdle,
       members,
       cpuSeconds: round(elapsed / 1000),
       hubIdleCpuPercentOfOneCore: pct(h0.cpu, h1.cpu),
@@ -384,7 +394,7 @@ if (values.role === 'sims') {
   const i = results.idle;
   if (i) {
     summary.push(
-      `${i.members} idle members: hub ${i.hubIdleCpuPercentOfOneCore}% of one core (goal <= 25%), RSS ${i.hubRssMiB} MiB`,
+      `${i.members} idle members: hub ${i.hubIdleCpuPercentOfOneCore}% of one core (goal <= 25%), RSS ${i.hubRssMiB} MiB, ${i.readyChangesWhileIdle} Ready changes`,
     );
   }
   console.log(`detection: ${summary.join('; ')}`);

@@ -12,16 +12,17 @@ function statuses(tracker: HealthTracker, results: ProbeResult[], start?: Condit
   let current = start;
   return results.map((r) => {
     current = tracker.observe(r, current);
-    return `${current.status} ${current.reason}`;
+    return current ? `${current.status} ${current.reason}` : 'none';
   });
 }
 
 describe('HealthTracker', () => {
-  it('takes the first result of a member that has no Ready condition yet', () => {
-    expect(statuses(new HealthTracker({ failureThreshold: 3, successThreshold: 2 }), [refused])).toEqual([
-      'False ClusterNotReachable',
-    ]);
-    expect(statuses(new HealthTracker({ failureThreshold: 3, successThreshold: 2 }), [ok])).toEqual([
+  it('makes a new member Ready at its first success, and not Ready after failureThreshold failures', () => {
+    expect(
+      statuses(new HealthTracker({ failureThreshold: 3, successThreshold: 2 }), [refused, refused, refused]),
+    ).toEqual(['none', 'none', 'False ClusterNotReachable']);
+    expect(statuses(new HealthTracker({ failureThreshold: 3, successThreshold: 2 }), [refused, ok])).toEqual([
+      'none',
       'True ClusterReady',
     ]);
   });
@@ -53,6 +54,7 @@ describe('HealthTracker', () => {
 
   it('says whether a verdict is pending', () => {
     const tracker = new HealthTracker({ failureThreshold: 3, successThreshold: 2 });
+    expect(tracker.unsettled(undefined)).toBe(true);
     tracker.observe(refused, ready);
     expect(tracker.unsettled(ready)).toBe(true);
     tracker.observe(ok, ready);

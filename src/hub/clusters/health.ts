@@ -1,8 +1,9 @@
 // From probe results to a member's Ready condition. One probe is no verdict: a Ready member
 // stays Ready until `failureThreshold` probes in a row have failed, and a member that is not
 // Ready becomes Ready again only after `successThreshold` successes in a row. A member without a
-// Ready condition yet (just joined) takes its first result at once, as Karmada's registry does.
-// Pure: no clock, no I/O.
+// Ready condition yet (just joined) is Ready at its first success, and not Ready after
+// `failureThreshold` failures (Karmada takes its first result either way; a member joined while
+// it is busy would then be marked down by one slow answer). Pure: no clock, no I/O.
 
 import type { Condition } from '../../machinery/object.js';
 import {
@@ -54,9 +55,10 @@ export class HealthTracker {
 
   /**
    * Takes a probe result; returns the Ready condition to publish given the one published now
-   * (`current`): the observed one once the thresholds allow, else `current` unchanged.
+   * (`current`): the observed one once the thresholds allow, else `current` unchanged (undefined
+   * while a new member has no verdict yet).
    */
-  observe(result: ProbeResult, current: Condition | undefined): Condition {
+  observe(result: ProbeResult, current: Condition | undefined): Condition | undefined {
     if (result.ok) {
       this.successes++;
       this.failures = 0;
@@ -65,7 +67,8 @@ export class HealthTracker {
       this.successes = 0;
     }
     const observed = readyCondition(result);
-    if (!current) return observed;
+    if (!current)
+      return result.ok || this.failures >= this.thresholds.failureThreshold ? observed : undefined;
     const wasReady = current.status === 'True';
     if (wasReady && !result.ok && this.failures < this.thresholds.failureThreshold) return current;
     if (!wasReady && result.ok && this.successes < this.thresholds.successThreshold) return current;
@@ -74,7 +77,8 @@ export class HealthTracker {
 
   /** Whether the member is between verdicts: failing while Ready, or recovering while not. */
   unsettled(current: Condition | undefined): boolean {
-    const wasReady = current?.status === 'True';
+    if (!current) return true;
+    const wasReady = current.status === 'True';
     return wasReady ? this.failures > 0 : this.successes > 0;
   }
 

@@ -11,6 +11,7 @@ import type { HttpsClient } from '../../client/https.js';
 import { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
 import type { Condition } from '../../machinery/object.js';
+import { ApiError } from '../../machinery/status.js';
 import {
   CLUSTER_REASON_STATUS_COLLECTION_FAILED,
   type Cluster,
@@ -144,9 +145,9 @@ export class PushMember {
     const { writer, options } = this.opts;
     const current = readyOf(writer.current());
     const next = this.tracker.observe(result, current);
-    const ready = next.status === 'True';
+    const ready = next?.status === 'True';
     const recovered = ready && current?.status !== 'True';
-    if (!sameCondition(current, next)) {
+    if (next && !sameCondition(current, next)) {
       await writer
         .write((status) => ({
           ...status,
@@ -163,7 +164,12 @@ export class PushMember {
   }
 
   private writeFailed(err: unknown): void {
-    this.opts.logger.warn({ err, cluster: this.opts.name }, 'writing the cluster status failed');
+    // A conflict with another writer of the Cluster is routine: the next probe writes again.
+    const routine = err instanceof ApiError && err.code === 409;
+    this.opts.logger[routine ? 'debug' : 'warn'](
+      { err, cluster: this.opts.name },
+      'writing the cluster status failed',
+    );
   }
 
   // Version and APIs -------------------------------------------------------------------------

@@ -36,6 +36,8 @@ interface Tracked {
   member: Member;
   /** What the member was started for: sync mode and connection fingerprint. */
   key: string;
+  /** The Cluster's metadata.generation last seen (it moves with the spec only). */
+  generation: number | undefined;
 }
 
 export interface ClusterStatusControllerOptions {
@@ -139,17 +141,22 @@ export function startClusterStatusController(
       return undefined;
     }
     const memberOpts = { name, writer: writerFor(name), options: health, logger, now: () => ctx.now() };
+    const generation = cluster.metadata.generation;
+    const unchanged = (key: string) => {
+      if (tracked?.key !== key) return false;
+      // Resource models may have changed: the summary counts nodes by them.
+      if (tracked.generation !== generation) tracked.member.specChanged();
+      tracked.generation = generation;
+      return true;
+    };
     if (cluster.spec?.syncMode === 'Pull') {
-      if (tracked?.key === 'pull') {
-        tracked.member.specChanged();
-        return undefined;
-      }
+      if (unchanged('pull')) return undefined;
       if (tracked) {
         tracked.member.stop();
         await tracked.member.settled();
       }
       const member = new PullMember({ ...memberOpts, leases });
-      members.set(name, { member, key: 'pull' });
+      members.set(name, { member, key: 'pull', generation });
       member.start();
       return undefined;
     }
@@ -157,9 +164,8 @@ export function startClusterStatusController(
     if (connection === 'wait') return { requeueAfter: 100 };
     const fingerprint = 'lease' in connection ? connection.lease.fingerprint : connection.fingerprint;
     const key = `push:${fingerprint}`;
-    if (tracked?.key === key) {
+    if (unchanged(key)) {
       if ('lease' in connection) connection.lease.release();
-      tracked.member.specChanged();
       return undefined;
     }
     if (tracked) {
@@ -167,7 +173,7 @@ export function startClusterStatusController(
       await tracked.member.settled();
     }
     const member = new PushMember(memberOpts, connection);
-    members.set(name, { member, key });
+    members.set(name, { member, key, generation });
     member.start();
     return undefined;
   }
