@@ -1,10 +1,10 @@
 // Member health benchmark (the detection part of bench/provisioning):
-//  (a) detection: a hub (its API server on SQLite and the registry's controllers with their
-//      defaults, in a process of its own) watching simulated members that run in a sim host
-//      process and were joined with joinCluster; rounds in which several members go down at once
-//      (`fault down`: the port refuses and open connections are cut, as when a member's API
-//      server dies); the time from the fault to Ready=False and to the NoExecute taint, as a
-//      watch on the hub sees them; p50/p99 over every member of every round.
+//  (a) detection: a hub (startHub, as `concord hub` runs it: API server on SQLite, the registry's
+//      controllers with their defaults; in a process of its own) watching simulated members that
+//      run in a sim host process and were joined with joinCluster; rounds in which several
+//      members go down at once (`fault down`: the port refuses and open connections are cut, as
+//      when a member's API server dies); the time from the fault to Ready=False and to the
+//      NoExecute taint, as a watch on the hub sees them; p50/p99 over every member of every round.
 //  (b) idle: 1,000 simulated members of 3 nodes in a sim host process, registered with the hub;
 //      once every one is Ready with its summary and things have settled, the hub process's CPU
 //      over a minute (its controllers probing each member every 2 s) and its RSS.
@@ -21,18 +21,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { serveApiServer } from '../../src/apiserver/serving.js';
 import { HttpsClient } from '../../src/client/https.js';
-import { InProcessClient } from '../../src/client/in-process.js';
 import { Informer } from '../../src/client/informer.js';
-import { InformerFactory } from '../../src/client/informer-factory.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
-import { type Cluster, karmadaApis, karmadaResources } from '../../src/hub/apis/karmada/index.js';
-import { startClusterControllers } from '../../src/hub/clusters/index.js';
+import { type Cluster, karmadaResources } from '../../src/hub/apis/karmada/index.js';
 import { joinCluster, registerCluster } from '../../src/hub/clusters/join.js';
+import { startHub } from '../../src/hub/hub.js';
 import { requestFault } from '../../src/sim/control.js';
 import { SimHost } from '../../src/sim/host.js';
-import { SqliteStore } from '../../src/storage/sqlite.js';
 
 const { values } = parseArgs({
   options: {
@@ -75,31 +71,11 @@ async function simsRole(dir: string, count: number): Promise<void> {
   process.once('SIGTERM', () => void host.stop().then(() => process.exit(0)));
 }
 
-/** The hub: API server on SQLite and the registry's controllers with their defaults. */
+/** The hub as `concord hub` runs it: API server on SQLite, controller manager with its defaults. */
 async function hubRole(dir: string): Promise<void> {
-  const store = await SqliteStore.open({ path: join(dir, 'hub-store.db') });
-  const logger = pino({ level: process.env.CONCORD_LOG_LEVEL ?? 'warn' });
-  const api = await serveApiServer({
-    name: 'concord-hub',
-    stateDir: join(dir, 'hub'),
-    store,
-    port: 0,
-    logger,
-    extensions: [karmadaApis],
-  });
-  const client = new InProcessClient(api.server, { userAgent: 'concord-hub' });
-  const informers = new InformerFactory(client, { logger });
-  const controllers = startClusterControllers({
-    cluster: 'hub',
-    client,
-    informers,
-    logger,
-    now: () => new Date(),
-  });
-  informers.start();
-  const kubeconfig = join(dir, 'hub.kubeconfig');
-  await writeFile(kubeconfig, api.kubeconfig, { mode: 0o600 });
-  process.send?.({ kubeconfig });
+  const logger = pino({ level: process.env.CONCORD_LOG_LEVEL ?? 'error' });
+  const hub = await startHub({ dataDir: dir, port: 0, logger });
+  process.send?.({ kubeconfig: hub.kubeconfigPath });
   // CONCORD_BENCH_PROFILE=DIR: a CPU profile of the hub over the measured window, written there.
   const profiling = process.env.CONCORD_BENCH_PROFILE ? new inspector.Session() : undefined;
   profiling?.connect();
@@ -125,10 +101,7 @@ async function hubRole(dir: string): Promise<void> {
     }
   });
   process.once('SIGTERM', async () => {
-    for (const c of controllers) await c.stop();
-    informers.stop();
-    await api.close();
-    await store.close();
+    await hub.close();
     process.exit(0);
   });
 }

@@ -9,21 +9,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HttpsClient } from '../../src/client/https.js';
 import { resources } from '../../src/client/resources.js';
 import { microTime } from '../../src/controller/leader-election.js';
 import { type Cluster, karmadaResources } from '../../src/hub/apis/karmada/index.js';
-import { clusterControllers } from '../../src/hub/clusters/index.js';
 import { joinCluster } from '../../src/hub/clusters/join.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { metaTime } from '../../src/machinery/time.js';
 import { requestFault } from '../../src/sim/control.js';
 import { waitFor } from '../sim/support.js';
 import { clusterReader, readyOf } from '../support/clusters.js';
-import { startTestHub, type TestHub } from '../support/in-process-hub.js';
+import { HubProcess } from '../support/hub.js';
 import { type SimHostProcess, startSimHostProcess } from '../support/sim-host.js';
 
 let dir: string;
-let hub: TestHub;
+let hub: HubProcess;
+let client: HttpsClient;
 let sims: SimHostProcess;
 
 let get: ReturnType<typeof clusterReader>['get'];
@@ -32,12 +33,13 @@ let readyIs: ReturnType<typeof clusterReader>['readyIs'];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'concord-health-'));
   [hub, sims] = await Promise.all([
-    startTestHub([clusterControllers()]),
+    HubProcess.start(join(dir, 'hub'), []),
     startSimHostProcess(join(dir, 'sims'), ['steady', 'cut']),
   ]);
-  ({ get, readyIs } = clusterReader(hub.ctx.client));
+  client = await hub.client();
+  ({ get, readyIs } = clusterReader(client));
   for (const name of ['steady', 'cut']) {
-    await joinCluster(hub.ctx.client, {
+    await joinCluster(client, {
       name,
       kubeconfig: join(dir, 'sims', 'clusters', `${name}.kubeconfig`),
     });
@@ -46,6 +48,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  client?.close();
   await sims?.stop();
   await hub?.stop();
   await rm(dir, { recursive: true, force: true });
@@ -83,7 +86,6 @@ describe('member health', () => {
   });
 
   it("judges a Pull member by its agent's Lease, never by probing it", async () => {
-    const client = hub.ctx.client;
     // The endpoint leads nowhere: probing it would make the member not reachable at once.
     await client.create<Cluster>(karmadaResources.clusters, {
       apiVersion: 'cluster.karmada.io/v1alpha1',

@@ -1,6 +1,7 @@
 // One member that hangs never holds up the others: with probes that wait for an answer as long as
-// ten minutes, a partitioned member's probe hangs for the whole test, and still the hub keeps
-// another member's capacity up to date and notices that member going down and coming back.
+// ten minutes (`concord hub --cluster-probe-timeout 10m`), a partitioned member's probe hangs for
+// the whole test, and still the hub keeps another member's capacity up to date and notices that
+// member going down and coming back.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,18 +9,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpsClient } from '../../src/client/https.js';
 import { resources } from '../../src/client/resources.js';
-import { clusterControllers } from '../../src/hub/clusters/index.js';
 import { joinCluster } from '../../src/hub/clusters/join.js';
 import { requestFault } from '../../src/sim/control.js';
 import { waitFor } from '../sim/support.js';
 import { clusterReader, readyOf } from '../support/clusters.js';
-import { startTestHub, type TestHub } from '../support/in-process-hub.js';
+import { HubProcess } from '../support/hub.js';
 import { type SimHostProcess, startSimHostProcess } from '../support/sim-host.js';
 
-const TEN_MINUTES = 600_000;
-
 let dir: string;
-let hub: TestHub;
+let hub: HubProcess;
+let client: HttpsClient;
 let sims: SimHostProcess;
 
 let get: ReturnType<typeof clusterReader>['get'];
@@ -28,12 +27,13 @@ let readyIs: ReturnType<typeof clusterReader>['readyIs'];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'concord-independence-'));
   [hub, sims] = await Promise.all([
-    startTestHub([clusterControllers({ probeTimeoutMs: TEN_MINUTES, requestTimeoutMs: TEN_MINUTES })]),
+    HubProcess.start(join(dir, 'hub'), ['--cluster-probe-timeout', '10m']),
     startSimHostProcess(join(dir, 'sims'), ['hung', 'lively']),
   ]);
-  ({ get, readyIs } = clusterReader(hub.ctx.client));
+  client = await hub.client();
+  ({ get, readyIs } = clusterReader(client));
   for (const name of ['hung', 'lively']) {
-    await joinCluster(hub.ctx.client, {
+    await joinCluster(client, {
       name,
       kubeconfig: join(dir, 'sims', 'clusters', `${name}.kubeconfig`),
     });
@@ -42,6 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  client?.close();
   await sims?.stop();
   await hub?.stop();
   await rm(dir, { recursive: true, force: true });

@@ -1,10 +1,10 @@
-// Joining a member as users do: a separately started `concord sim` (a child process) joined to a
-// hub with the built `concord join`, then watched by the hub's registry with its default
-// settings: Ready with the member's version, APIs, nodes and capacity (GPUs included) as the sim's
-// shapes make them; `concord fault down` makes it Ready False (not reachable), tainted NoSchedule
-// then NoExecute, with Events; `fault heal` makes it Ready again and untainted; kubeconfigs that
-// cannot work are refused with a message naming why, leaving nothing behind; `concord unjoin`
-// removes the Cluster and its Secret.
+// Joining a member as users do: a separately started `concord sim` joined to a `concord hub` (both
+// child processes) with the built `concord join`, then watched by the hub's registry with its
+// default settings: Ready with the member's version, APIs, nodes and capacity (GPUs included) as
+// the sim's shapes make them; `concord fault down` makes it Ready False (not reachable), tainted
+// NoSchedule then NoExecute, with Events; `fault heal` makes it Ready again and untainted;
+// kubeconfigs that cannot work are refused with a message naming why, leaving nothing behind;
+// `concord unjoin` removes the Cluster and its Secret.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -13,17 +13,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { createCA } from '../../src/apiserver/pki.js';
-import { clusterControllers } from '../../src/hub/clusters/index.js';
 import { waitFor } from '../sim/support.js';
 import { type CliProcess, concord, startConcord } from '../support/cli.js';
-import { startTestHub, type TestHub } from '../support/in-process-hub.js';
+import { HubProcess } from '../support/hub.js';
 import { runKubectl } from '../support/kubectl.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON read back from kubectl
 type Json = Record<string, any>;
 
 let dir: string;
-let hub: TestHub;
+let hub: HubProcess;
+let hubKubeconfig: string;
 let sim: CliProcess;
 let simKubeconfig: string;
 let simUrl: string;
@@ -34,21 +34,13 @@ async function kubectl(kubeconfig: string, args: string[], input?: string): Prom
   return r.stdout;
 }
 
-const onHub = (args: string[]) => kubectl(hub.kubeconfigPath, args);
+const onHub = (args: string[]) => kubectl(hubKubeconfig, args);
 const hubJson = async (args: string[]): Promise<Json> => JSON.parse(await onHub([...args, '-o', 'json']));
 const cluster = (name: string) => hubJson(['get', 'clusters.cluster.karmada.io', name]);
 const ready = (c: Json) => (c.status?.conditions ?? []).find((x: Json) => x.type === 'Ready');
 
 async function joinMember(name: string, kubeconfig: string, extra: string[] = []) {
-  return concord([
-    'join',
-    name,
-    '--kubeconfig',
-    kubeconfig,
-    '--hub-kubeconfig',
-    hub.kubeconfigPath,
-    ...extra,
-  ]);
+  return concord(['join', name, '--kubeconfig', kubeconfig, '--hub-kubeconfig', hubKubeconfig, ...extra]);
 }
 
 /** The names of the Clusters, and of the Secrets in karmada-cluster, on the hub. */
@@ -80,7 +72,8 @@ async function variant(file: string, change: (cfg: Json) => void): Promise<strin
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'concord-join-'));
-  hub = await startTestHub([clusterControllers()]);
+  hub = await HubProcess.start(join(dir, 'hub'));
+  hubKubeconfig = join(dir, 'hub', 'hub.kubeconfig');
   sim = await startConcord(
     ['sim', '--name', 'east', '--nodes', '2', '--shape', 'sim.gpu', '--region', 'europe', '--data-dir', dir],
     /^kubeconfig: /m,
@@ -327,7 +320,7 @@ describe('concord join', () => {
       ['east', ['--kubeconfig', simKubeconfig], 'a cluster named east is already joined'],
     ];
     for (const [name, args, message] of cases) {
-      const r = await concord(['join', name, ...args, '--hub-kubeconfig', hub.kubeconfigPath]);
+      const r = await concord(['join', name, ...args, '--hub-kubeconfig', hubKubeconfig]);
       expect(r.code, name).toBe(1);
       expect(r.stderr, name).toContain(message);
     }
@@ -335,14 +328,14 @@ describe('concord join', () => {
   });
 
   it('unjoins: the Cluster and its Secret go, and so does the execution space', async () => {
-    const r = await concord(['unjoin', 'east', '--hub-kubeconfig', hub.kubeconfigPath]);
+    const r = await concord(['unjoin', 'east', '--hub-kubeconfig', hubKubeconfig]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('cluster east unjoined\n');
     expect(await registered()).toEqual({ clusters: [], secrets: [] });
     const space = await onHub(['get', 'namespace', 'karmada-es-east', '--ignore-not-found', '-o', 'json']);
     // Gone, or going (the namespace controller finishes it where one runs).
     if (space.trim()) expect(JSON.parse(space).metadata.deletionTimestamp).toBeDefined();
-    const again = await concord(['unjoin', 'east', '--hub-kubeconfig', hub.kubeconfigPath]);
+    const again = await concord(['unjoin', 'east', '--hub-kubeconfig', hubKubeconfig]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('no cluster named east is joined');
 
