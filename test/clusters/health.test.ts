@@ -5,89 +5,60 @@
 // acting as the agent): Unknown and tainted unreachable once the Lease expires, untainted when
 // the agent is back.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpsClient } from '../../src/client/https.js';
 import { resources } from '../../src/client/resources.js';
 import { microTime } from '../../src/controller/leader-election.js';
 import { type Cluster, karmadaResources } from '../../src/hub/apis/karmada/index.js';
-import { joinCluster } from '../../src/hub/clusters/join.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { metaTime } from '../../src/machinery/time.js';
 import { requestFault } from '../../src/sim/control.js';
 import { waitFor } from '../sim/support.js';
-import { clusterReader, readyOf } from '../support/clusters.js';
-import { HubProcess } from '../support/hub.js';
-import { type SimHostProcess, startSimHostProcess } from '../support/sim-host.js';
+import { type HubWithMembers, readyOf, startHubWithMembers } from '../support/clusters.js';
 
-let dir: string;
-let hub: HubProcess;
-let client: HttpsClient;
-let sims: SimHostProcess;
-
-let get: ReturnType<typeof clusterReader>['get'];
-let readyIs: ReturnType<typeof clusterReader>['readyIs'];
+let fleet: HubWithMembers;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'concord-health-'));
-  [hub, sims] = await Promise.all([
-    HubProcess.start(join(dir, 'hub'), []),
-    startSimHostProcess(join(dir, 'sims'), ['steady', 'cut']),
-  ]);
-  client = await hub.client();
-  ({ get, readyIs } = clusterReader(client));
-  for (const name of ['steady', 'cut']) {
-    await joinCluster(client, {
-      name,
-      kubeconfig: join(dir, 'sims', 'clusters', `${name}.kubeconfig`),
-    });
-  }
-  await Promise.all([readyIs('steady', 'True'), readyIs('cut', 'True')]);
+  fleet = await startHubWithMembers([], ['steady', 'cut']);
 }, 120_000);
 
 afterAll(async () => {
-  client?.close();
-  await sims?.stop();
-  await hub?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await fleet?.stop();
 });
 
 describe('member health', () => {
   it('marks a partitioned member not reachable, naming the timeout, and a slow one that answers in time Ready', async () => {
-    const before = readyOf(await get('steady'));
-    await requestFault(sims.dataDir, 'steady', { action: 'slow', latencyMs: 500 });
-    await requestFault(sims.dataDir, 'cut', { action: 'partition' });
-    const cut = await readyIs('cut', 'False');
+    const before = readyOf(await fleet.get('steady'));
+    await requestFault(fleet.sims.dataDir, 'steady', { action: 'slow', latencyMs: 500 });
+    await requestFault(fleet.sims.dataDir, 'cut', { action: 'partition' });
+    const cut = await fleet.readyIs('cut', 'False');
     expect(readyOf(cut)).toMatchObject({
       reason: 'ClusterNotReachable',
       message: `cannot reach the API server at ${cut.spec.apiEndpoint}: no answer within 1500 ms`,
     });
     await waitFor('the partitioned member tainted NoExecute', async () => {
-      const c = await get('cut');
+      const c = await fleet.get('cut');
       return c.spec.taints?.some((t) => t.key === 'cluster.karmada.io/not-ready' && t.effect === 'NoExecute')
         ? c
         : undefined;
     });
     // Probed all along at 500 ms a request, the slow member never missed three in a row.
-    const steady = await get('steady');
+    const steady = await fleet.get('steady');
     expect(readyOf(steady)?.status).toBe('True');
     expect(readyOf(steady)?.lastTransitionTime).toBe(before?.lastTransitionTime);
     expect(steady.spec.taints ?? []).toEqual([]);
 
-    await requestFault(sims.dataDir, 'cut', { action: 'heal' });
-    await requestFault(sims.dataDir, 'steady', { action: 'heal' });
-    await readyIs('cut', 'True');
+    await requestFault(fleet.sims.dataDir, 'cut', { action: 'heal' });
+    await requestFault(fleet.sims.dataDir, 'steady', { action: 'heal' });
+    await fleet.readyIs('cut', 'True');
     await waitFor('the healed member untainted', async () => {
-      const c = await get('cut');
+      const c = await fleet.get('cut');
       return (c.spec.taints ?? []).length === 0 ? c : undefined;
     });
   });
 
   it("judges a Pull member by its agent's Lease, never by probing it", async () => {
     // The endpoint leads nowhere: probing it would make the member not reachable at once.
-    await client.create<Cluster>(karmadaResources.clusters, {
+    await fleet.client.create<Cluster>(karmadaResources.clusters, {
       apiVersion: 'cluster.karmada.io/v1alpha1',
       kind: 'Cluster',
       metadata: { name: 'pulled' },
@@ -100,8 +71,8 @@ describe('member health', () => {
       spec: { holderIdentity: 'pulled-agent', leaseDurationSeconds: 2, renewTime: microTime(Date.now()) },
     };
     const renew = async () => {
-      const current = await client.get(resources.leases, 'pulled', { namespace: 'karmada-cluster' });
-      await client.update(resources.leases, {
+      const current = await fleet.client.get(resources.leases, 'pulled', { namespace: 'karmada-cluster' });
+      await fleet.client.update(resources.leases, {
         ...current,
         spec: { ...(current.spec as object), renewTime: microTime(Date.now()) },
       });
@@ -109,7 +80,7 @@ describe('member health', () => {
     // As an agent reports: Ready in the status, retried when the hub's controllers got there first.
     const reportReady = async (): Promise<void> => {
       for (let attempt = 0; ; attempt++) {
-        const c = await get('pulled');
+        const c = await fleet.get('pulled');
         const ready = {
           type: 'Ready',
           status: 'True' as const,
@@ -118,7 +89,7 @@ describe('member health', () => {
           lastTransitionTime: metaTime(new Date()),
         };
         try {
-          await client.update(
+          await fleet.client.update(
             karmadaResources.clusters,
             { ...c, status: { conditions: [ready] } },
             { subresource: 'status' },
@@ -129,21 +100,21 @@ describe('member health', () => {
         }
       }
     };
-    await client.create(resources.leases, lease);
+    await fleet.client.create(resources.leases, lease);
     await reportReady();
     let agent = setInterval(() => void renew().catch(() => undefined), 500);
     try {
       await waitFor('the Pull member untainted while its agent reports', async () => {
-        const c = await get('pulled');
+        const c = await fleet.get('pulled');
         return readyOf(c)?.status === 'True' && (c.spec.taints ?? []).length === 0 ? c : undefined;
       });
 
       clearInterval(agent);
-      const lost = await readyIs('pulled', 'Unknown');
+      const lost = await fleet.readyIs('pulled', 'Unknown');
       expect(readyOf(lost)).toMatchObject({ reason: 'ClusterStatusUnknown' });
       expect(readyOf(lost)?.message).toContain('the agent stopped renewing its lease karmada-cluster/pulled');
       const tainted = await waitFor('the unreachable NoExecute taint', async () => {
-        const c = await get('pulled');
+        const c = await fleet.get('pulled');
         return c.spec.taints?.some((t) => t.effect === 'NoExecute') ? c : undefined;
       });
       expect(tainted.spec.taints?.map((t) => `${t.key}:${t.effect}`)).toEqual([
@@ -155,10 +126,10 @@ describe('member health', () => {
       await renew();
       await reportReady();
       await waitFor('the Pull member untainted once its agent is back', async () => {
-        const c = await get('pulled');
+        const c = await fleet.get('pulled');
         return readyOf(c)?.status === 'True' && (c.spec.taints ?? []).length === 0 ? c : undefined;
       });
-      const events = await client.list(resources.events, {
+      const events = await fleet.client.list(resources.events, {
         namespace: 'default',
         fieldSelector: 'involvedObject.name=pulled',
       });
