@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { errorMessage } from '../machinery/status.js';
 import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
+import { registerJoin } from './join.js';
 import { registerSim } from './sim.js';
 import { registerUp } from './up.js';
 
@@ -12,6 +13,7 @@ registerHub(program);
 registerUp(program);
 registerSim(program);
 registerFault(program);
+registerJoin(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,7 +4,13 @@
 
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Client } from '../client/client.js';
+import { InProcessClient } from '../client/in-process.js';
+import { loadKubeconfig } from '../client/kubeconfig-file.js';
+import { type Cluster, karmadaResources } from '../hub/apis/karmada/index.js';
+import { registerCluster } from '../hub/clusters/join.js';
 import { startHub } from '../hub/hub.js';
+import { ApiError } from '../machinery/status.js';
 import type { SimCluster } from '../sim/cluster.js';
 import { SimHost } from '../sim/host.js';
 import { parsePort, untilSignal } from './process.js';
@@ -23,6 +29,32 @@ export function fleetPlan(n: number): { name: string; region: string }[] {
 
 function pad(text: string, width: number): string {
   return text.length >= width ? `${text} ` : text + ' '.repeat(width - text.length);
+}
+
+/**
+ * Makes every simulated cluster a member of the hub (Push, its region, provider concord-sim). A
+ * member registered by an earlier run on this data dir keeps its Cluster and Secret (the sim's
+ * credentials persist with the data dir); only an endpoint that moved is updated.
+ */
+async function registerFleet(hub: Client, clusters: SimCluster[]): Promise<void> {
+  for (const c of clusters) {
+    let existing: Cluster | undefined;
+    try {
+      existing = await hub.get<Cluster>(karmadaResources.clusters, c.name);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 404)) throw err;
+    }
+    if (!existing) {
+      await registerCluster(hub, {
+        name: c.name,
+        connection: await loadKubeconfig(c.kubeconfigPath),
+        region: c.region,
+        provider: 'concord-sim',
+      });
+    } else if (existing.spec.apiEndpoint !== c.url) {
+      await hub.patch(karmadaResources.clusters, c.name, { spec: { apiEndpoint: c.url } }, 'merge');
+    }
+  }
 }
 
 export function registerUp(program: Command): void {
@@ -80,6 +112,13 @@ export function registerUp(program: Command): void {
             throw err;
           }
 
+          try {
+            await registerFleet(new InProcessClient(hub.api.server, { userAgent: 'concord-up' }), clusters);
+          } catch (err) {
+            await stopAll();
+            throw err;
+          }
+
           const hubConfig = shownPath(hubKubeconfig);
           const lines = [
             'concord is up',
@@ -98,7 +137,7 @@ export function registerUp(program: Command): void {
             );
           }
           lines.push('', 'try:');
-          lines.push(`  kubectl --kubeconfig ${hubConfig} get namespaces`);
+          lines.push(`  kubectl --kubeconfig ${hubConfig} get clusters`);
           if (clusters[0]) {
             const first = clusters[0];
             const cfg = shownPath(first.kubeconfigPath);

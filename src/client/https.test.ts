@@ -7,7 +7,7 @@ import { createCA, issueClientCertificate, loadOrCreateCA } from '../apiserver/p
 import { parseKubeconfig, type ResolvedKubeconfig, resolveContext } from '../machinery/kubeconfig.js';
 import { ApiError } from '../machinery/status.js';
 import { apiError, configMap, describeClientConformance, eventCollector } from './conformance.testing.js';
-import { HttpsClient } from './https.js';
+import { DISCOVERY_ACCEPT, HttpsClient } from './https.js';
 import { NetworkError } from './network-error.js';
 import { resources } from './resources.js';
 import { startTestCluster, type TestCluster } from './support.testing.js';
@@ -234,6 +234,19 @@ describe('HttpsClient', () => {
     expect(await c.getRaw('/healthz')).toBe('ok');
     const apis = (await c.discover('/apis')) as { kind: string };
     expect(apis.kind).toBe('APIGroupDiscoveryList');
+  });
+
+  it('reads a document again only when its ETag changed', async () => {
+    const c = client();
+    const first = await c.getDocument('/apis', { accept: DISCOVERY_ACCEPT });
+    if (first.notModified) throw new Error('the first read has nothing to compare with');
+    expect((first.body as { kind: string }).kind).toBe('APIGroupDiscoveryList');
+    expect(first.etag).toBeTruthy();
+    expect(await c.getDocument('/apis', { accept: DISCOVERY_ACCEPT, etag: first.etag })).toEqual({
+      notModified: true,
+    });
+    const stale = await c.getDocument('/apis', { accept: DISCOVERY_ACCEPT, etag: '"not-the-etag"' });
+    expect(stale.notModified).toBe(false);
   });
 
   it('passes Warning headers to onWarning', async () => {

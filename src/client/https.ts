@@ -54,7 +54,7 @@ export interface HttpsClientOptions {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 // Aggregated discovery first (one request for everything), the legacy documents otherwise.
-const DISCOVERY_ACCEPT =
+export const DISCOVERY_ACCEPT =
   'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,' +
   'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
@@ -246,20 +246,38 @@ export class HttpsClient implements Client, DiscoveryClient {
 
   /** GET of any path (/version, /healthz, /openapi/v3 ...): JSON parsed, anything else as text. */
   async getRaw(path: string, accept = 'application/json'): Promise<unknown> {
+    const doc = await this.getDocument(path, { accept });
+    return doc.notModified ? undefined : doc.body;
+  }
+
+  /**
+   * GET of any path, with the ETag the server gave (discovery and OpenAPI documents have one).
+   * With `etag`, a document that has not changed since comes back as notModified (304), without
+   * a body to transfer and parse. `timeoutMs` overrides the client's limit for this request.
+   */
+  async getDocument(
+    path: string,
+    opts: { accept?: string; etag?: string; timeoutMs?: number } = {},
+  ): Promise<{ notModified: true } | { notModified: false; body: unknown; etag?: string }> {
     const full = this.basePath + (path.startsWith('/') ? path : `/${path}`);
+    const headers: OutgoingHttpHeaders = { ...this.headers, accept: opts.accept ?? 'application/json' };
+    if (opts.etag) headers['if-none-match'] = opts.etag;
     const res = await this.transport.request({
       method: 'GET',
       path: full,
-      headers: { ...this.headers, accept },
-      timeoutMs: this.timeoutMs,
+      headers,
+      timeoutMs: opts.timeoutMs ?? this.timeoutMs,
     });
+    if (res.status === 304 && opts.etag) return { notModified: true };
     if (res.status < 200 || res.status >= 300)
       throw responseError(res.status, res.headers, res.body, { method: 'GET' });
+    const etagHeader = res.headers.etag;
+    const etag = typeof etagHeader === 'string' ? etagHeader : undefined;
     const type = String(res.headers['content-type'] ?? '');
     const text = res.body.toString('utf8');
-    if (!type.includes('json')) return text;
+    if (!type.includes('json')) return { notModified: false, body: text, ...(etag ? { etag } : {}) };
     try {
-      return JSON.parse(text);
+      return { notModified: false, body: JSON.parse(text), ...(etag ? { etag } : {}) };
     } catch (err) {
       throw new NetworkError(
         'Protocol',

@@ -309,6 +309,55 @@ describe('Informer', () => {
     }
   });
 
+  it('caches what its transform keeps, reports broken connections, and retries at once when told', async () => {
+    const own = await startTestCluster('informer-retry');
+    const client = own.https();
+    try {
+      await own.inProcess.create(
+        resources.configmaps,
+        { ...configMap('a'), data: { keep: '1', drop: 'x' } },
+        {
+          namespace: 'default',
+        },
+      );
+      const failures: unknown[] = [];
+      const informer = track(
+        new Informer(client, resources.configmaps, {
+          namespace: 'default',
+          logger: fast.logger,
+          // A backoff far longer than the test: only retryNow() can bring the informer back in time.
+          backoff: { initialMs: 600_000, maxMs: 600_000 },
+          transform: (cm) => ({ ...cm, data: { keep: String((cm.data as Record<string, string>).keep) } }),
+          onFailure: (err) => failures.push(err),
+        }),
+      );
+      const r = recorder();
+      informer.addEventHandler(r.handler);
+      informer.start();
+      await informer.waitForSync();
+      expect(informer.get('a', 'default')?.data).toEqual({ keep: '1' });
+      r.take();
+
+      await own.restart(async () => {
+        await expect.poll(() => failures.length, { timeout: 20_000 }).toBeGreaterThan(0);
+      });
+      expect(informer.failureCount).toBeGreaterThan(0);
+      informer.retryNow();
+      await own.inProcess.create(
+        resources.configmaps,
+        { ...configMap('b'), data: { keep: '2', drop: 'y' } },
+        {
+          namespace: 'default',
+        },
+      );
+      await expect.poll(() => r.log, { timeout: 20_000 }).toEqual(['add b']);
+      expect(informer.get('b', 'default')?.data).toEqual({ keep: '2' });
+    } finally {
+      client.close();
+      await own.close();
+    }
+  });
+
   it('resyncs periodically with onUpdate(obj, obj)', async () => {
     const ns = await namespace();
     await admin.create(resources.configmaps, configMap('r'), { namespace: ns });

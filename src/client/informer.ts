@@ -57,6 +57,13 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   watchTimeoutSeconds?: number;
   backoff?: BackoffOptions;
   logger?: Logger;
+  /**
+   * Applied to every object before it is cached and handed to handlers (client-go's
+   * SetTransform): drop what no reader needs, so that a cache of a big cluster stays small.
+   */
+  transform?: (obj: T) => T;
+  /** Told of every failed list or watch (the connection broke, the server refused ...). */
+  onFailure?: (err: unknown) => void;
 }
 
 const DEFAULT_PAGE_SIZE = 500;
@@ -149,6 +156,19 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.watch = undefined;
     this.sleeping?.wake();
     this.settleSync(false);
+  }
+
+  /**
+   * Cuts short a backoff after a failure: the next list or watch starts now (a caller that
+   * learnt the server is back, from a health probe, need not wait up to the backoff's 30 s).
+   */
+  retryNow(): void {
+    this.sleeping?.wake();
+  }
+
+  /** Consecutive failed lists and watches (0 while healthy). */
+  get failureCount(): number {
+    return this.failures;
   }
 
   get isRunning(): boolean {
@@ -266,7 +286,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           item.apiVersion = this.ref.group ? `${this.ref.group}/${this.ref.version}` : this.ref.version;
           item.kind = this.ref.kind;
         }
-        items.set(objectKey(item), item);
+        items.set(objectKey(item), this.transformed(item));
       }
       token = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion ?? rv;
@@ -386,12 +406,12 @@ export class Informer<T extends KubeObject = KubeObject> {
       );
       return { kind: 'failed', err, resume: false };
     }
-    const obj = e.object as T;
-    const rv = obj.metadata?.resourceVersion;
+    const rv = (e.object as T).metadata?.resourceVersion;
     if (e.type === 'BOOKMARK') {
       if (rv) this.rv = rv;
       return undefined;
     }
+    const obj = this.transformed(e.object as T);
     const key = objectKey(obj);
     if (e.type === 'DELETED') {
       const old = this.cache.delete(key);
@@ -405,6 +425,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (old) this.emit('onUpdate', old, obj);
     else this.emit('onAdd', obj, false);
     return undefined;
+  }
+
+  private transformed(obj: T): T {
+    return this.opts.transform ? this.opts.transform(obj) : obj;
   }
 
   private resync(): void {
@@ -432,6 +456,11 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private failed(what: 'list' | 'watch', err: unknown): void {
     this.failures++;
+    try {
+      this.opts.onFailure?.(err);
+    } catch (hookErr) {
+      this.logger.error({ err: hookErr }, 'onFailure hook failed');
+    }
     // The first failure of a streak is worth a warning; the retries that follow are not.
     const level = this.failures === 1 ? 'warn' : 'debug';
     this.logger[level]({ err, failures: this.failures }, `${what} failed, retrying`);

@@ -5,7 +5,8 @@
 import { parseApiVersion } from '../machinery/gvk.js';
 import type { ResourceRef } from './client.js';
 
-function ref(
+/** A frozen ResourceRef (for the kinds of other modules, too). */
+export function resourceRef(
   group: string,
   version: string,
   resource: string,
@@ -14,6 +15,8 @@ function ref(
 ): ResourceRef {
   return Object.freeze({ group, version, resource, kind, namespaced });
 }
+
+const ref = resourceRef;
 
 export const resources = Object.freeze({
   // core/v1

@@ -23,6 +23,7 @@ import type { Store } from '../storage/store.js';
 import { clusterApis } from './apis/cluster-api/index.js';
 import { infrastructureApis } from './apis/infrastructure/index.js';
 import { karmadaApis } from './apis/karmada/index.js';
+import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -35,7 +36,15 @@ import {
  * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
  * caller passes its own list as HubOptions.controllers).
  */
-export const HUB_CONTROLLERS: readonly HubControllerFactory[] = [startHubInfoController];
+export const HUB_CONTROLLERS: readonly HubControllerFactory[] = [
+  startHubInfoController,
+  clusterControllers(),
+];
+
+/** The hub's controllers with the member registry's health settings given. */
+export function hubControllers(clusterHealth: ClusterHealthOptions): HubControllerFactory[] {
+  return [startHubInfoController, clusterControllers(clusterHealth)];
+}
 
 /** The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its providers'. */
 export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis];

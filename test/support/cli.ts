@@ -1,8 +1,11 @@
-// The `concord` command as a user runs it, for end-to-end tests: a child process from the sources
-// (through tsx), its output collected, stopped with SIGTERM as Ctrl-C or a service manager would.
+// The `concord` command as a user runs it, for end-to-end tests: from the sources (through tsx), or
+// the built command (bin/concord.js over dist/, which `npm test` builds first); one-shot commands
+// with their output, long-running ones as child processes ready once they print a given line.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { startNodeChild, type TestChild } from './child.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -52,4 +55,42 @@ export async function startConcord(
       return exited;
     },
   };
+}
+
+const BIN = fileURLToPath(new URL('../../bin/concord.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+function checkBuilt(): void {
+  if (!existsSync(BUILT)) {
+    throw new Error(`the concord CLI is not built (${BUILT} is missing): run \`npm run build\` first`);
+  }
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `concord ARGS...` to its end. */
+export function concord(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+  checkBuilt();
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { timeout: opts.timeoutMs ?? 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+export type CliProcess = TestChild;
+
+/** Starts `concord ARGS...` and resolves once its output matches `ready`. */
+export function startBuiltConcord(args: string[], ready: RegExp, timeoutMs = 60_000): Promise<CliProcess> {
+  checkBuilt();
+  return startNodeChild(`concord ${args.join(' ')}`, [BIN, ...args], ready, timeoutMs);
 }

@@ -25,8 +25,10 @@ import { clusterResourceBindingCrd, resourceBindingCrd, workCrd } from './work/c
 import { clusterResourceBindingStrategy, resourceBindingStrategy, workStrategy } from './work/strategy.js';
 import { WORK_GROUP } from './work/types.js';
 
+export * from './cluster/connection.js';
 export * from './cluster/types.js';
 export * from './policy/types.js';
+export * from './resources.js';
 export * from './work/types.js';
 
 /** An API server extension whose parts are all given. */

@@ -1,0 +1,276 @@
+// One Push member as the hub watches it: its own probe loop (nothing shared with other members,
+// so a member that hangs delays only itself), the Ready condition from the probes through the
+// thresholds, and, while it is Ready, its version and APIs (read again every
+// statusUpdateIntervalMs, in the background so that a slow answer never holds up a probe) and
+// its capacity (from informers on its nodes and pods, recomputed shortly after they change).
+// A member whose watches break is probed at once rather than at its next tick.
+
+import type { Logger } from 'pino';
+import type { ClientLease } from '../../client/client-cache.js';
+import type { HttpsClient } from '../../client/https.js';
+import { Informer } from '../../client/informer.js';
+import { resources } from '../../client/resources.js';
+import type { Condition } from '../../machinery/object.js';
+import { ApiError } from '../../machinery/status.js';
+import {
+  CLUSTER_REASON_STATUS_COLLECTION_FAILED,
+  type Cluster,
+  type ClusterStatus,
+} from '../apis/karmada/index.js';
+import { ApiEnablementsReader } from './api-enablements.js';
+import { HealthTracker, type ProbeResult } from './health.js';
+import type { ResolvedHealthOptions } from './options.js';
+import { probeHealth } from './probe.js';
+import { type ClusterStatusWriter, readyOf, withCondition } from './status-writer.js';
+import {
+  nodeSummary,
+  resourceSummary,
+  type SummaryNode,
+  type SummaryPod,
+  slimNode,
+  slimPod,
+} from './summary.js';
+
+export interface MemberOptions {
+  name: string;
+  writer: ClusterStatusWriter;
+  options: ResolvedHealthOptions;
+  logger: Logger;
+  now(): Date;
+}
+
+/** How the hub reaches the member: a client, or why there is none. */
+export type MemberConnection = { lease: ClientLease } | { error: string; fingerprint: string };
+
+export class PushMember {
+  readonly fingerprint: string;
+  private readonly client: HttpsClient | undefined;
+  private readonly tracker: HealthTracker;
+  private readonly opts: MemberOptions;
+  private timer: NodeJS.Timeout | undefined;
+  private dueAt = Number.POSITIVE_INFINITY;
+  private queued = false;
+  private probing: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private informers: { nodes: Informer<SummaryNode>; pods: Informer<SummaryPod> } | undefined;
+  private summaryTimer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private lastRefresh = Number.NEGATIVE_INFINITY;
+  private readonly apis: ApiEnablementsReader | undefined;
+
+  constructor(
+    opts: MemberOptions,
+    private readonly connection: MemberConnection,
+  ) {
+    this.opts = opts;
+    this.tracker = new HealthTracker(opts.options);
+    if ('lease' in connection) {
+      this.client = connection.lease.client;
+      this.fingerprint = connection.lease.fingerprint;
+      this.apis = new ApiEnablementsReader(this.client, opts.options.requestTimeoutMs);
+    } else {
+      this.fingerprint = connection.fingerprint;
+    }
+  }
+
+  /** Starts probing; the first probe at a random point of the interval, so a thousand members spread out. */
+  start(): void {
+    const first = readyOf(this.opts.writer.current()) ? Math.random() * this.opts.options.probeIntervalMs : 0;
+    this.schedule(first);
+  }
+
+  /** Probes at once (soon after the one in flight, if any). */
+  probeSoon(): void {
+    this.schedule(0);
+  }
+
+  /** The Cluster's spec changed (resource models): recompute the summary. */
+  specChanged(): void {
+    this.summarySoon();
+  }
+
+  /** Stops probing and watching; settled() resolves once the work in flight has ended. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.summaryTimer);
+    this.informers?.nodes.stop();
+    this.informers?.pods.stop();
+    if ('lease' in this.connection) this.connection.lease.release();
+  }
+
+  async settled(): Promise<void> {
+    await this.probing;
+    await this.refreshing;
+    await this.opts.writer.idle();
+  }
+
+  // Probes -----------------------------------------------------------------------------------
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    const at = Date.now() + ms;
+    if (this.timer && this.dueAt <= at) return;
+    clearTimeout(this.timer);
+    this.dueAt = at;
+    this.timer = setTimeout(() => this.fire(), ms);
+    this.timer.unref();
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.dueAt = Number.POSITIVE_INFINITY;
+    if (this.queued || this.stopped) return;
+    this.queued = true;
+    this.probing = this.probing
+      .then(() => {
+        this.queued = false;
+        return this.stopped ? undefined : this.tick();
+      })
+      .catch((err) => this.opts.logger.error({ err, cluster: this.opts.name }, 'probing the cluster failed'));
+  }
+
+  private async probe(): Promise<ProbeResult> {
+    if (!this.client) {
+      const error = 'error' in this.connection ? this.connection.error : 'no client';
+      return { ok: false, reason: CLUSTER_REASON_STATUS_COLLECTION_FAILED, message: error };
+    }
+    return probeHealth(this.client, this.opts.options.probeTimeoutMs);
+  }
+
+  private async tick(): Promise<void> {
+    const result = await this.probe();
+    if (this.stopped) return;
+    const { writer, options } = this.opts;
+    const current = readyOf(writer.current());
+    const next = this.tracker.observe(result, current);
+    const ready = next?.status === 'True';
+    const recovered = ready && current?.status !== 'True';
+    if (next && !sameCondition(current, next)) {
+      await writer
+        .write((status) => ({
+          ...status,
+          conditions: withCondition(status.conditions, next, this.opts.now()),
+        }))
+        .catch((err) => this.writeFailed(err));
+    }
+    if (ready && result.ok) {
+      this.ensureInformers(recovered);
+      if (recovered || Date.now() - this.lastRefresh >= options.statusUpdateIntervalMs) this.refresh();
+    }
+    const unsettled = !result.ok || this.tracker.unsettled(next);
+    this.schedule(unsettled ? options.failureRetryMs : options.probeIntervalMs);
+  }
+
+  private writeFailed(err: unknown): void {
+    // A conflict with another writer of the Cluster is routine: the next probe writes again.
+    const routine = err instanceof ApiError && err.code === 409;
+    this.opts.logger[routine ? 'debug' : 'warn'](
+      { err, cluster: this.opts.name },
+      'writing the cluster status failed',
+    );
+  }
+
+  // Version and APIs -------------------------------------------------------------------------
+
+  private refresh(): void {
+    if (this.refreshing || !this.client || !this.apis) return;
+    this.lastRefresh = Date.now();
+    const client = this.client;
+    const apis = this.apis;
+    const timeoutMs = this.opts.options.requestTimeoutMs;
+    this.refreshing = (async () => {
+      let version: string | undefined;
+      try {
+        const doc = await client.getDocument('/version', { timeoutMs });
+        if (doc.notModified === false) version = (doc.body as { gitVersion?: string })?.gitVersion;
+      } catch (err) {
+        this.opts.logger.debug({ err, cluster: this.opts.name }, 'reading the version failed');
+        if (!this.stopped) this.probeSoon();
+      }
+      const read = await apis.read();
+      if (this.stopped || readyOf(this.opts.writer.current())?.status !== 'True') return;
+      await this.opts.writer.write((status) => {
+        const next: ClusterStatus = { ...status, apiEnablements: read.enablements };
+        if (version !== undefined) next.kubernetesVersion = version;
+        next.conditions = withCondition(status.conditions, read.condition, this.opts.now());
+        return next;
+      });
+    })()
+      .catch((err) => this.writeFailed(err))
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+  }
+
+  // Capacity ---------------------------------------------------------------------------------
+
+  private ensureInformers(recovered: boolean): void {
+    if (this.informers) {
+      if (recovered) {
+        // Their watches broke while the member was away: resume now rather than at the end of
+        // a backoff, so the summary is fresh soon after Ready.
+        this.informers.nodes.retryNow();
+        this.informers.pods.retryNow();
+      }
+      return;
+    }
+    if (!this.client) return;
+    const { memberInformers } = this.opts.options;
+    const common = {
+      logger: this.opts.logger.child({ cluster: this.opts.name }),
+      onFailure: () => this.probeSoon(),
+      ...(memberInformers?.watchTimeoutSeconds
+        ? { watchTimeoutSeconds: memberInformers.watchTimeoutSeconds }
+        : {}),
+      ...(memberInformers?.backoff ? { backoff: memberInformers.backoff } : {}),
+    };
+    const nodes = new Informer<SummaryNode>(this.client, resources.nodes, { ...common, transform: slimNode });
+    const pods = new Informer<SummaryPod>(this.client, resources.pods, { ...common, transform: slimPod });
+    const changed = {
+      onAdd: () => this.summarySoon(),
+      onUpdate: () => this.summarySoon(),
+      onDelete: () => this.summarySoon(),
+    };
+    nodes.addEventHandler(changed);
+    pods.addEventHandler(changed);
+    this.informers = { nodes, pods };
+    nodes.start();
+    pods.start();
+    void Promise.all([nodes.waitForSync(), pods.waitForSync()]).then((synced) => {
+      if (synced.every(Boolean)) this.summarySoon();
+    });
+  }
+
+  private summarySoon(): void {
+    if (this.stopped || this.summaryTimer || !this.informers) return;
+    this.summaryTimer = setTimeout(() => {
+      this.summaryTimer = undefined;
+      void this.writeSummary();
+    }, this.opts.options.summaryDelayMs);
+    this.summaryTimer.unref();
+  }
+
+  private async writeSummary(): Promise<void> {
+    const informers = this.informers;
+    if (!informers || this.stopped) return;
+    if (!informers.nodes.hasSynced() || !informers.pods.hasSynced()) return;
+    await this.opts.writer
+      .write((status, cluster: Cluster) => {
+        if (readyOf(cluster)?.status !== 'True') return status;
+        const nodes = informers.nodes.list();
+        const pods = informers.pods.list();
+        return {
+          ...status,
+          nodeSummary: nodeSummary(nodes),
+          resourceSummary: resourceSummary(nodes, pods, cluster.spec?.resourceModels),
+        };
+      })
+      .catch((err) => this.writeFailed(err));
+  }
+}
+
+function sameCondition(a: Condition | undefined, b: Condition): boolean {
+  return a !== undefined && a.status === b.status && a.reason === b.reason && a.message === b.message;
+}
