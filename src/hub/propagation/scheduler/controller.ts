@@ -34,6 +34,7 @@ import {
   sameConditions,
   setCondition,
 } from '../util.js';
+import { Assumptions } from './assume.js';
 import { rebalances, rescheduleRequired, scheduledCondition, scheduleReason } from './decision.js';
 import { type ScheduleResult, schedule } from './schedule.js';
 
@@ -74,6 +75,8 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     karmadaResources.clusterresourcebindings,
   );
 
+  const assumptions = new Assumptions();
+
   const ours = (b: AnyBinding) =>
     (b.spec?.schedulerName || DEFAULT_SCHEDULER_NAME) === schedulerName &&
     b.spec?.suspension?.scheduling !== true;
@@ -96,10 +99,11 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       }
       const started = performance.now();
       const fresh = rebalances(b) || rescheduleRequired(b.spec, b.status);
-      const result = schedule(b.spec, b.status, [...members.values()], { fresh });
+      const result = schedule(b.spec, b.status, assumptions.apply([...members.values()]), { fresh });
       opts.onScheduled?.(performance.now() - started, key);
       ctx.logger.debug({ binding: key, reason, outcome: result.outcome }, 'scheduled');
       await record(b, result);
+      if (result.clusters) assumptions.assume(b.spec, result.clusters, members);
       return undefined;
     },
   });
