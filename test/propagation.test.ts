@@ -11,11 +11,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessClient } from '../src/client/in-process.js';
 import { InformerFactory } from '../src/client/informer-factory.js';
-import type { RunningController } from '../src/kube/context.js';
-import { waitFor } from '../src/kube/core-testing.js';
 import { karmadaApis } from '../src/hub/apis/karmada/index.js';
 import { startPropagationControllers } from '../src/hub/propagation/index.js';
 import { putMember } from '../src/hub/propagation/propagation.testing.js';
+import type { RunningController } from '../src/kube/context.js';
+import { waitFor } from '../src/kube/core-testing.js';
 import { SqliteStore } from '../src/storage/sqlite.js';
 import { startTestApiServer, type TestApiServer } from './support/apiserver.js';
 import { runKubectl } from './support/kubectl.js';
@@ -36,7 +36,8 @@ describe('Karmada nginx sample with kubectl', () => {
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
     return r.stdout;
   };
-  const getJson = async (args: string[]): Promise<Json> => JSON.parse(await kubectl(['get', ...args, '-o', 'json']));
+  const getJson = async (args: string[]): Promise<Json> =>
+    JSON.parse(await kubectl(['get', ...args, '-o', 'json']));
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'concord-propagation-e2e-'));
@@ -45,7 +46,13 @@ describe('Karmada nginx sample with kubectl', () => {
     const logger = pino({ level: process.env.CONCORD_TEST_LOG_LEVEL ?? 'silent' });
     const client = new InProcessClient(server.server);
     informers = new InformerFactory(client, { logger });
-    controllers = startPropagationControllers({ cluster: 'hub', client, informers, logger, now: () => new Date() });
+    controllers = startPropagationControllers({
+      cluster: 'hub',
+      client,
+      informers,
+      logger,
+      now: () => new Date(),
+    });
     informers.start();
     await putMember(client, 'member1');
     await putMember(client, 'member2');
@@ -67,7 +74,12 @@ describe('Karmada nginx sample with kubectl', () => {
       const cond = b?.status?.conditions?.find((c: Json) => c.type === 'Scheduled');
       return cond?.status === 'True' ? b : undefined;
     });
-    expect(rb.spec.resource).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'nginx' });
+    expect(rb.spec.resource).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'default',
+      name: 'nginx',
+    });
     expect(rb.spec.replicas).toBe(2);
     expect(rb.spec.clusters).toEqual([
       { name: 'member1', replicas: 1 },
@@ -91,7 +103,11 @@ describe('Karmada nginx sample with kubectl', () => {
       expect(work.metadata.finalizers).toEqual(['karmada.io/execution-controller']);
       const [manifest] = work.spec.workload.manifests;
       expect(manifest.kind).toBe('Deployment');
-      expect(manifest.metadata).toMatchObject({ name: 'nginx', namespace: 'default', labels: { app: 'nginx' } });
+      expect(manifest.metadata).toMatchObject({
+        name: 'nginx',
+        namespace: 'default',
+        labels: { app: 'nginx' },
+      });
       expect(manifest.metadata.labels['karmada.io/managed']).toBe('true');
       expect(manifest.metadata.annotations).toMatchObject({
         'work.karmada.io/name': 'nginx-687f7fb96f',
@@ -100,7 +116,9 @@ describe('Karmada nginx sample with kubectl', () => {
       });
       expect(manifest.metadata.uid).toBeUndefined();
       expect(manifest.spec.replicas).toBe(1);
-      expect(manifest.spec.template.spec.containers).toEqual([expect.objectContaining({ image: 'nginx', name: 'nginx' })]);
+      expect(manifest.spec.template.spec.containers).toEqual([
+        expect.objectContaining({ image: 'nginx', name: 'nginx' }),
+      ]);
     }
   });
 });

@@ -13,8 +13,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Cluster,
-  POLICY_PLACEMENT_ANNOTATION,
   type Placement,
+  POLICY_PLACEMENT_ANNOTATION,
   type ResourceBinding,
   type TargetCluster,
 } from '../../apis/karmada/index.js';
@@ -73,7 +73,10 @@ function placementOf(p: Policy): Placement {
           replicaSchedulingType: 'Divided',
           replicaDivisionPreference: 'Weighted',
           weightPreference: {
-            staticWeightList: NAMES.map((n, i) => ({ targetCluster: { clusterNames: [n] }, weight: p.weights[i]! })),
+            staticWeightList: NAMES.map((n, i) => ({
+              targetCluster: { clusterNames: [n] },
+              weight: p.weights[i]!,
+            })),
           },
         },
       };
@@ -103,7 +106,10 @@ function clusters(members: Member[], placed: TargetCluster[]): Cluster[] {
       apiVersion: 'cluster.karmada.io/v1alpha1',
       kind: 'Cluster',
       metadata: { name },
-      spec: { syncMode: 'Push', ...(m.tainted ? { taints: [{ key: 'maintenance', effect: 'NoSchedule' }] } : {}) },
+      spec: {
+        syncMode: 'Push',
+        ...(m.tainted ? { taints: [{ key: 'maintenance', effect: 'NoSchedule' }] } : {}),
+      },
       status: {
         conditions: [{ type: 'Ready', status: m.ready ? 'True' : 'False' }],
         resourceSummary: { allocatable: { pods: String(m.capacity) }, allocated: { pods: String(mine) } },
@@ -115,21 +121,20 @@ function clusters(members: Member[], placed: TargetCluster[]): Cluster[] {
 /** Webster by brute force: each replica to the highest weight / (2 × replicas + 1), ties to fewer replicas then name. */
 function webster(replicas: number, weights: Map<string, number>): Map<string, number> {
   const seats = new Map([...weights.keys()].map((n) => [n, 0]));
-  for (let r = 0; r < replicas; r++) {
-    let best: string | undefined;
-    for (const [n, w] of weights) {
-      if (best === undefined) {
-        best = n;
-        continue;
-      }
-      const a = w / (2 * seats.get(n)! + 1);
-      const bw = weights.get(best)!;
-      const b = bw / (2 * seats.get(best)! + 1);
-      if (a > b || (a === b && (seats.get(n)! < seats.get(best)! || (seats.get(n) === seats.get(best) && n < best)))) {
+  const names = [...weights.keys()];
+  for (let r = 0; r < replicas && names.length > 0; r++) {
+    let best = names[0]!;
+    for (const n of names.slice(1)) {
+      const a = weights.get(n)! / (2 * seats.get(n)! + 1);
+      const b = weights.get(best)! / (2 * seats.get(best)! + 1);
+      if (
+        a > b ||
+        (a === b && (seats.get(n)! < seats.get(best)! || (seats.get(n) === seats.get(best) && n < best)))
+      ) {
         best = n;
       }
     }
-    seats.set(best!, seats.get(best)! + 1);
+    seats.set(best, seats.get(best)! + 1);
   }
   return seats;
 }
@@ -140,10 +145,17 @@ describe('placement under random failures, recoveries and changes', () => {
   it('matches the model after every step', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ ready: fc.boolean(), tainted: fc.constant(false), capacity: fc.integer({ min: 0, max: 8 }) }), {
-          minLength: 4,
-          maxLength: 4,
-        }),
+        fc.array(
+          fc.record({
+            ready: fc.boolean(),
+            tainted: fc.constant(false),
+            capacity: fc.integer({ min: 0, max: 8 }),
+          }),
+          {
+            minLength: 4,
+            maxLength: 4,
+          },
+        ),
         policyArb,
         fc.array(eventArb, { minLength: 1, maxLength: 25 }),
         (initial, firstPolicy, events) => {
@@ -154,7 +166,13 @@ describe('placement under random failures, recoveries and changes', () => {
             kind: 'ResourceBinding',
             metadata: { name: 'app-deployment', namespace: 'default', annotations: {} },
             spec: {
-              resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'app', uid: 'u' },
+              resource: {
+                apiVersion: 'apps/v1',
+                kind: 'Deployment',
+                namespace: 'default',
+                name: 'app',
+                uid: 'u',
+              },
               replicas: policy.replicas,
               placement: placementOf(policy),
             },
@@ -211,7 +229,9 @@ describe('placement under random failures, recoveries and changes', () => {
                 0,
               );
               const sum = now.reduce((s, t) => s + (t.replicas ?? 0), 0);
-              expect(sum).toBe(assigned >= replicas ? replicas : assigned + Math.min(replicas - assigned, room));
+              expect(sum).toBe(
+                assigned >= replicas ? replicas : assigned + Math.min(replicas - assigned, room),
+              );
             }
           };
           step();
