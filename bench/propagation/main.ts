@@ -132,6 +132,7 @@ async function run(members: number, bindings: number) {
   const informers = new InformerFactory(client, { logger });
   const algorithm: number[] = [];
   const decision: number[] = [];
+  const decided = new Set<string>();
   const scheduler = startScheduler(
     { cluster: 'hub', client, informers, logger, now: () => new Date() },
     {
