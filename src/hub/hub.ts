@@ -30,12 +30,16 @@ import {
   type HubControllerFactory,
   type LeaderElectionTimings,
 } from './manager.js';
+import { startPropagationControllers } from './propagation/index.js';
 
 /**
  * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
  * caller passes its own list as HubOptions.controllers).
  */
-export const HUB_CONTROLLERS: readonly HubControllerFactory[] = [startHubInfoController];
+export const HUB_CONTROLLERS: readonly HubControllerFactory[] = [
+  startHubInfoController,
+  (ctx) => [startPropagationControllers(ctx)],
+];
 
 /** The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its providers'. */
 export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis];
