@@ -31,20 +31,26 @@ import {
   type HubControllerFactory,
   type LeaderElectionTimings,
 } from './manager.js';
+import { startPropagationControllers } from './propagation/index.js';
 
 /**
  * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
  * caller passes its own list as HubOptions.controllers).
  */
-export const HUB_CONTROLLERS: readonly HubControllerFactory[] = [
-  startHubInfoController,
-  clusterControllers(),
-];
-
 /** The hub's controllers with the member registry's health settings given. */
-export function hubControllers(clusterHealth: ClusterHealthOptions): HubControllerFactory[] {
-  return [startHubInfoController, clusterControllers(clusterHealth)];
+export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubControllerFactory[] {
+  return [
+    startHubInfoController,
+    clusterControllers(clusterHealth),
+    (ctx) => [startPropagationControllers(ctx)],
+  ];
 }
+
+/**
+ * The hub's controllers, started on the leading hub. A capability adds its factory to
+ * hubControllers (or a caller passes its own list as HubOptions.controllers).
+ */
+export const HUB_CONTROLLERS: readonly HubControllerFactory[] = hubControllers();
 
 /** The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its providers'. */
 export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis];

@@ -14,6 +14,7 @@ import {
   integer,
   labelSelector,
   map,
+  metaConditions,
   nodeSelectorRequirement,
   object,
   oneOf,
@@ -390,6 +391,12 @@ const overrideSpec = object(
   { description: 'Which resources to change, where, and how.' },
 );
 
+// Propagation policies report in status whether they select anything (Karmada's have no status).
+const propagationStatus = object(
+  { conditions: metaConditions({ description: 'Whether the policy selects and claims resources.' }) },
+  { description: 'What the policy selects, as the hub observed it.' },
+);
+
 function policyCrd(
   kind: string,
   plural: string,
@@ -397,6 +404,7 @@ function policyCrd(
   namespaced: boolean,
   spec: Schema,
   columns?: PrinterColumn[],
+  status?: Schema,
 ): KubeObject {
   return crd({
     group: POLICY_GROUP,
@@ -410,7 +418,8 @@ function policyCrd(
         name: POLICY_VERSION,
         storage: true,
         ...(columns ? { printerColumns: columns } : {}),
-        schema: object({ spec }, { required: ['spec'] }),
+        ...(status ? { status: true } : {}),
+        schema: object(status ? { spec, status } : { spec }, { required: ['spec'] }),
       },
     ],
   });
@@ -423,6 +432,7 @@ export const propagationPolicyCrd = policyCrd(
   true,
   propagationSpec,
   POLICY_COLUMNS,
+  propagationStatus,
 );
 export const clusterPropagationPolicyCrd = policyCrd(
   'ClusterPropagationPolicy',
@@ -431,6 +441,7 @@ export const clusterPropagationPolicyCrd = policyCrd(
   false,
   propagationSpec,
   POLICY_COLUMNS,
+  propagationStatus,
 );
 export const overridePolicyCrd = policyCrd('OverridePolicy', 'overridepolicies', 'op', true, overrideSpec);
 export const clusterOverridePolicyCrd = policyCrd(

@@ -1,0 +1,42 @@
+// Propagation on the hub: the detector turns policies and templates into bindings, the scheduler
+// places bindings on members, the binding controller renders Works (with overrides), the
+// dependencies distributor makes what a workload references follow it, and the namespace sync
+// puts namespaces on every member. Execution of Works and status aggregation live elsewhere; they
+// meet these controllers only in the API objects (ResourceBinding, ClusterResourceBinding, Work).
+
+import type { ControllerContext, RunningController } from '../../controller/context.js';
+import type { EventRecorder } from '../../controller/events.js';
+import { startBindingController } from './binding/controller.js';
+import { startDependenciesDistributor } from './dependencies/controller.js';
+import { startDetector } from './detector/controller.js';
+import { startNamespaceSync } from './namespace/controller.js';
+import { type SchedulerOptions, startScheduler } from './scheduler/controller.js';
+import { restMapperFor, TemplateInformers } from './templates.js';
+
+export interface PropagationOptions {
+  scheduler?: SchedulerOptions;
+  recorder?: EventRecorder;
+  /** Propagate every namespace to every member (Karmada's default; default true). */
+  namespaceSync?: boolean;
+}
+
+export function startPropagationControllers(
+  ctx: ControllerContext,
+  opts: PropagationOptions = {},
+): RunningController {
+  const templates = new TemplateInformers(ctx.informers, restMapperFor(ctx.client));
+  const shared = { templates, ...(opts.recorder ? { recorder: opts.recorder } : {}) };
+  const controllers: RunningController[] = [
+    startDetector(ctx, shared),
+    startScheduler(ctx, { ...opts.scheduler, ...(opts.recorder ? { recorder: opts.recorder } : {}) }),
+    startBindingController(ctx, shared),
+    startDependenciesDistributor(ctx, shared),
+  ];
+  if (opts.namespaceSync !== false) controllers.push(startNamespaceSync(ctx, shared));
+  return {
+    name: 'propagation',
+    async stop() {
+      await Promise.all(controllers.map((c) => c.stop()));
+    },
+  };
+}
