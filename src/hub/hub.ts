@@ -23,6 +23,7 @@ import type { Store } from '../storage/store.js';
 import { clusterApis } from './apis/cluster-api/index.js';
 import { infrastructureApis } from './apis/infrastructure/index.js';
 import { karmadaApis } from './apis/karmada/index.js';
+import { dashboardRoutes } from './dashboard/static.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -30,12 +31,17 @@ import {
   type HubControllerFactory,
   type LeaderElectionTimings,
 } from './manager.js';
+import { MetricsFederation } from './observability/federate.js';
+import { startFleetGaugesController } from './observability/fleet-gauges.js';
 
 /**
  * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
  * caller passes its own list as HubOptions.controllers).
  */
-export const HUB_CONTROLLERS: readonly HubControllerFactory[] = [startHubInfoController];
+export const HUB_CONTROLLERS: readonly HubControllerFactory[] = [
+  startHubInfoController,
+  startFleetGaugesController,
+];
 
 /** The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its providers'. */
 export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis];
@@ -62,6 +68,10 @@ export interface HubOptions {
   leaderElection?: LeaderElectionTimings;
   /** Informer defaults of the hub's controllers (tests use short watches). */
   informers?: ControllerManagerOptions['informers'];
+  /** Where the dashboard's built files are (default dist/web of this repository). */
+  dashboardDir?: string;
+  /** Limit for scraping one member at /metrics/federate (default 3 s). */
+  federationTimeoutMs?: number;
 }
 
 export interface RunningHub {
@@ -92,6 +102,10 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     watchCache: true,
     ...opts.storeOptions,
   });
+  const federation = new MetricsFederation({
+    logger,
+    ...(opts.federationTimeoutMs ? { timeoutMs: opts.federationTimeoutMs } : {}),
+  });
   let api: RunningApiServer;
   try {
     api = await serveApiServer({
@@ -102,11 +116,13 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       host,
       logger,
       extensions: opts.extensions ?? HUB_APIS,
+      routes: [...dashboardRoutes(opts.dashboardDir), federation.route()],
     });
   } catch (err) {
     await store.close();
     throw err;
   }
+  federation.setHubClient(new InProcessClient(api.server, { userAgent: 'concord-hub-federation/v0.1.0' }));
   const kubeconfigPath = join(dataDir, 'hub.kubeconfig');
   const manager = new ControllerManager({
     context: {
@@ -145,6 +161,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
         // Controllers first (and the Lease released, so a standby takes over at once).
         await manager.stop();
         await api.close();
+        federation.close();
         await store.close();
       })();
       return closing;
