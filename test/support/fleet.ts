@@ -200,3 +200,28 @@ export async function placeWorkload(
     { namespace: binding.metadata.namespace, subresource: 'status' },
   );
 }
+
+/** A member reached through a kubeconfig: its Secret in karmada-cluster (token, caBundle) and its Cluster. */
+export async function writeReachableMember(
+  client: Client,
+  m: Omit<MemberSpec, 'apiEndpoint' | 'secretRef'>,
+  kubeconfig: { server: string; token?: string; caPem?: string },
+): Promise<Cluster> {
+  await ensureNamespace(client, 'karmada-cluster');
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  await client.create(
+    resources.secrets,
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: m.name, namespace: 'karmada-cluster' },
+      data: { token: b64(kubeconfig.token ?? ''), caBundle: b64(kubeconfig.caPem ?? '') },
+    },
+    { namespace: 'karmada-cluster' },
+  );
+  return writeMember(client, {
+    ...m,
+    apiEndpoint: kubeconfig.server,
+    secretRef: { namespace: 'karmada-cluster', name: m.name },
+  });
+}

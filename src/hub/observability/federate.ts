@@ -75,7 +75,7 @@ export class MetricsFederation {
     const names = query.getAll('match[]');
     for (const n of names) {
       if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(n)) {
-        const message = `match[]: Invalid value: "${n}": only metric names are supported, not selectors`;
+        const message = `match[]: Invalid value: ${JSON.stringify(n)}: only metric names are supported, not selectors`;
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end(
           JSON.stringify({
