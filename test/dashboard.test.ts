@@ -122,7 +122,7 @@ describe('dashboard', () => {
 
   it('follows watches: a member turns red and its replicas move without a reload', async () => {
     await page.evaluate(() => {
-      (window as unknown as { stayed: boolean }).stayed = true;
+      (globalThis as unknown as { stayed: boolean }).stayed = true;
     });
     await markMember(client, 'europe-1', false);
     await expect
@@ -135,7 +135,7 @@ describe('dashboard', () => {
     await placeWorkload(client, binding, { placement: { 'us-1': 3, 'asia-1': 3 } });
     await expect.poll(() => page.getByTestId('replicas-europe-1').textContent()).toBe('0');
     await expect.poll(() => page.getByTestId('replicas-us-1').textContent()).toBe('3');
-    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);
     await shoot(page, 'dashboard-fleet-member-down');
   });
 
