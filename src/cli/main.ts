@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
 import { registerSim } from './sim.js';
+import { registerStatus } from './status.js';
 import { registerUp } from './up.js';
 
 // The `concord` command. Each subcommand lives in its own module and registers itself here.
@@ -11,6 +12,7 @@ registerHub(program);
 registerUp(program);
 registerSim(program);
 registerFault(program);
+registerStatus(program);
 
 try {
   await program.parseAsync(process.argv);
