@@ -34,7 +34,8 @@ beforeAll(async () => {
     execFileSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
   }
   dir = await mkdtemp(join(tmpdir(), 'concord-dashboard-'));
-  hub = await startHub({ dataDir: dir, port: 0 });
+  // No controllers: the test writes what the registry and the scheduler would.
+  hub = await startHub({ dataDir: dir, port: 0, controllers: [] });
   token = hub.api.adminToken;
   client = new InProcessClient(hub.api.server);
   await writeMember(client, { name: 'europe-1', region: 'europe', zones: ['europe-a', 'europe-b'] });

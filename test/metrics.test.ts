@@ -13,6 +13,7 @@ import { HttpsClient } from '../src/client/https.js';
 import { InProcessClient } from '../src/client/in-process.js';
 import { loadKubeconfig } from '../src/client/kubeconfig-file.js';
 import { type RunningHub, startHub } from '../src/hub/hub.js';
+import { startFleetGaugesController } from '../src/hub/observability/fleet-gauges.js';
 import { SimHost } from '../src/sim/host.js';
 import { writeReachableMember, writeWorkload } from './support/fleet.js';
 import { TestPrometheus } from './support/prometheus.js';
@@ -25,7 +26,13 @@ let prometheus: TestPrometheus | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'concord-metrics-'));
-  hub = await startHub({ dataDir: join(dir, 'data'), port: 0, federationTimeoutMs: 1_500 });
+  // Only the fleet gauges: the test writes the members' status as the registry would.
+  hub = await startHub({
+    dataDir: join(dir, 'data'),
+    port: 0,
+    federationTimeoutMs: 1_500,
+    controllers: [startFleetGaugesController],
+  });
   admin = new HttpsClient(await loadKubeconfig(hub.kubeconfigPath));
   sims = await SimHost.start({ dataDir: join(dir, 'sims'), defaults: { nodes: 1 } });
   const client = new InProcessClient(hub.api.server);
