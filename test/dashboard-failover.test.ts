@@ -80,9 +80,12 @@ describe.skipIf(missing.length > 0)(
       up.stderr!.on('data', (c: Buffer) => {
         output += c.toString();
       });
-      await expect
-        .poll(() => output, { timeout: 90_000, interval: 100 })
-        .toContain('Ctrl-C stops everything');
+      const started = Date.now();
+      while (!output.includes('Ctrl-C stops everything')) {
+        if (up.exitCode !== null) throw new Error(`concord up exited with ${up.exitCode}:\n${output}`);
+        if (Date.now() - started > 90_000) throw new Error(`concord up did not come up:\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const hub = await loadKubeconfig(join(dir, 'hub.kubeconfig'));
       hubUrl = hub.server;
       await writeFile(join(dir, 'web.yaml'), WORKLOAD);
