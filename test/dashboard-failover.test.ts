@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVING_CERT_FILE } from '../src/apiserver/pki.js';
 import { loadKubeconfig } from '../src/client/kubeconfig-file.js';
-import { launchBrowser, type TestBrowser } from './support/browser.js';
+import { ensureDashboardBuilt, launchBrowser, type TestBrowser } from './support/browser.js';
 import { kubectlPath } from './support/kubectl.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -68,6 +68,7 @@ describe.skipIf(missing.length > 0)(
       run(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data-dir', dir], { cwd: ROOT });
 
     beforeAll(async () => {
+      ensureDashboardBuilt();
       dir = await mkdtemp(join(tmpdir(), 'concord-dashboard-fleet-'));
       up = spawn(
         process.execPath,

@@ -3,8 +3,6 @@
 // loaded. The fleet's objects are written by the test as the registry and scheduler would write
 // them; test/dashboard-failover.test.ts does the same with the real controllers and a fault.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +12,9 @@ import { SERVING_CERT_FILE } from '../src/apiserver/pki.js';
 import { InProcessClient } from '../src/client/in-process.js';
 import { resources } from '../src/client/resources.js';
 import type { ResourceBinding } from '../src/hub/apis/karmada/work/types.js';
-import { defaultDashboardDir } from '../src/hub/dashboard/static.js';
 import { type RunningHub, startHub } from '../src/hub/hub.js';
 import { fleetResources } from '../src/hub/observability/resources.js';
-import { launchBrowser, type TestBrowser } from './support/browser.js';
+import { ensureDashboardBuilt, launchBrowser, type TestBrowser } from './support/browser.js';
 import { markMember, placeWorkload, writeMember, writeWorkload } from './support/fleet.js';
 
 let dir: string;
@@ -29,10 +26,7 @@ let token: string;
 const screenshots = process.env.CONCORD_SCREENSHOTS;
 
 beforeAll(async () => {
-  // npm test builds the dashboard; a lone run of this file builds it if it is missing.
-  if (!existsSync(join(defaultDashboardDir(), 'index.html'))) {
-    execFileSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
-  }
+  ensureDashboardBuilt();
   dir = await mkdtemp(join(tmpdir(), 'concord-dashboard-'));
   // No controllers: the test writes what the registry and the scheduler would.
   hub = await startHub({ dataDir: dir, port: 0, controllers: [] });

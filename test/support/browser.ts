@@ -2,14 +2,23 @@
 // (which never downloads a browser of its own). Every launch gets a fresh profile and trusts
 // exactly the certificate key of the server under test (by its SPKI hash), nothing more.
 
+import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { defaultDashboardDir } from '../../src/hub/dashboard/static.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+/** npm test builds the dashboard; a lone run of a test file builds it when it is missing. */
+export function ensureDashboardBuilt(): void {
+  if (!existsSync(join(defaultDashboardDir(), 'index.html'))) {
+    execFileSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
+  }
+}
 
 /** base64(sha256(SubjectPublicKeyInfo)) of a certificate, as --ignore-certificate-errors-spki-list takes it. */
 export function spkiHash(certPem: string): string {
