@@ -132,7 +132,7 @@ describe.skipIf(missing.length > 0)(
         .toBe(6);
       expect(await replicas('europe-1')).toBeGreaterThan(0);
       expect(page.url()).toBe(`${hubUrl}/dashboard/`);
-    });
+    }, 120_000);
 
     it('turns a member taken down red and moves its replicas, without a reload', async () => {
       await page.evaluate(() => {
@@ -145,6 +145,6 @@ describe.skipIf(missing.length > 0)(
       await expect.poll(() => replicas('europe-1'), { timeout: 90_000 }).toBe(0);
       expect((await replicas('us-1')) + (await replicas('asia-1'))).toBe(6);
       expect(await page.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);
-    });
+    }, 180_000);
   },
 );
