@@ -54,9 +54,10 @@ export interface FrontDeps {
   routes?: readonly HttpRoute[];
 }
 
-function statusOf(err: unknown, logger: Logger): Status {
+function statusOf(err: unknown, logger: Logger, request: { verb: string; path: string }): Status {
   if (err instanceof ApiError) return err.status;
-  logger.error({ err }, 'internal error');
+  // Structured: which request failed is a field (`request`), as `cluster` and `binding` are elsewhere.
+  logger.error({ err, request }, 'internal error');
   return errors.internal(err instanceof Error ? err.message : String(err)).status;
 }
 
@@ -180,7 +181,8 @@ export class ApiFront {
       verbLabel = verb;
       resourceLabel = resource;
     }).catch((err) => {
-      this.sendStatus(res, statusOf(err, this.deps.logger));
+      const path = (req.url ?? '/').split('?')[0]!;
+      this.sendStatus(res, statusOf(err, this.deps.logger, { verb: req.method ?? 'GET', path }));
     });
   };
 
