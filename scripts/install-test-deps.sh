@@ -3,6 +3,8 @@
 #   etcd-server        the distributed store backend (etcd 3.4)
 #   python3-kubernetes the official Python client, used by end-to-end tests
 #   bind9-dnsutils     dig, which the data-plane tests query the cluster DNS with
+#   chromium           the headless browser the dashboard's tests drive (through playwright-core)
+#   prometheus         the real Prometheus that scrapes the hub's metrics and federation endpoint
 # Idempotent: does nothing when everything is present. CI runs as root on a fresh Debian machine.
 set -euo pipefail
 
@@ -10,6 +12,8 @@ need=()
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || need+=(python3-kubernetes)
 command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/prometheus ] || need+=(prometheus)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

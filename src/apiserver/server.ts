@@ -24,6 +24,7 @@ import { Discovery } from './discovery.js';
 import { type ApiExtension, extensionCrds, extensionStrategies, strategyKey } from './extensions.js';
 import { type HandlerDeps, ResourceHandler, type SubresourceHandler } from './handler.js';
 import { ApiFront } from './http/front.js';
+import type { HttpRoute } from './http/routes.js';
 import { builtinResourceInfo, builtinResources } from './kinds/builtin.js';
 import { strategyFor } from './kinds/index.js';
 import { definitionSchema, schemaFor } from './openapi/definitions.js';
@@ -86,6 +87,8 @@ export interface ApiServerOptions {
    * waits to be served, and the behaviour of custom resource kinds by group and kind.
    */
   extensions?: readonly ApiExtension[];
+  /** Paths served beside the Kubernetes API (see HttpRoute): what the caller adds, e.g. a UI. */
+  routes?: readonly HttpRoute[];
 }
 
 /** The field manager that owns the CRDs extensions install. */
@@ -291,6 +294,7 @@ export class ApiServer {
       logger: this.logger,
       now: this.now,
       ready: () => this.isReady,
+      ...(opts.routes ? { routes: opts.routes } : {}),
     });
   }
 

@@ -9,6 +9,7 @@ import type { Compactor } from '../storage/compactor.js';
 import type { Store } from '../storage/store.js';
 import { loadOrCreateTokenFile } from './authn.js';
 import type { ApiExtension } from './extensions.js';
+import type { HttpRoute } from './http/routes.js';
 import { loadOrCreateCA, loadOrIssueServingCertificate } from './pki.js';
 import { ApiServer } from './server.js';
 
@@ -29,6 +30,8 @@ export interface ServeOptions {
   extensions?: readonly ApiExtension[];
   /** See ApiServerOptions.anonymousAuth (default true). */
   anonymousAuth?: boolean;
+  /** Paths served beside the API (see ApiServerOptions.routes). */
+  routes?: readonly HttpRoute[];
 }
 
 export interface RunningApiServer {
@@ -58,6 +61,7 @@ export async function serveApiServer(opts: ServeOptions): Promise<RunningApiServ
     ...(opts.anonymousAuth !== undefined ? { anonymousAuth: opts.anonymousAuth } : {}),
     ...(opts.compactor !== undefined ? { compactor: opts.compactor } : {}),
     ...(opts.extensions ? { extensions: opts.extensions } : {}),
+    ...(opts.routes ? { routes: opts.routes } : {}),
   });
   let listening: { port: number; url: string };
   try {

@@ -4,6 +4,7 @@ import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
 import { registerJoin } from './join.js';
 import { registerSim } from './sim.js';
+import { registerStatus } from './status.js';
 import { registerUp } from './up.js';
 
 // The `concord` command. Each subcommand lives in its own module and registers itself here.
@@ -14,6 +15,7 @@ registerUp(program);
 registerSim(program);
 registerFault(program);
 registerJoin(program);
+registerStatus(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,7 @@ import type { SimCluster } from '../sim/cluster.js';
 import { SimHost } from '../sim/host.js';
 import { parsePort, untilSignal } from './process.js';
 import { parseClusterStore, parseCount, parseShape, reportFailures, shownPath } from './sim.js';
+import { dashboardUrl } from './status.js';
 
 /** Regions the fleet is spread over, in turn. */
 export const FLEET_REGIONS = ['europe', 'us', 'asia'];
@@ -125,6 +126,7 @@ export function registerUp(program: Command): void {
             '',
             `hub        ${hub.url}   kubeconfig ${hubConfig}`,
             `           store ${hub.store.description}`,
+            `dashboard  ${dashboardUrl(hub.url)}   (\`concord dashboard --data-dir ${shownPath(dataDir)}\` prints a link that signs in)`,
             '',
             clusters.length > 0
               ? `simulated clusters (${clusters.length}, store ${opts.clusterStore}):`
@@ -138,6 +140,7 @@ export function registerUp(program: Command): void {
           }
           lines.push('', 'try:');
           lines.push(`  kubectl --kubeconfig ${hubConfig} get clusters`);
+          lines.push(`  concord status --data-dir ${shownPath(dataDir)}`);
           if (clusters[0]) {
             const first = clusters[0];
             const cfg = shownPath(first.kubeconfigPath);

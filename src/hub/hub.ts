@@ -24,6 +24,7 @@ import { clusterApis } from './apis/cluster-api/index.js';
 import { infrastructureApis } from './apis/infrastructure/index.js';
 import { karmadaApis } from './apis/karmada/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
+import { dashboardRoutes } from './dashboard/static.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -31,6 +32,8 @@ import {
   type HubControllerFactory,
   type LeaderElectionTimings,
 } from './manager.js';
+import { MetricsFederation } from './observability/federate.js';
+import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
 
 /**
@@ -43,6 +46,7 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     startHubInfoController,
     clusterControllers(clusterHealth),
     (ctx) => [startPropagationControllers(ctx)],
+    startFleetGaugesController,
   ];
 }
 
@@ -79,6 +83,10 @@ export interface HubOptions {
   leaderElection?: LeaderElectionTimings;
   /** Informer defaults of the hub's controllers (tests use short watches). */
   informers?: ControllerManagerOptions['informers'];
+  /** Where the dashboard's built files are (default dist/web of this repository). */
+  dashboardDir?: string;
+  /** Limit for scraping one member at /metrics/federate (default 3 s). */
+  federationTimeoutMs?: number;
 }
 
 export interface RunningHub {
@@ -109,6 +117,10 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     watchCache: true,
     ...opts.storeOptions,
   });
+  const federation = new MetricsFederation({
+    logger,
+    ...(opts.federationTimeoutMs ? { timeoutMs: opts.federationTimeoutMs } : {}),
+  });
   let api: RunningApiServer;
   try {
     api = await serveApiServer({
@@ -120,11 +132,13 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       logger,
       ...(opts.anonymousAuth !== undefined ? { anonymousAuth: opts.anonymousAuth } : {}),
       extensions: opts.extensions ?? HUB_APIS,
+      routes: [...dashboardRoutes(opts.dashboardDir), federation.route()],
     });
   } catch (err) {
     await store.close();
     throw err;
   }
+  federation.setHubClient(new InProcessClient(api.server, { userAgent: 'concord-hub-federation/v0.1.0' }));
   const kubeconfigPath = join(dataDir, 'hub.kubeconfig');
   const manager = new ControllerManager({
     context: {
@@ -163,6 +177,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
         // Controllers first (and the Lease released, so a standby takes over at once).
         await manager.stop();
         await api.close();
+        federation.close();
         await store.close();
       })();
       return closing;

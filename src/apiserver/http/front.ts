@@ -19,6 +19,7 @@ import type { ApiWatch, ResourceQuery, ResourceRequest } from '../request.js';
 import { type IncludeObject, toTable } from '../tables.js';
 import { decodeBody, negotiate, patchTypeOf, type Representation } from './negotiation.js';
 import { parseRequestInfo, type ResourceRequestInfo } from './request-info.js';
+import { type HttpRoute, matchRoute } from './routes.js';
 
 /** Kubernetes' limit on request bodies. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -49,11 +50,14 @@ export interface FrontDeps {
   now(): Date;
   /** Whether the server is ready to serve (bootstrap finished). */
   ready(): boolean;
+  /** Paths served beside the API (see HttpRoute). */
+  routes?: readonly HttpRoute[];
 }
 
-function statusOf(err: unknown, logger: Logger): Status {
+function statusOf(err: unknown, logger: Logger, request: { verb: string; path: string }): Status {
   if (err instanceof ApiError) return err.status;
-  logger.error({ err }, 'internal error');
+  // Structured: which request failed is a field (`request`), as `cluster` and `binding` are elsewhere.
+  logger.error({ err, request }, 'internal error');
   return errors.internal(errorMessage(err)).status;
 }
 
@@ -192,13 +196,20 @@ export class ApiFront {
       verbLabel = verb;
       resourceLabel = resource;
     }).catch((err) => {
-      this.sendStatus(res, statusOf(err, this.deps.logger));
+      const path = (req.url ?? '/').split('?')[0]!;
+      this.sendStatus(res, statusOf(err, this.deps.logger, { verb: req.method ?? 'GET', path }));
     });
   };
 
   private async handle(req: Req, res: Res, label: (verb: string, resource: string) => void): Promise<void> {
     const url = requestUrl(req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase();
+    const route = this.deps.routes ? matchRoute(this.deps.routes, url.pathname) : undefined;
+    if (route?.public) {
+      label(method, '');
+      await this.route(req, res, route, method, undefined);
+      return;
+    }
     const user = this.authenticate(req);
     if (!user) {
       this.sendStatus(res, errors.unauthorized().status);
@@ -206,6 +217,13 @@ export class ApiFront {
     }
     const watch = watchParam(url.searchParams);
     const info = parseRequestInfo(method, url.pathname, watch.requested);
+    if (route) {
+      label(method, '');
+      if (await this.authorizePath(res, user, method, url.pathname)) {
+        await this.route(req, res, route, method, user);
+      }
+      return;
+    }
     if (!info.isResourceRequest) {
       label(method, '');
       await this.nonResource(req, res, url, user, method);
@@ -219,14 +237,25 @@ export class ApiFront {
     return this.deps.authenticator.authenticate({ headers: req.headers, socket: req.socket });
   }
 
-  private async nonResource(
+  private async route(
     req: Req,
     res: Res,
-    url: { pathname: string; searchParams: URLSearchParams },
-    user: UserInfo,
+    route: HttpRoute,
     method: string,
+    user: UserInfo | undefined,
   ): Promise<void> {
-    const path = url.pathname;
+    if (method !== 'GET' && method !== 'HEAD') {
+      this.sendStatus(
+        res,
+        new ApiError(405, 'MethodNotAllowed', `the server does not allow ${method} on ${route.path}`).status,
+      );
+      return;
+    }
+    await route.handle(req, res, user);
+  }
+
+  /** RBAC on a non-resource path; answers 403 and returns false when the user may not. */
+  private async authorizePath(res: Res, user: UserInfo, method: string, path: string): Promise<boolean> {
     const decision = await this.deps.authorizer.authorize({
       user,
       verb: method.toLowerCase(),
@@ -239,10 +268,20 @@ export class ApiFront {
       isResourceRequest: false,
       path,
     });
-    if (!decision.allowed) {
-      this.sendStatus(res, errors.forbiddenPath(user.username, method.toLowerCase(), path).status);
-      return;
-    }
+    if (decision.allowed) return true;
+    this.sendStatus(res, errors.forbiddenPath(user.username, method.toLowerCase(), path).status);
+    return false;
+  }
+
+  private async nonResource(
+    req: Req,
+    res: Res,
+    url: { pathname: string; searchParams: URLSearchParams },
+    user: UserInfo,
+    method: string,
+  ): Promise<void> {
+    const path = url.pathname;
+    if (!(await this.authorizePath(res, user, method, path))) return;
     if (method !== 'GET' && method !== 'HEAD') {
       this.sendStatus(res, errors.noSuchResource().status);
       return;
