@@ -129,17 +129,20 @@ describe('/metrics/federate', () => {
     );
   });
 
-  it('needs a credential, like /metrics', async () => {
+  it('is refused to anonymous users, like /metrics', async () => {
     const ca = await readFile(join(dir, 'data', 'hub', 'pki', CA_CERT_FILE), 'utf8');
-    const code = await new Promise<number>((resolve, reject) => {
-      request(`${hub.url}/metrics/federate`, { ca }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      })
-        .on('error', reject)
-        .end();
-    });
-    expect(code).toBe(401);
+    const anonymous = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        request(`${hub.url}${path}`, { ca }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    // system:anonymous is authenticated but granted neither path (kube-apiserver's answer: 403).
+    expect(await anonymous('/metrics/federate')).toBe(403);
+    expect(await anonymous('/metrics')).toBe(403);
   });
 });
 
@@ -169,8 +172,14 @@ describe('a real Prometheus', () => {
         interval: 500,
       })
       .toBeGreaterThan(0);
-    const ready = await prometheus.query('cluster_ready_state{member_cluster="europe-1"}');
-    expect(ready.map((s) => s.value[1])).toEqual(['1']);
+    // The two jobs are scraped on their own schedules: wait for the hub's own series too.
+    await expect
+      .poll(
+        async () =>
+          (await prometheus!.query('cluster_ready_state{member_cluster="europe-1"}')).map((s) => s.value[1]),
+        { timeout: 30_000, interval: 500 },
+      )
+      .toEqual(['1']);
     const byCluster = await prometheus.query('sum by (cluster) (concord_federation_member_up)');
     expect(Object.fromEntries(byCluster.map((s) => [s.metric.cluster, s.value[1]]))).toEqual({
       'europe-1': '1',
