@@ -13,7 +13,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ApiServer } from '../../src/apiserver/server.js';
 import { InProcessClient } from '../../src/client/in-process.js';
@@ -27,6 +26,7 @@ import {
 import { startScheduler } from '../../src/hub/propagation/scheduler/controller.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { SqliteStore } from '../../src/storage/sqlite.js';
+import { benchOptions, countOption } from '../cli.js';
 
 const REGIONS = 5;
 const IN_FLIGHT = 4;
@@ -222,12 +222,23 @@ async function run(members: number, bindings: number) {
   };
 }
 
+const USAGE = `usage: node dist/bench/propagation/main.js [--members 10,100] [--bindings 400]
+
+Scheduling latency of the hub's scheduler: ResourceBindings created against N simulated member
+Cluster objects, each until its Scheduled condition; p50/p99 of the decision, of the algorithm
+alone, and from create to Scheduled.
+
+  --members N,N   fleet sizes to measure, one run each (default 10,100)
+  --bindings N    bindings per run (default 400)
+  -h, --help      this text`;
+
 async function main() {
-  const { values } = parseArgs({
-    options: { members: { type: 'string', default: '10,100' }, bindings: { type: 'string', default: '400' } },
+  const values = benchOptions(USAGE, {
+    members: { type: 'string', default: '10,100' },
+    bindings: { type: 'string', default: '400' },
   });
-  const sizes = values.members!.split(',').map(Number);
-  const bindings = Number(values.bindings);
+  const sizes = values.members.split(',').map((m) => countOption(USAGE, 'members', m));
+  const bindings = countOption(USAGE, 'bindings', values.bindings);
   const startLoad = loadavg()[0]!;
   const results = [];
   for (const m of sizes) results.push(await run(m, bindings));

@@ -80,13 +80,18 @@ describe('extra routes of the API server', () => {
   });
 
   it('prefers an exact path over a prefix, and checks credentials on a route that is not public', async () => {
-    expect((await get('/ui/private')).code).toBe(401);
+    // No credential: system:anonymous, whom RBAC grants nothing here; a refused token is 401.
+    expect((await get('/ui/private')).code).toBe(403);
+    expect((await get('/ui/private', 'no-such-token')).code).toBe(401);
     expect(await get('/ui/private', 'admin-token')).toEqual({ code: 200, body: '/ui/private admin' });
   });
 
   it('lets only users RBAC allows to GET the path reach a protected route', async () => {
     const anonymous = await get('/fed/x');
-    expect(anonymous.code).toBe(401);
+    expect(anonymous.code).toBe(403);
+    expect(JSON.parse(anonymous.body).message).toBe(
+      'forbidden: User "system:anonymous" cannot get path "/fed/x"',
+    );
     const viewer = await get('/fed/x', 'viewer-token');
     expect(viewer.code).toBe(403);
     expect(JSON.parse(viewer.body).message).toBe('forbidden: User "viewer" cannot get path "/fed/x"');
@@ -99,6 +104,7 @@ describe('extra routes of the API server', () => {
     expect(post.code).toBe(405);
     expect(JSON.parse(post.body)).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed' });
     expect((await get('/api/v1/namespaces', 'admin-token')).code).toBe(200);
-    expect((await get('/api/v1/namespaces')).code).toBe(401);
+    expect((await get('/api/v1/namespaces')).code).toBe(403);
+    expect((await get('/api/v1/namespaces', 'no-such-token')).code).toBe(401);
   });
 });
