@@ -22,7 +22,9 @@ import { type OpenStoreOptions, openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
 import { clusterApis } from './apis/cluster-api/index.js';
 import { infrastructureApis } from './apis/infrastructure/index.js';
+import { k8gbApis } from './apis/k8gb/index.js';
 import { karmadaApis } from './apis/karmada/index.js';
+import { mcsApis } from './apis/mcs/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { dashboardRoutes } from './dashboard/static.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
@@ -32,6 +34,7 @@ import {
   type HubControllerFactory,
   type LeaderElectionTimings,
 } from './manager.js';
+import { type NetworkingOptions, networkingControllers } from './networking/index.js';
 import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
@@ -41,12 +44,16 @@ import { startPropagationControllers } from './propagation/index.js';
  * caller passes its own list as HubOptions.controllers).
  */
 /** The hub's controllers with the member registry's health settings given. */
-export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubControllerFactory[] {
+export function hubControllers(
+  clusterHealth: ClusterHealthOptions = {},
+  networking: NetworkingOptions = {},
+): HubControllerFactory[] {
   return [
     startHubInfoController,
     clusterControllers(clusterHealth),
     (ctx) => [startPropagationControllers(ctx)],
     startFleetGaugesController,
+    networkingControllers(networking),
   ];
 }
 
@@ -56,8 +63,17 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
  */
 export const HUB_CONTROLLERS: readonly HubControllerFactory[] = hubControllers();
 
-/** The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its providers'. */
-export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis];
+/**
+ * The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its
+ * providers', the Multi-Cluster Services API and k8gb's Gslb.
+ */
+export const HUB_APIS: readonly ApiExtension[] = [
+  karmadaApis,
+  clusterApis,
+  infrastructureApis,
+  mcsApis,
+  k8gbApis,
+];
 
 export interface HubOptions {
   /** Where state, certificates and the admin kubeconfig live (the hub's files are in DIR/hub). */
@@ -87,6 +103,12 @@ export interface HubOptions {
   dashboardDir?: string;
   /** Limit for scraping one member at /metrics/federate (default 3 s). */
   federationTimeoutMs?: number;
+  /**
+   * Port of the hub's DNS server on 127.0.0.1 (clusterset.local and global names), with the
+   * default controllers (default: a free port; `concord hub` and `concord up` use 15353). The
+   * port is written to DIR/dns.port.
+   */
+  dnsPort?: number;
 }
 
 export interface RunningHub {
@@ -151,7 +173,9 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       identity,
       endpoint: { url: api.url, caPem: api.caPem },
     },
-    controllers: opts.controllers ?? HUB_CONTROLLERS,
+    controllers:
+      opts.controllers ??
+      (opts.dnsPort !== undefined ? hubControllers({}, { dnsPort: opts.dnsPort }) : HUB_CONTROLLERS),
     ...opts.leaderElection,
     ...(opts.informers ? { informers: opts.informers } : {}),
   });
