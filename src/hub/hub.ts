@@ -35,6 +35,7 @@ import {
 import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
+import { startKubeadmConfigController } from './provisioning/bootstrap/index.js';
 
 /**
  * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
@@ -47,6 +48,7 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     clusterControllers(clusterHealth),
     (ctx) => [startPropagationControllers(ctx)],
     startFleetGaugesController,
+    (ctx) => [startKubeadmConfigController(ctx)],
   ];
 }
 
