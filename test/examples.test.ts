@@ -57,7 +57,8 @@ describe('examples/ applied with kubectl [sqlite]', () => {
     waitFor(`${name}'s Work on ${member}`, async () => {
       const works = await getJson(['work', '-n', `karmada-es-${member}`]).catch(() => undefined);
       for (const w of works?.items ?? [])
-        for (const m of w.spec.workload.manifests) if (m.kind === 'Deployment' && m.metadata.name === name) return m;
+        for (const m of w.spec.workload.manifests)
+          if (m.kind === 'Deployment' && m.metadata.name === name) return m;
       return undefined;
     });
 
@@ -68,7 +69,13 @@ describe('examples/ applied with kubectl [sqlite]', () => {
     const logger = pino({ level: process.env.CONCORD_TEST_LOG_LEVEL ?? 'silent' });
     const client = new InProcessClient(server.server);
     informers = new InformerFactory(client, { logger });
-    controllers = startPropagationControllers({ cluster: 'hub', client, informers, logger, now: () => new Date() });
+    controllers = startPropagationControllers({
+      cluster: 'hub',
+      client,
+      informers,
+      logger,
+      now: () => new Date(),
+    });
     informers.start();
     // The fleet `concord up` makes (a cluster per region), and a GPU cluster tainted for GPU work,
     // each with the capacity its health probe would report.
@@ -97,7 +104,11 @@ describe('examples/ applied with kubectl [sqlite]', () => {
   });
 
   it('multi-region-spread: two replicas in each region, none on the GPU cluster', async () => {
-    expect(await apply('multi-region-spread', 'spread-web')).toEqual({ 'europe-1': 2, 'us-1': 2, 'asia-1': 2 });
+    expect(await apply('multi-region-spread', 'spread-web')).toEqual({
+      'europe-1': 2,
+      'us-1': 2,
+      'asia-1': 2,
+    });
     expect((await sent('asia-1', 'spread-web')).spec.replicas).toBe(2);
   });
 
