@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { ApiServer } from '../../apiserver/server.js';
 import { InProcessClient } from '../../client/in-process.js';
 import { InformerFactory } from '../../client/informer-factory.js';
+import { resources } from '../../client/resources.js';
 import type { ControllerContext, RunningController } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { MemoryStore } from '../../storage/memory.js';
@@ -114,5 +115,29 @@ export async function putCluster(
       },
     },
     { subresource: 'status', namespace },
+  );
+}
+
+/** Stores a workload cluster's kubeconfig as Cluster API does: Secret `<cluster>-kubeconfig`, key value. */
+export async function putKubeconfigSecret(
+  client: InProcessClient,
+  cluster: string,
+  kubeconfig: string,
+  namespace = 'default',
+): Promise<void> {
+  await client.create(
+    resources.secrets,
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: `${cluster}-kubeconfig`,
+        namespace,
+        labels: { 'cluster.x-k8s.io/cluster-name': cluster },
+      },
+      type: 'cluster.x-k8s.io/secret',
+      stringData: { value: kubeconfig },
+    } as KubeObject,
+    { namespace },
   );
 }
