@@ -37,6 +37,8 @@ import {
 import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
+import { startKubeadmConfigController } from './provisioning/bootstrap/index.js';
+import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
 
 /**
  * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
@@ -49,6 +51,8 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     clusterControllers(clusterHealth),
     (ctx) => [startPropagationControllers(ctx)],
     startFleetGaugesController,
+    (ctx) => [startKubeadmConfigController(ctx)],
+    (ctx) => [startClusterResourceSetController(ctx)],
   ];
 }
 
