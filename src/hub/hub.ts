@@ -26,7 +26,7 @@ import { infrastructureApis } from './apis/infrastructure/index.js';
 import { karmadaApis } from './apis/karmada/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { dashboardRoutes } from './dashboard/static.js';
-import { governanceAdmission } from './governance/index.js';
+import { governanceAdmission, residencyFilter } from './governance/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -49,7 +49,8 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
   return [
     startHubInfoController,
     clusterControllers(clusterHealth),
-    (ctx) => [startPropagationControllers(ctx)],
+    // Residency reaches the scheduler as a filter: no placement, override or failover gets past it.
+    (ctx) => [startPropagationControllers(ctx, { scheduler: { filters: [residencyFilter(ctx)] } })],
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],
