@@ -54,7 +54,15 @@ describe('the hub', () => {
         metadata: { name: 'hello', namespace: 'default' },
         spec: {
           resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'hello' }],
-          placement: { clusterAffinity: { clusterNames: ['edge1'] } },
+          placement: {
+            clusterAffinity: { clusterNames: ['edge1'] },
+            // The member has no credentials, so the registry soon finds it not Ready (on a busy
+            // machine before the scheduler runs): the policy tolerates that.
+            clusterTolerations: [
+              { key: 'cluster.karmada.io/not-ready', operator: 'Exists' },
+              { key: 'cluster.karmada.io/unreachable', operator: 'Exists' },
+            ],
+          },
         },
       },
       { namespace: 'default' },
