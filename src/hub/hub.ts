@@ -23,6 +23,7 @@ import type { Store } from '../storage/store.js';
 import { clusterApis } from './apis/cluster-api/index.js';
 import { infrastructureApis } from './apis/infrastructure/index.js';
 import { karmadaApis } from './apis/karmada/index.js';
+import { recoveryApis } from './apis/recovery/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { dashboardRoutes } from './dashboard/static.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
@@ -35,6 +36,7 @@ import {
 import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
+import { startRecoveryControllers } from './recovery/index.js';
 
 /**
  * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
@@ -46,6 +48,7 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     startHubInfoController,
     clusterControllers(clusterHealth),
     (ctx) => [startPropagationControllers(ctx)],
+    (ctx) => [startRecoveryControllers(ctx)],
     startFleetGaugesController,
   ];
 }
@@ -56,8 +59,8 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
  */
 export const HUB_CONTROLLERS: readonly HubControllerFactory[] = hubControllers();
 
-/** The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its providers'. */
-export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis];
+/** The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its providers', and Concord's recovery kinds. */
+export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis, recoveryApis];
 
 export interface HubOptions {
   /** Where state, certificates and the admin kubeconfig live (the hub's files are in DIR/hub). */
