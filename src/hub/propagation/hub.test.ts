@@ -1,4 +1,4 @@
-// The hub runs propagation: startHub with its default controllers schedules a Deployment that a
+// The hub runs propagation: startHub with the propagation controllers schedules a Deployment that a
 // PropagationPolicy selects onto a Ready member and writes the member's Work.
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { resources } from '../../client/resources.js';
 import { waitFor } from '../../kube/core.testing.js';
 import { karmadaResources, type ResourceBinding } from '../apis/karmada/index.js';
 import { type RunningHub, startHub } from '../hub.js';
+import { startPropagationControllers } from './index.js';
 import { putMember } from './propagation.testing.js';
 
 describe('the hub', () => {
@@ -18,7 +19,13 @@ describe('the hub', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'concord-hub-propagation-'));
-    hub = await startHub({ dataDir: dir, port: 0 });
+    // Only propagation: the test writes the member as the registry would, and the registry would
+    // find it unreachable (it has no credentials) and taint it before the scheduler places on it.
+    hub = await startHub({
+      dataDir: dir,
+      port: 0,
+      controllers: [(ctx) => [startPropagationControllers(ctx)]],
+    });
   }, 60_000);
 
   afterAll(async () => {
