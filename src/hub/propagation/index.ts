@@ -1,10 +1,11 @@
 // Propagation on the hub: the detector turns policies and templates into bindings, the scheduler
 // places bindings on members, the binding controller renders Works (with overrides), the
 // dependencies distributor makes what a workload references follow it, and the namespace sync
-// puts namespaces on every member; the execution controller applies the Works of Push members to
-// them (Pull members' agents apply their own), and the binding status controller brings the
-// members' status back to the bindings and the resource templates. They meet one another only in
-// the API objects (ResourceBinding, ClusterResourceBinding, Work).
+// puts namespaces on every member; failover moves bindings off failed members; the execution
+// controller applies the Works of Push members to them (Pull members' agents apply their own), and
+// the binding status controller brings the members' status back to the bindings and the resource
+// templates. They meet one another only in the API objects (ResourceBinding,
+// ClusterResourceBinding, Work).
 
 import type { ControllerContext, RunningController } from '../../controller/context.js';
 import type { EventRecorder } from '../../controller/events.js';
@@ -12,6 +13,7 @@ import { startBindingController } from './binding/controller.js';
 import { startDependenciesDistributor } from './dependencies/controller.js';
 import { startDetector } from './detector/controller.js';
 import { type ExecutionControllerOptions, startExecutionController } from './execution/controller.js';
+import { type FailoverOptions, startFailoverControllers } from './failover/index.js';
 import { startNamespaceSync } from './namespace/controller.js';
 import { type SchedulerOptions, startScheduler } from './scheduler/controller.js';
 import { startBindingStatusController } from './status/controller.js';
@@ -26,6 +28,8 @@ export interface PropagationOptions {
   execution?: boolean | ExecutionControllerOptions;
   /** Aggregate Work status into bindings and templates (default true). */
   status?: boolean;
+  /** Failover settings; false runs none of its controllers (default: on). */
+  failover?: FailoverOptions | false;
 }
 
 export function startPropagationControllers(
@@ -45,6 +49,14 @@ export function startPropagationControllers(
     controllers.push(startExecutionController(ctx, opts.execution === true ? {} : (opts.execution ?? {})));
   }
   if (opts.status !== false) controllers.push(startBindingStatusController(ctx, shared));
+  if (opts.failover !== false) {
+    controllers.push(
+      startFailoverControllers(ctx, {
+        ...(opts.failover ?? {}),
+        ...(opts.recorder ? { recorder: opts.recorder } : {}),
+      }),
+    );
+  }
   return {
     name: 'propagation',
     async stop() {
