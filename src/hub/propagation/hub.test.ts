@@ -61,7 +61,12 @@ describe('the hub', () => {
         metadata: { name: 'hello', namespace: 'default' },
         spec: {
           resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'hello' }],
-          placement: { clusterAffinity: { clusterNames: ['edge1'] } },
+          // The hub's registry finds no credentials for edge1 and taints it not-ready, NoExecute
+          // after a few seconds; tolerating that keeps failover from moving the Deployment away.
+          placement: {
+            clusterAffinity: { clusterNames: ['edge1'] },
+            clusterTolerations: [{ key: 'cluster.karmada.io/not-ready', operator: 'Exists' }],
+          },
         },
       },
       { namespace: 'default' },

@@ -1,7 +1,7 @@
 // Propagation on the hub: the detector turns policies and templates into bindings, the scheduler
 // places bindings on members, the binding controller renders Works (with overrides), the
 // dependencies distributor makes what a workload references follow it, and the namespace sync
-// puts namespaces on every member. Execution of Works and status aggregation live elsewhere; they
+// puts namespaces on every member; failover moves bindings off failed members. Execution of Works and status aggregation live elsewhere; they
 // meet these controllers only in the API objects (ResourceBinding, ClusterResourceBinding, Work).
 
 import type { ControllerContext, RunningController } from '../../controller/context.js';
@@ -9,6 +9,7 @@ import type { EventRecorder } from '../../controller/events.js';
 import { startBindingController } from './binding/controller.js';
 import { startDependenciesDistributor } from './dependencies/controller.js';
 import { startDetector } from './detector/controller.js';
+import { type FailoverOptions, startFailoverControllers } from './failover/index.js';
 import { startNamespaceSync } from './namespace/controller.js';
 import { type SchedulerOptions, startScheduler } from './scheduler/controller.js';
 import { restMapperFor, TemplateInformers } from './templates.js';
@@ -18,6 +19,8 @@ export interface PropagationOptions {
   recorder?: EventRecorder;
   /** Propagate every namespace to every member (Karmada's default; default true). */
   namespaceSync?: boolean;
+  /** Failover settings; false runs none of its controllers (default: on). */
+  failover?: FailoverOptions | false;
 }
 
 export function startPropagationControllers(
@@ -33,6 +36,14 @@ export function startPropagationControllers(
     startDependenciesDistributor(ctx, shared),
   ];
   if (opts.namespaceSync !== false) controllers.push(startNamespaceSync(ctx, shared));
+  if (opts.failover !== false) {
+    controllers.push(
+      startFailoverControllers(ctx, {
+        ...(opts.failover ?? {}),
+        ...(opts.recorder ? { recorder: opts.recorder } : {}),
+      }),
+    );
+  }
   return {
     name: 'propagation',
     async stop() {
