@@ -20,11 +20,13 @@ import { InProcessClient } from '../client/in-process.js';
 import { writeKubeconfig } from '../client/kubeconfig-file.js';
 import { type OpenStoreOptions, openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
+import { argocdApis } from './apis/argocd/index.js';
 import { clusterApis } from './apis/cluster-api/index.js';
 import { infrastructureApis } from './apis/infrastructure/index.js';
 import { karmadaApis } from './apis/karmada/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { dashboardRoutes } from './dashboard/static.js';
+import { gitopsControllers, gitopsOptionsFromEnv, webhookRoute } from './gitops/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -47,6 +49,7 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     clusterControllers(clusterHealth),
     (ctx) => [startPropagationControllers(ctx)],
     startFleetGaugesController,
+    gitopsControllers(gitopsOptionsFromEnv()),
   ];
 }
 
@@ -56,8 +59,8 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
  */
 export const HUB_CONTROLLERS: readonly HubControllerFactory[] = hubControllers();
 
-/** The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its providers'. */
-export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis];
+/** The kinds the hub serves beyond Kubernetes' own: Karmada's, Cluster API's with its providers', Argo CD's. */
+export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis, argocdApis];
 
 export interface HubOptions {
   /** Where state, certificates and the admin kubeconfig live (the hub's files are in DIR/hub). */
@@ -122,6 +125,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     ...(opts.federationTimeoutMs ? { timeoutMs: opts.federationTimeoutMs } : {}),
   });
   let api: RunningApiServer;
+  let webhookClient: InProcessClient | undefined;
   try {
     api = await serveApiServer({
       name: 'concord-hub',
@@ -132,13 +136,14 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       logger,
       ...(opts.anonymousAuth !== undefined ? { anonymousAuth: opts.anonymousAuth } : {}),
       extensions: opts.extensions ?? HUB_APIS,
-      routes: [...dashboardRoutes(opts.dashboardDir), federation.route()],
+      routes: [...dashboardRoutes(opts.dashboardDir), federation.route(), webhookRoute(() => webhookClient)],
     });
   } catch (err) {
     await store.close();
     throw err;
   }
   federation.setHubClient(new InProcessClient(api.server, { userAgent: 'concord-hub-federation/v0.1.0' }));
+  webhookClient = new InProcessClient(api.server, { userAgent: 'concord-hub-webhook/v0.1.0' });
   const kubeconfigPath = join(dataDir, 'hub.kubeconfig');
   const manager = new ControllerManager({
     context: {
