@@ -22,11 +22,14 @@ import { type OpenStoreOptions, openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
 import { argocdApis } from './apis/argocd/index.js';
 import { clusterApis } from './apis/cluster-api/index.js';
+import { governanceApis } from './apis/governance/index.js';
 import { infrastructureApis } from './apis/infrastructure/index.js';
 import { karmadaApis } from './apis/karmada/index.js';
+import { recoveryApis } from './apis/recovery/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { dashboardRoutes } from './dashboard/static.js';
 import { gitopsControllers, gitopsOptionsFromEnv, webhookRoute } from './gitops/index.js';
+import { governanceAdmission } from './governance/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -37,6 +40,10 @@ import {
 import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
+import { startKubeadmConfigController } from './provisioning/bootstrap/index.js';
+import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
+import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
+import { startRecoveryControllers } from './recovery/index.js';
 
 /**
  * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
@@ -48,7 +55,11 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     startHubInfoController,
     clusterControllers(clusterHealth),
     (ctx) => [startPropagationControllers(ctx)],
+    (ctx) => [startRecoveryControllers(ctx)],
     startFleetGaugesController,
+    (ctx) => [startKubeadmConfigController(ctx)],
+    (ctx) => [startClusterResourceSetController(ctx)],
+    (ctx) => [startMachineHealthCheckController(ctx)],
     gitopsControllers(gitopsOptionsFromEnv()),
   ];
 }
@@ -59,8 +70,20 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
  */
 export const HUB_CONTROLLERS: readonly HubControllerFactory[] = hubControllers();
 
-/** The kinds the hub serves beyond Kubernetes' own: Karmada's, Cluster API's with its providers', Argo CD's. */
-export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis, argocdApis];
+/**
+ * The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its
+ * providers', Concord's governance kinds with their admission checks, its recovery kinds, and
+ * Argo CD's.
+ */
+export const HUB_APIS: readonly ApiExtension[] = [
+  karmadaApis,
+  clusterApis,
+  infrastructureApis,
+  governanceApis,
+  governanceAdmission,
+  recoveryApis,
+  argocdApis,
+];
 
 export interface HubOptions {
   /** Where state, certificates and the admin kubeconfig live (the hub's files are in DIR/hub). */
