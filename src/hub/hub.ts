@@ -24,6 +24,7 @@ import { clusterApis } from './apis/cluster-api/index.js';
 import { governanceApis } from './apis/governance/index.js';
 import { infrastructureApis } from './apis/infrastructure/index.js';
 import { karmadaApis } from './apis/karmada/index.js';
+import { recoveryApis } from './apis/recovery/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { dashboardRoutes } from './dashboard/static.js';
 import { governanceAdmission } from './governance/index.js';
@@ -38,7 +39,9 @@ import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
 import { startKubeadmConfigController } from './provisioning/bootstrap/index.js';
+import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
 import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
+import { startRecoveryControllers } from './recovery/index.js';
 
 /**
  * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
@@ -50,9 +53,11 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     startHubInfoController,
     clusterControllers(clusterHealth),
     (ctx) => [startPropagationControllers(ctx)],
+    (ctx) => [startRecoveryControllers(ctx)],
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],
+    (ctx) => [startMachineHealthCheckController(ctx)],
   ];
 }
 
@@ -64,7 +69,7 @@ export const HUB_CONTROLLERS: readonly HubControllerFactory[] = hubControllers()
 
 /**
  * The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its
- * providers', and Concord's governance kinds with their admission checks.
+ * providers', Concord's governance kinds with their admission checks, and its recovery kinds.
  */
 export const HUB_APIS: readonly ApiExtension[] = [
   karmadaApis,
@@ -72,6 +77,7 @@ export const HUB_APIS: readonly ApiExtension[] = [
   infrastructureApis,
   governanceApis,
   governanceAdmission,
+  recoveryApis,
 ];
 
 export interface HubOptions {
