@@ -25,7 +25,9 @@ export class References {
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ObjectReference, namespace: string): Promise<T> {
-    return this.client.get<T>(await this.resourceOf(ref), ref.name ?? '', { namespace: ref.namespace ?? namespace });
+    return this.client.get<T>(await this.resourceOf(ref), ref.name ?? '', {
+      namespace: ref.namespace ?? namespace,
+    });
   }
 }
 
@@ -41,8 +43,8 @@ export interface CloneOptions {
 
 /** The object a template stamps out (not yet created). */
 export function objectFromTemplate(template: KubeObject, opts: CloneOptions): KubeObject {
-  const spec = (template as { spec?: { template?: { metadata?: KubeObject['metadata']; spec?: unknown } } }).spec
-    ?.template;
+  const spec = (template as { spec?: { template?: { metadata?: KubeObject['metadata']; spec?: unknown } } })
+    .spec?.template;
   const gv = parseApiVersion(template.apiVersion ?? '');
   const kind = (template.kind ?? '').endsWith(TEMPLATE_SUFFIX)
     ? (template.kind ?? '').slice(0, -TEMPLATE_SUFFIX.length)
