@@ -29,7 +29,7 @@ import { recoveryApis } from './apis/recovery/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { dashboardRoutes } from './dashboard/static.js';
 import { gitopsControllers, gitopsOptionsFromEnv, webhookRoute } from './gitops/index.js';
-import { governanceAdmission } from './governance/index.js';
+import { governanceAdmission, residencyFilter } from './governance/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -55,7 +55,8 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
   return [
     startHubInfoController,
     clusterControllers(clusterHealth),
-    (ctx) => [startPropagationControllers(ctx)],
+    // Residency reaches the scheduler as a filter: no placement, override or failover gets past it.
+    (ctx) => [startPropagationControllers(ctx, { scheduler: { filters: [residencyFilter(ctx)] } })],
     (ctx) => [startRecoveryControllers(ctx)],
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
