@@ -29,7 +29,7 @@ import { recoveryApis } from './apis/recovery/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { dashboardRoutes } from './dashboard/static.js';
 import { gitopsControllers, gitopsOptionsFromEnv, webhookRoute } from './gitops/index.js';
-import { governanceAdmission } from './governance/index.js';
+import { governanceAdmission, residencyFilter } from './governance/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -41,6 +41,7 @@ import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
 import { startKubeadmConfigController } from './provisioning/bootstrap/index.js';
+import { startKubeadmControlPlaneController } from './provisioning/controlplane/index.js';
 import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
 import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
 import { startRecoveryControllers } from './recovery/index.js';
@@ -54,12 +55,14 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
   return [
     startHubInfoController,
     clusterControllers(clusterHealth),
-    (ctx) => [startPropagationControllers(ctx)],
+    // Residency reaches the scheduler as a filter: no placement, override or failover gets past it.
+    (ctx) => [startPropagationControllers(ctx, { scheduler: { filters: [residencyFilter(ctx)] } })],
     (ctx) => [startRecoveryControllers(ctx)],
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],
     (ctx) => [startMachineHealthCheckController(ctx)],
+    (ctx) => [startKubeadmControlPlaneController(ctx)],
     gitopsControllers(gitopsOptionsFromEnv()),
   ];
 }
