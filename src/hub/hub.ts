@@ -35,6 +35,7 @@ import {
 import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
+import { provisioningControllers } from './provisioning/index.js';
 
 /**
  * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
@@ -46,6 +47,7 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     startHubInfoController,
     clusterControllers(clusterHealth),
     (ctx) => [startPropagationControllers(ctx)],
+    provisioningControllers(),
     startFleetGaugesController,
   ];
 }
@@ -150,6 +152,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       dataDir,
       identity,
       endpoint: { url: api.url, caPem: api.caPem },
+      storeDescription: store.description,
     },
     controllers: opts.controllers ?? HUB_CONTROLLERS,
     ...opts.leaderElection,
