@@ -1,12 +1,10 @@
 // The dashboard's acceptance test with the real fleet: `concord up` with three simulated clusters
 // registered as members, a Deployment propagated across them, the browser signed in; then one
 // member is taken down with fault injection and the page, never reloaded, shows it turn red and
-// its replicas move to the others. It needs the member registry (health), propagation (placement)
-// and failover on the hub; until those capabilities are in this tree it is reported as skipped,
-// naming what is missing.
+// its replicas move to the others (the member registry's health, propagation's placement and
+// failover on the hub).
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,14 +19,6 @@ import { kubectlPath } from './support/kubectl.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-const NEEDED = {
-  'member registry': 'src/hub/clusters',
-  propagation: 'src/hub/propagation',
-  failover: 'src/hub/propagation/failover',
-};
-const missing = Object.entries(NEEDED)
-  .filter(([, path]) => !existsSync(join(ROOT, path)))
-  .map(([what, path]) => `${what} (${path})`);
 const run = promisify(execFile);
 
 const WORKLOAD = `
@@ -54,97 +44,94 @@ spec:
       weightPreference: { dynamicWeight: AvailableReplicas }
 `;
 
-describe.skipIf(missing.length > 0)(
-  `dashboard with a real fleet${missing.length > 0 ? ` (needs ${missing.join(', ')})` : ''}`,
-  () => {
-    let dir: string;
-    let up: ChildProcess;
-    let output = '';
-    let browser: TestBrowser;
-    let page: Page;
-    let hubUrl: string;
+describe('dashboard with a real fleet', () => {
+  let dir: string;
+  let up: ChildProcess;
+  let output = '';
+  let browser: TestBrowser;
+  let page: Page;
+  let hubUrl: string;
 
-    const concord = (...args: string[]) =>
-      run(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data-dir', dir], { cwd: ROOT });
+  const concord = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data-dir', dir], { cwd: ROOT });
 
-    beforeAll(async () => {
-      ensureDashboardBuilt();
-      dir = await mkdtemp(join(tmpdir(), 'concord-dashboard-fleet-'));
-      up = spawn(
-        process.execPath,
-        ['--import', 'tsx', MAIN, 'up', '--clusters', '3', '--nodes', '1', '--port', '0', '--data-dir', dir],
-        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      up.stdout!.on('data', (c: Buffer) => {
-        output += c.toString();
-      });
-      up.stderr!.on('data', (c: Buffer) => {
-        output += c.toString();
-      });
-      const started = Date.now();
-      while (!output.includes('Ctrl-C stops everything')) {
-        if (up.exitCode !== null) throw new Error(`concord up exited with ${up.exitCode}:\n${output}`);
-        if (Date.now() - started > 90_000) throw new Error(`concord up did not come up:\n${output}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const hub = await loadKubeconfig(join(dir, 'hub.kubeconfig'));
-      hubUrl = hub.server;
-      await writeFile(join(dir, 'web.yaml'), WORKLOAD);
-      await run(kubectlPath('1.33'), [
-        '--kubeconfig',
-        join(dir, 'hub.kubeconfig'),
-        'apply',
-        '-f',
-        join(dir, 'web.yaml'),
-      ]);
-      browser = await launchBrowser(await readFile(join(dir, 'hub', 'pki', SERVING_CERT_FILE), 'utf8'));
-      page = await browser.context.newPage();
-      const { stdout } = await concord('dashboard');
-      await page.goto(stdout.trim());
+  beforeAll(async () => {
+    ensureDashboardBuilt();
+    dir = await mkdtemp(join(tmpdir(), 'concord-dashboard-fleet-'));
+    up = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, 'up', '--clusters', '3', '--nodes', '1', '--port', '0', '--data-dir', dir],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    up.stdout!.on('data', (c: Buffer) => {
+      output += c.toString();
     });
-
-    afterAll(async () => {
-      await browser?.close();
-      if (up && up.exitCode === null) {
-        const exited = new Promise((r) => up.once('exit', r));
-        up.kill('SIGINT');
-        await exited;
-      }
-      if (dir) await rm(dir, { recursive: true, force: true });
+    up.stderr!.on('data', (c: Buffer) => {
+      output += c.toString();
     });
+    const started = Date.now();
+    while (!output.includes('Ctrl-C stops everything')) {
+      if (up.exitCode !== null) throw new Error(`concord up exited with ${up.exitCode}:\n${output}`);
+      if (Date.now() - started > 90_000) throw new Error(`concord up did not come up:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const hub = await loadKubeconfig(join(dir, 'hub.kubeconfig'));
+    hubUrl = hub.server;
+    await writeFile(join(dir, 'web.yaml'), WORKLOAD);
+    await run(kubectlPath('1.33'), [
+      '--kubeconfig',
+      join(dir, 'hub.kubeconfig'),
+      'apply',
+      '-f',
+      join(dir, 'web.yaml'),
+    ]);
+    browser = await launchBrowser(await readFile(join(dir, 'hub', 'pki', SERVING_CERT_FILE), 'utf8'));
+    page = await browser.context.newPage();
+    const { stdout } = await concord('dashboard');
+    await page.goto(stdout.trim());
+  });
 
-    const replicas = async (cluster: string) =>
-      Number(await page.getByTestId(`replicas-${cluster}`).textContent());
+  afterAll(async () => {
+    await browser?.close();
+    if (up && up.exitCode === null) {
+      const exited = new Promise((r) => up.once('exit', r));
+      up.kill('SIGINT');
+      await exited;
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
-    it('shows three Ready clusters sharing the workload', async () => {
-      for (const name of ['europe-1', 'us-1', 'asia-1']) {
-        await expect
-          .poll(() => page.getByTestId(`cluster-${name}`).getAttribute('data-health'), { timeout: 30_000 })
-          .toBe('Ready');
-      }
+  const replicas = async (cluster: string) =>
+    Number(await page.getByTestId(`replicas-${cluster}`).textContent());
+
+  it('shows three Ready clusters sharing the workload', async () => {
+    for (const name of ['europe-1', 'us-1', 'asia-1']) {
       await expect
-        .poll(
-          async () => (await replicas('europe-1')) + (await replicas('us-1')) + (await replicas('asia-1')),
-          {
-            timeout: 30_000,
-          },
-        )
-        .toBe(6);
-      expect(await replicas('europe-1')).toBeGreaterThan(0);
-      expect(page.url()).toBe(`${hubUrl}/dashboard/`);
-    }, 120_000);
+        .poll(() => page.getByTestId(`cluster-${name}`).getAttribute('data-health'), { timeout: 30_000 })
+        .toBe('Ready');
+    }
+    await expect
+      .poll(
+        async () => (await replicas('europe-1')) + (await replicas('us-1')) + (await replicas('asia-1')),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBe(6);
+    expect(await replicas('europe-1')).toBeGreaterThan(0);
+    expect(page.url()).toBe(`${hubUrl}/dashboard/`);
+  }, 120_000);
 
-    it('turns a member taken down red and moves its replicas, without a reload', async () => {
-      await page.evaluate(() => {
-        (globalThis as unknown as { stayed: boolean }).stayed = true;
-      });
-      await concord('fault', 'down', '--cluster', 'europe-1');
-      await expect
-        .poll(() => page.getByTestId('cluster-europe-1').getAttribute('data-health'), { timeout: 60_000 })
-        .toBe('NotReady');
-      await expect.poll(() => replicas('europe-1'), { timeout: 90_000 }).toBe(0);
-      expect((await replicas('us-1')) + (await replicas('asia-1'))).toBe(6);
-      expect(await page.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);
-    }, 180_000);
-  },
-);
+  it('turns a member taken down red and moves its replicas, without a reload', async () => {
+    await page.evaluate(() => {
+      (globalThis as unknown as { stayed: boolean }).stayed = true;
+    });
+    await concord('fault', 'down', '--cluster', 'europe-1');
+    await expect
+      .poll(() => page.getByTestId('cluster-europe-1').getAttribute('data-health'), { timeout: 60_000 })
+      .toBe('NotReady');
+    await expect.poll(() => replicas('europe-1'), { timeout: 90_000 }).toBe(0);
+    expect((await replicas('us-1')) + (await replicas('asia-1'))).toBe(6);
+    expect(await page.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);
+  }, 180_000);
+});

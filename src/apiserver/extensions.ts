@@ -4,9 +4,11 @@
 // it applies to whichever CRD serves that kind, in every version it serves.
 
 import type { KubeObject } from '../machinery/object.js';
+import type { ValidatingAdmission } from './admission/validating.js';
 import type { Strategy } from './registry/strategy.js';
 
 export type { FieldError } from '../machinery/status.js';
+export type { AdmissionRequest, ObjectReader, ValidatingAdmission } from './admission/validating.js';
 export { ageColumn, nameColumn, objectAge } from './kinds/columns.js';
 export type { Strategy, TableColumn, TableConverter } from './registry/strategy.js';
 
@@ -15,6 +17,8 @@ export interface ApiExtension {
   crds?: KubeObject[];
   /** Server-side behaviour of kinds served by CRDs, keyed "group/Kind". */
   strategies?: Record<string, Strategy>;
+  /** Checks of writes that need other objects (built-in kinds too), run after a kind's own validation. */
+  validatingAdmission?: ValidatingAdmission[];
 }
 
 /** "group/Kind" -> strategy. */

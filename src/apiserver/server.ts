@@ -17,6 +17,7 @@ import {
   validateBuiltin,
   validateBuiltinStatus,
 } from './admission/builtin-validation.js';
+import { ValidatingAdmissionChain } from './admission/validating.js';
 import { ServiceAllocator } from './allocators.js';
 import { Authenticator, type TokenEntry, type UserInfo } from './authn.js';
 import { CrdRegistrar } from './crd/registrar.js';
@@ -182,7 +183,17 @@ export class ApiServer {
         }
       },
     };
-    this.rest = new RestStorage({ store, now: this.now, namespaces: gate });
+    const admission = new ValidatingAdmissionChain(
+      store,
+      this.registry,
+      (opts.extensions ?? []).flatMap((e) => e.validatingAdmission ?? []),
+    );
+    this.rest = new RestStorage({
+      store,
+      now: this.now,
+      namespaces: gate,
+      ...(admission.empty ? {} : { admission }),
+    });
 
     this.authorizer = new RbacAuthorizer();
     for (const resource of ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings']) {

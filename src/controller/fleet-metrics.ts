@@ -11,7 +11,7 @@
 // - the binding controller observes bindingSyncWork, the execution controller workSyncWorkload,
 //   and the status controller propagationDuration once a binding is FullyApplied;
 // - the registry observes clusterSyncStatusDuration and counts healthProbes per probe;
-// - failover counts failovers per eviction it starts.
+// - failover counts failovers per eviction it starts and observes failoverDuration when one ends.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -70,6 +70,8 @@ export class FleetMetrics {
   readonly healthProbes: Counter<'member_cluster' | 'result'>;
   /** Workloads moved off a member, by why (TaintUntolerated, ApplicationFailure ...). */
   readonly failovers: Counter<'member_cluster' | 'reason'>;
+  /** From a graceful eviction task's creation until it is done (result: healthy, timeout, confirmed). */
+  readonly failoverDuration: Histogram<'reason' | 'result'>;
 
   private constructor(registry: Registry) {
     const registers = [registry];
@@ -169,6 +171,13 @@ export class FleetMetrics {
       name: 'concord_failovers_total',
       help: 'Workloads moved off a member, by reason.',
       labelNames: ['member_cluster', 'reason'],
+      registers,
+    });
+    this.failoverDuration = new Histogram({
+      name: 'concord_failover_duration_seconds',
+      help: 'Time from a workload leaving a member until its graceful eviction is done, by reason and result.',
+      labelNames: ['reason', 'result'],
+      buckets: PROPAGATION_BUCKETS,
       registers,
     });
   }

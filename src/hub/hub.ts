@@ -21,10 +21,13 @@ import { writeKubeconfig } from '../client/kubeconfig-file.js';
 import { type OpenStoreOptions, openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
 import { clusterApis } from './apis/cluster-api/index.js';
+import { governanceApis } from './apis/governance/index.js';
 import { infrastructureApis } from './apis/infrastructure/index.js';
 import { karmadaApis } from './apis/karmada/index.js';
+import { recoveryApis } from './apis/recovery/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { dashboardRoutes } from './dashboard/static.js';
+import { governanceAdmission } from './governance/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -35,7 +38,11 @@ import {
 import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
+import { startKubeadmConfigController } from './provisioning/bootstrap/index.js';
+import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
 import { provisioningControllers } from './provisioning/index.js';
+import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
+import { startRecoveryControllers } from './recovery/index.js';
 
 /**
  * The hub's controllers, started on the leading hub. A capability adds its factory here (or a
@@ -47,8 +54,12 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     startHubInfoController,
     clusterControllers(clusterHealth),
     (ctx) => [startPropagationControllers(ctx)],
+    (ctx) => [startRecoveryControllers(ctx)],
     provisioningControllers(),
     startFleetGaugesController,
+    (ctx) => [startKubeadmConfigController(ctx)],
+    (ctx) => [startClusterResourceSetController(ctx)],
+    (ctx) => [startMachineHealthCheckController(ctx)],
   ];
 }
 
@@ -58,8 +69,18 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
  */
 export const HUB_CONTROLLERS: readonly HubControllerFactory[] = hubControllers();
 
-/** The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its providers'. */
-export const HUB_APIS: readonly ApiExtension[] = [karmadaApis, clusterApis, infrastructureApis];
+/**
+ * The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its
+ * providers', Concord's governance kinds with their admission checks, and its recovery kinds.
+ */
+export const HUB_APIS: readonly ApiExtension[] = [
+  karmadaApis,
+  clusterApis,
+  infrastructureApis,
+  governanceApis,
+  governanceAdmission,
+  recoveryApis,
+];
 
 export interface HubOptions {
   /** Where state, certificates and the admin kubeconfig live (the hub's files are in DIR/hub). */

@@ -41,6 +41,17 @@ describe('hashes', () => {
     expect(canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }] })).toBe('{"a":[2,{"c":4,"d":3}],"b":1}');
   });
 
+  it('hashes a pod template to independently computed reference values', () => {
+    // FNV-1a over the template's canonical JSON, then the collision count as 8 little-endian
+    // bytes, printed with rand.SafeEncodeString. The constants come from an FNV-1a written
+    // separately (Python) over the bytes '{"spec":{"containers":[{"image":"nginx","name":"c"}]}}'.
+    // kube-controller-manager feeds FNV-1a a Go spew dump of the struct instead of JSON, so the
+    // value differs from the one it would print; docs/apiserver.md says so.
+    const t = { spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+    expect(computeHash(t)).toBe('697c5c7895');
+    expect(computeHash(t, 1)).toBe('589595b5c4');
+  });
+
   it('changes with the collision count', () => {
     const t = { spec: { containers: [{ name: 'c', image: 'nginx' }] } };
     expect(computeHash(t, 0)).not.toBe(computeHash(t));

@@ -29,6 +29,7 @@ import {
   applyDefaults,
   validateObject,
 } from '../admission/admit.js';
+import type { ValidatingAdmissionChain } from '../admission/validating.js';
 import type { ResourceQuery } from '../request.js';
 import { applyPatchDocument, trackApply, trackUpdate } from './field-manager.js';
 import {
@@ -52,6 +53,8 @@ export interface RestDeps {
   store: Store;
   now(): Date;
   namespaces: NamespaceGate;
+  /** Checks that read other objects, run on creates and updates of the main resource. */
+  admission?: ValidatingAdmissionChain;
 }
 
 /** Per-request context for writes. */
@@ -257,6 +260,7 @@ export class RestStorage {
     const undoAllocation = info.allocate?.(obj);
     try {
       validateObject(info, obj);
+      await this.deps.admission?.admit(info, 'CREATE', obj, undefined, scope.dryRun);
       if (trackFields) trackUpdate(info, undefined, obj, scope, now);
       if (scope.dryRun) {
         undoAllocation?.();
@@ -308,6 +312,7 @@ export class RestStorage {
     const requestedStatus = obj.status;
     let attempts = 0;
     return this.guaranteedUpdate(info, key, name, precondition, obj.metadata.uid, scope, {
+      admit: true,
       mutate: (current) => {
         if (attempts++ > 0) {
           obj.metadata = cloneJson(requestedMeta);
@@ -333,6 +338,7 @@ export class RestStorage {
   ): Promise<WriteResult> {
     const key = objectKey(info, namespace, name);
     return this.guaranteedUpdate(info, key, name, undefined, undefined, scope, {
+      admit: true,
       mutate: (current) => {
         if (type === 'apply') return this.prepareApply(info, current, patch, scope, namespace, name);
         const patched = applyPatchDocument(info, current, patch, type);
@@ -382,6 +388,7 @@ export class RestStorage {
       undefined,
       scope,
       {
+        admit: opts.admit,
         mutate: (current) => {
           const next = mutate(opts.pure ? current : mutableCopy(info, current));
           if (opts.admit) return this.prepareUpdate(info, next, current, scope);
@@ -523,6 +530,8 @@ export class RestStorage {
       /** The object to store, from the current one; must not change `current`. */
       mutate: (current: KubeObject) => KubeObject;
       create?: () => Promise<KubeObject>;
+      /** The result goes through validating admission (user writes, not server bookkeeping). */
+      admit?: boolean;
     },
   ): Promise<WriteResult> {
     let kv = await this.deps.store.get(key);
@@ -557,6 +566,9 @@ export class RestStorage {
       const next = ops.mutate(current);
       const unchanged = isDeepStrictEqual(toStored(next), toStored(current));
       if (unchanged) return { object: current, created: false };
+      if (ops.admit && scope.subresource === undefined) {
+        await this.deps.admission?.admit(info, 'UPDATE', next, current, scope.dryRun);
+      }
       const finishesDeletion =
         !!next.metadata.deletionTimestamp &&
         (next.metadata.finalizers ?? []).length === 0 &&

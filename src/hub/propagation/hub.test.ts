@@ -1,4 +1,4 @@
-// The hub runs propagation: startHub with its default controllers schedules a Deployment that a
+// The hub runs propagation: startHub with the propagation controllers schedules a Deployment that a
 // PropagationPolicy selects onto a Ready member and writes the member's Work.
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { resources } from '../../client/resources.js';
 import { waitFor } from '../../kube/core.testing.js';
 import { karmadaResources, type ResourceBinding } from '../apis/karmada/index.js';
 import { type RunningHub, startHub } from '../hub.js';
+import { startPropagationControllers } from './index.js';
 import { putMember } from './propagation.testing.js';
 
 describe('the hub', () => {
@@ -18,7 +19,13 @@ describe('the hub', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'concord-hub-propagation-'));
-    hub = await startHub({ dataDir: dir, port: 0 });
+    // Only propagation: the test writes the member as the registry would, and the registry would
+    // find it unreachable (it has no credentials) and taint it before the scheduler places on it.
+    hub = await startHub({
+      dataDir: dir,
+      port: 0,
+      controllers: [(ctx) => [startPropagationControllers(ctx)]],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -54,7 +61,12 @@ describe('the hub', () => {
         metadata: { name: 'hello', namespace: 'default' },
         spec: {
           resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'hello' }],
-          placement: { clusterAffinity: { clusterNames: ['edge1'] } },
+          // The hub's registry finds no credentials for edge1 and taints it not-ready, NoExecute
+          // after a few seconds; tolerating that keeps failover from moving the Deployment away.
+          placement: {
+            clusterAffinity: { clusterNames: ['edge1'] },
+            clusterTolerations: [{ key: 'cluster.karmada.io/not-ready', operator: 'Exists' }],
+          },
         },
       },
       { namespace: 'default' },

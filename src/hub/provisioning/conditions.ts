@@ -1,11 +1,118 @@
-// Cluster API's v1beta1 conditions (clusterv1.Condition): one entry per type, a severity when a
-// condition is False, lastTransitionTime moving only when the status changes, and Ready as the
-// summary of the others: True when all are True, else the reason and message of the worst one
-// (False before Unknown, Error before Warning before Info), in the order the caller gives.
+// Cluster API's v1beta1 conditions (status.conditions with severity), kept as its `conditions`
+// package keeps them: one entry per type, Ready first and the rest sorted by type, and a
+// lastTransitionTime that moves whenever status, reason, severity or message change. Ready is a
+// summary of the others: the worst False (Error before Warning before Info), else Unknown, else True.
 
 import type { Condition } from '../apis/cluster-api/index.js';
 
 export type Severity = 'Error' | 'Warning' | 'Info';
+
+/** The RFC 3339 time (seconds) Kubernetes writes. */
+export function timestamp(now: Date): string {
+  return now.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function sameState(a: Condition, b: Condition): boolean {
+  return (
+    a.status === b.status &&
+    (a.reason ?? '') === (b.reason ?? '') &&
+    (a.severity ?? '') === (b.severity ?? '') &&
+    (a.message ?? '') === (b.message ?? '')
+  );
+}
+
+function order(a: Condition, b: Condition): number {
+  if (a.type === 'Ready') return b.type === 'Ready' ? 0 : -1;
+  if (b.type === 'Ready') return 1;
+  return a.type < b.type ? -1 : a.type > b.type ? 1 : 0;
+}
+
+/** The conditions with `next` in place of the one of its type. A new array. */
+export function setV1Beta1Condition(
+  conditions: readonly Condition[] | undefined,
+  next: Omit<Condition, 'lastTransitionTime'>,
+  now: Date,
+): Condition[] {
+  const list = conditions ?? [];
+  const old = list.find((c) => c.type === next.type);
+  const entry: Condition = {
+    type: next.type,
+    status: next.status,
+    ...(next.severity ? { severity: next.severity } : {}),
+    ...(next.reason ? { reason: next.reason } : {}),
+    ...(next.message ? { message: next.message } : {}),
+    lastTransitionTime: old && sameState(old, next as Condition) ? old.lastTransitionTime : timestamp(now),
+  };
+  return [...list.filter((c) => c.type !== next.type), entry].sort(order);
+}
+
+/** A mutable condition list with Cluster API's mark helpers. */
+export class Conditions {
+  private list: Condition[];
+
+  constructor(
+    initial: readonly Condition[] | undefined,
+    private readonly now: Date,
+  ) {
+    this.list = [...(initial ?? [])];
+  }
+
+  get(type: string): Condition | undefined {
+    return this.list.find((c) => c.type === type);
+  }
+
+  isTrue(type: string): boolean {
+    return this.get(type)?.status === 'True';
+  }
+
+  markTrue(type: string): this {
+    this.list = setV1Beta1Condition(this.list, { type, status: 'True' }, this.now);
+    return this;
+  }
+
+  markFalse(type: string, reason: string, severity: Severity, message = ''): this {
+    this.list = setV1Beta1Condition(
+      this.list,
+      { type, status: 'False', reason, severity, message },
+      this.now,
+    );
+    return this;
+  }
+
+  markUnknown(type: string, reason: string, message = ''): this {
+    this.list = setV1Beta1Condition(this.list, { type, status: 'Unknown', reason, message }, this.now);
+    return this;
+  }
+
+  /** Sets Ready from the given condition types (all others when none are named). */
+  summarize(types?: readonly string[]): this {
+    const parts = this.list.filter((c) => c.type !== 'Ready' && (!types || types.includes(c.type)));
+    const rank = { Error: 0, Warning: 1, Info: 2, '': 3 } as const;
+    const falses = parts
+      .filter((c) => c.status === 'False')
+      .sort((a, b) => rank[a.severity ?? ''] - rank[b.severity ?? '']);
+    const worst = falses[0];
+    if (worst) {
+      return this.markFalse(
+        'Ready',
+        worst.reason ?? '',
+        (worst.severity || 'Info') as Severity,
+        falses.length > 1
+          ? `${worst.message ?? ''} (and ${falses.length - 1} more)`.trim()
+          : (worst.message ?? ''),
+      );
+    }
+    const unknown = parts.find((c) => c.status === 'Unknown');
+    if (unknown) return this.markUnknown('Ready', unknown.reason ?? '', unknown.message ?? '');
+    return this.markTrue('Ready');
+  }
+
+  toArray(): Condition[] {
+    return this.list;
+  }
+}
+
+// Conditions as values, for reconcilers that gather them from several steps before writing.
 
 export function getCondition(
   conditions: readonly Condition[] | undefined,
@@ -18,24 +125,9 @@ export function isTrue(conditions: readonly Condition[] | undefined, type: strin
   return getCondition(conditions, type)?.status === 'True';
 }
 
-/** The conditions with `next` in place of its type; the transition time stays when nothing but time changed. */
+/** The conditions with `next` in place of its type (its lastTransitionTime is the time of the change). */
 export function setCondition(conditions: readonly Condition[] | undefined, next: Condition): Condition[] {
-  const list = conditions ?? [];
-  const i = list.findIndex((c) => c.type === next.type);
-  const old = i >= 0 ? list[i] : undefined;
-  const entry: Condition = { ...next };
-  if (!entry.severity) delete entry.severity;
-  if (!entry.reason) delete entry.reason;
-  if (!entry.message) delete entry.message;
-  if (old && old.status === next.status && old.severity === entry.severity && old.reason === entry.reason) {
-    entry.lastTransitionTime = old.lastTransitionTime;
-  }
-  const out = list.filter((c) => c.type !== next.type);
-  out.push(entry);
-  // Ready first, then the rest by type, as Cluster API sorts them.
-  return out.sort((a, b) =>
-    a.type === 'Ready' ? -1 : b.type === 'Ready' ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0,
-  );
+  return setV1Beta1Condition(conditions, next, new Date(next.lastTransitionTime));
 }
 
 export function trueCondition(type: string, now: string): Condition {
@@ -52,11 +144,7 @@ export function falseCondition(
   return { type, status: 'False', severity, reason, message, lastTransitionTime: now };
 }
 
-export function unknownCondition(type: string, reason: string, message: string, now: string): Condition {
-  return { type, status: 'Unknown', reason, message, lastTransitionTime: now };
-}
-
-/** A condition copied from another object's condition of `sourceType` (or `fallback` when it has none). */
+/** Another object's condition of `sourceType` under the name `type` (or `fallback` when it has none). */
 export function mirrorCondition(
   type: string,
   source: readonly Condition[] | undefined,
@@ -64,35 +152,15 @@ export function mirrorCondition(
   fallback: Condition,
 ): Condition {
   const c = getCondition(source, sourceType);
-  if (!c) return fallback;
-  return { ...c, type };
+  return c ? { ...c, type } : fallback;
 }
 
-const rank = (c: Condition): number => {
-  if (c.status === 'False') return c.severity === 'Error' ? 0 : c.severity === 'Warning' ? 1 : 2;
-  if (c.status === 'Unknown') return 3;
-  return 4;
-};
-
-/** Ready as the summary of `types` (those present), as Cluster API's conditions.SetSummary. */
+/** Ready as the summary of `types`, as Conditions.summarize gives it. */
 export function summary(
   conditions: readonly Condition[] | undefined,
   types: readonly string[],
   now: string,
 ): Condition {
-  const present = types
-    .map((t) => getCondition(conditions, t))
-    .filter((c): c is Condition => c !== undefined);
-  if (present.length === 0 || present.every((c) => c.status === 'True')) return trueCondition('Ready', now);
-  let worst = present[0]!;
-  for (const c of present) if (rank(c) < rank(worst)) worst = c;
-  const ready: Condition = {
-    type: 'Ready',
-    status: worst.status,
-    lastTransitionTime: now,
-    ...(worst.reason ? { reason: worst.reason } : {}),
-    ...(worst.message ? { message: worst.message } : {}),
-  };
-  if (worst.status === 'False' && worst.severity) ready.severity = worst.severity;
-  return ready;
+  const ready = new Conditions(conditions, new Date(now)).summarize(types).get('Ready');
+  return ready ?? trueCondition('Ready', now);
 }

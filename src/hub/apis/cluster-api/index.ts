@@ -19,6 +19,7 @@ export * from './controlplane/constants.js';
 export type * from './controlplane/types.js';
 export * from './core/constants.js';
 export type * from './core/types.js';
+export { clusterApiResources } from './resources.js';
 export type * from './types.js';
 
 /** cluster.x-k8s.io, controlplane, bootstrap and addons, all v1beta1. */

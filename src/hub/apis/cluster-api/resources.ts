@@ -1,25 +1,57 @@
 // The ResourceRefs of Cluster API's kinds on the hub, for clients and informers:
-// `client.get(capiResources.machines, name, { namespace })`.
+// `client.get(clusterApiResources.machines, name, { namespace })`.
 
 import type { ResourceRef } from '../../../client/client.js';
 import { resourceRef as ref } from '../../../client/resources.js';
 import type { KubeObject } from '../../../machinery/object.js';
+import { ADDONS_GROUP } from './addons/constants.js';
 import { addonsCrds } from './addons/crd.js';
+import { BOOTSTRAP_GROUP } from './bootstrap/constants.js';
 import { bootstrapCrds } from './bootstrap/crd.js';
+import { V1BETA1 } from './common.js';
+import { CONTROL_PLANE_GROUP } from './controlplane/constants.js';
 import { controlPlaneCrds } from './controlplane/crd.js';
 import { CLUSTER_API_GROUP } from './core/constants.js';
 import { coreCrds } from './core/crd.js';
 
-const V = 'v1beta1';
-
-export const capiResources = Object.freeze({
-  clusters: ref(CLUSTER_API_GROUP, V, 'clusters', 'Cluster', true),
-  clusterclasses: ref(CLUSTER_API_GROUP, V, 'clusterclasses', 'ClusterClass', true),
-  machinedeployments: ref(CLUSTER_API_GROUP, V, 'machinedeployments', 'MachineDeployment', true),
-  machinesets: ref(CLUSTER_API_GROUP, V, 'machinesets', 'MachineSet', true),
-  machines: ref(CLUSTER_API_GROUP, V, 'machines', 'Machine', true),
-  machinehealthchecks: ref(CLUSTER_API_GROUP, V, 'machinehealthchecks', 'MachineHealthCheck', true),
-  machinepools: ref(CLUSTER_API_GROUP, V, 'machinepools', 'MachinePool', true),
+export const clusterApiResources = Object.freeze({
+  clusters: ref(CLUSTER_API_GROUP, V1BETA1, 'clusters', 'Cluster', true),
+  clusterclasses: ref(CLUSTER_API_GROUP, V1BETA1, 'clusterclasses', 'ClusterClass', true),
+  machinedeployments: ref(CLUSTER_API_GROUP, V1BETA1, 'machinedeployments', 'MachineDeployment', true),
+  machinesets: ref(CLUSTER_API_GROUP, V1BETA1, 'machinesets', 'MachineSet', true),
+  machines: ref(CLUSTER_API_GROUP, V1BETA1, 'machines', 'Machine', true),
+  machinehealthchecks: ref(CLUSTER_API_GROUP, V1BETA1, 'machinehealthchecks', 'MachineHealthCheck', true),
+  machinepools: ref(CLUSTER_API_GROUP, V1BETA1, 'machinepools', 'MachinePool', true),
+  kubeadmcontrolplanes: ref(
+    CONTROL_PLANE_GROUP,
+    V1BETA1,
+    'kubeadmcontrolplanes',
+    'KubeadmControlPlane',
+    true,
+  ),
+  kubeadmcontrolplanetemplates: ref(
+    CONTROL_PLANE_GROUP,
+    V1BETA1,
+    'kubeadmcontrolplanetemplates',
+    'KubeadmControlPlaneTemplate',
+    true,
+  ),
+  kubeadmconfigs: ref(BOOTSTRAP_GROUP, V1BETA1, 'kubeadmconfigs', 'KubeadmConfig', true),
+  kubeadmconfigtemplates: ref(
+    BOOTSTRAP_GROUP,
+    V1BETA1,
+    'kubeadmconfigtemplates',
+    'KubeadmConfigTemplate',
+    true,
+  ),
+  clusterresourcesets: ref(ADDONS_GROUP, V1BETA1, 'clusterresourcesets', 'ClusterResourceSet', true),
+  clusterresourcesetbindings: ref(
+    ADDONS_GROUP,
+    V1BETA1,
+    'clusterresourcesetbindings',
+    'ClusterResourceSetBinding',
+    true,
+  ),
 } satisfies Record<string, ResourceRef>);
 
 /**
@@ -35,7 +67,7 @@ export function crdResourceIndex(crds: readonly KubeObject[]): Map<string, Resou
       names: { plural: string; kind: string };
       versions: { name: string; storage?: boolean }[];
     };
-    const version = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name ?? V;
+    const version = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name ?? V1BETA1;
     index.set(
       `${spec.group}/${spec.names.kind}`,
       ref(spec.group, version, spec.names.plural, spec.names.kind, spec.scope === 'Namespaced'),

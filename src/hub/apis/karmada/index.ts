@@ -27,6 +27,7 @@ import { WORK_GROUP } from './work/types.js';
 
 export * from './cluster/connection.js';
 export * from './cluster/types.js';
+export * from './policy/cluster-affinity.js';
 export * from './policy/types.js';
 export * from './resources.js';
 export * from './work/types.js';

@@ -17,7 +17,7 @@ import {
   type ClusterStatus,
   ConditionReason,
   ConditionType,
-  capiResources,
+  clusterApiResources,
   Finalizers,
   Labels,
   type Machine,
@@ -25,9 +25,9 @@ import {
   type MachineSet,
 } from '../../apis/cluster-api/index.js';
 import { infrastructureResources } from '../../apis/infrastructure/index.js';
-import { falseCondition } from '../conditions.js';
+import { isPaused } from '../cluster-state.js';
+import { falseCondition, timestamp } from '../conditions.js';
 import { ExternalObjects } from '../external.js';
-import { isPaused, nowIso } from '../names.js';
 import {
   type ClusterScope,
   reconcileControlPlane,
@@ -39,10 +39,12 @@ import { clusterPhase, withConditions } from './status.js';
 export const CLUSTER_CONTROLLER = 'cluster-api-cluster-controller';
 
 export function startClusterController(ctx: ControllerContext): RunningController {
-  const clusters = ctx.informers.informerFor<Cluster>(capiResources.clusters);
-  const machines = ctx.informers.informerFor<Machine>(capiResources.machines);
-  const machineDeployments = ctx.informers.informerFor<MachineDeployment>(capiResources.machinedeployments);
-  const machineSets = ctx.informers.informerFor<MachineSet>(capiResources.machinesets);
+  const clusters = ctx.informers.informerFor<Cluster>(clusterApiResources.clusters);
+  const machines = ctx.informers.informerFor<Machine>(clusterApiResources.machines);
+  const machineDeployments = ctx.informers.informerFor<MachineDeployment>(
+    clusterApiResources.machinedeployments,
+  );
+  const machineSets = ctx.informers.informerFor<MachineSet>(clusterApiResources.machinesets);
   const loop = reconcileLoop(ctx, {
     name: CLUSTER_CONTROLLER,
     workers: 8,
@@ -61,7 +63,7 @@ export function startClusterController(ctx: ControllerContext): RunningControlle
     if (!external.synced(cluster.spec.infrastructureRef) || !external.synced(cluster.spec.controlPlaneRef)) {
       return { requeueAfter: 100 };
     }
-    const now = nowIso(ctx.now);
+    const now = timestamp(ctx.now());
     if (cluster.metadata.deletionTimestamp) {
       if (!cluster.metadata.finalizers?.includes(Finalizers.cluster)) return undefined;
       const waiting = await reconcileDelete(cluster, ctx.client, external, {
@@ -79,7 +81,7 @@ export function startClusterController(ctx: ControllerContext): RunningControlle
       if (waiting) return { requeueAfter: 1000 };
       const fresh = clusters.get(name, namespace) ?? cluster;
       await ctx.client.patch(
-        capiResources.clusters,
+        clusterApiResources.clusters,
         name,
         {
           metadata: {
@@ -94,7 +96,7 @@ export function startClusterController(ctx: ControllerContext): RunningControlle
     }
     if (!cluster.metadata.finalizers?.includes(Finalizers.cluster)) {
       await ctx.client.patch(
-        capiResources.clusters,
+        clusterApiResources.clusters,
         name,
         {
           metadata: {
@@ -116,7 +118,7 @@ export function startClusterController(ctx: ControllerContext): RunningControlle
     let current = cluster;
     if (scope.endpoint) {
       current = await ctx.client.patch<Cluster>(
-        capiResources.clusters,
+        clusterApiResources.clusters,
         name,
         { spec: { controlPlaneEndpoint: scope.endpoint } },
         'merge',
@@ -143,7 +145,7 @@ export function startClusterController(ctx: ControllerContext): RunningControlle
     );
     status.phase = clusterPhase(cluster, status);
     if (canonicalJson(status) === canonicalJson(cluster.status ?? {})) return;
-    await updateStatus(ctx.client, capiResources.clusters, cluster, status);
+    await updateStatus(ctx.client, clusterApiResources.clusters, cluster, status);
   }
 
   const byClusterName = (o: KubeObject & { spec: { clusterName: string } }) =>

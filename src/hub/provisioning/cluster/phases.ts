@@ -15,7 +15,7 @@ import {
   type Condition,
   ConditionReason,
   ConditionType,
-  capiResources,
+  clusterApiResources,
   type FailureDomains,
   Labels,
   type Machine,
@@ -256,9 +256,9 @@ export async function reconcileDelete(
   const machines = mine(d.machines);
   const workers = machines.filter((m) => m.metadata.labels?.[Labels.controlPlane] === undefined);
   const controlPlane = machines.filter((m) => m.metadata.labels?.[Labels.controlPlane] !== undefined);
-  await del(capiResources.machinedeployments, mds);
-  await del(capiResources.machinesets, mss);
-  await del(capiResources.machines, workers);
+  await del(clusterApiResources.machinedeployments, mds);
+  await del(clusterApiResources.machinesets, mss);
+  await del(clusterApiResources.machines, workers);
   if (mds.length + mss.length + workers.length > 0) {
     return `waiting for ${mds.length} MachineDeployments, ${mss.length} MachineSets and ${workers.length} worker Machines to be deleted`;
   }
@@ -266,7 +266,7 @@ export async function reconcileDelete(
     if (ref === undefined) {
       // Control plane machines go once their provider's object is gone (it deletes them itself).
       if (controlPlane.length > 0) {
-        await del(capiResources.machines, controlPlane);
+        await del(clusterApiResources.machines, controlPlane);
         return `waiting for ${controlPlane.length} control plane Machines to be deleted`;
       }
       continue;

@@ -16,9 +16,10 @@ import { canonicalJson } from '../../../machinery/hash.js';
 import type { KubeObject } from '../../../machinery/object.js';
 import { isNotFound } from '../../../machinery/status.js';
 import {
+  CLUSTER_API_GROUP,
   type Cluster,
   type Condition,
-  capiResources,
+  clusterApiResources,
   type FailureDomains,
   Labels,
 } from '../../apis/cluster-api/index.js';
@@ -32,16 +33,10 @@ import {
   LocalConditionType,
   LocalFinalizers,
 } from '../../apis/infrastructure/index.js';
-import { falseCondition, setCondition, summary, trueCondition } from '../conditions.js';
-import {
-  CLUSTER_SECRET_TYPE,
-  fleetName,
-  isPaused,
-  KUBECONFIG_SECRET_KEY,
-  kubeconfigSecretName,
-  nowIso,
-  ownerOfKind,
-} from '../names.js';
+import { isPaused, ownerOfKind } from '../cluster-state.js';
+import { falseCondition, setCondition, summary, timestamp, trueCondition } from '../conditions.js';
+import { CLUSTER_SECRET_TYPE, fleetName, KUBECONFIG_SECRET_KEY } from '../names.js';
+import { kubeconfigSecretName } from '../remote.js';
 import type { LocalSims } from './sims.js';
 
 export const LOCAL_CLUSTER_CONTROLLER = 'localcluster-controller';
@@ -95,7 +90,7 @@ export function startLocalClusterControllers(ctx: ControllerContext, sims: Local
 function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour): RunningController {
   const name = `${flavour.resource.kind.toLowerCase()}-controller`;
   const infra = ctx.informers.informerFor<KubeObject>(flavour.resource);
-  const clusters = ctx.informers.informerFor<Cluster>(capiResources.clusters);
+  const clusters = ctx.informers.informerFor<Cluster>(clusterApiResources.clusters);
   const loop = reconcileLoop(ctx, { name, workers: 8, reconcile: (key) => reconcile(key) });
 
   async function reconcile(key: string): Promise<{ requeueAfter: number } | undefined> {
@@ -103,7 +98,7 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
     const [namespace = '', objName = ''] = key.split('/');
     const obj = infra.get(objName, namespace);
     if (!obj) return undefined;
-    const owner = ownerOfKind(obj, 'Cluster');
+    const owner = ownerOfKind(obj, CLUSTER_API_GROUP, 'Cluster');
     const cluster = owner ? clusters.get(owner.name, namespace) : undefined;
     const simName = fleetName(namespace, owner?.name ?? objName);
     if (obj.metadata.deletionTimestamp) {
@@ -129,7 +124,7 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
     }
     const region = flavour.region(obj, cluster);
     const zones = flavour.zones(obj, region);
-    const now = nowIso(ctx.now);
+    const now = timestamp(ctx.now());
     let sim: Awaited<ReturnType<LocalSims['ensure']>>;
     try {
       sim = await sims.ensure({ name: simName, region, zones });
@@ -181,7 +176,7 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
       failureDomains?: FailureDomains;
       conditions?: Condition[];
     };
-    const now = nowIso(ctx.now);
+    const now = timestamp(ctx.now());
     let conditions = setCondition(status.conditions, next.condition);
     conditions = setCondition(conditions, summary(conditions, [flavour.endpointCondition], now));
     const wanted = {

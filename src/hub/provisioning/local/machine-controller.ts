@@ -15,9 +15,10 @@ import { canonicalJson } from '../../../machinery/hash.js';
 import type { KubeObject } from '../../../machinery/object.js';
 import { type NodeShape, nodeShape } from '../../../sim/kubelet/node-template.js';
 import {
+  CLUSTER_API_GROUP,
   type Cluster,
   type Condition,
-  capiResources,
+  clusterApiResources,
   type Machine,
   type MachineAddress,
 } from '../../apis/cluster-api/index.js';
@@ -33,8 +34,9 @@ import {
   type LocalMachineSpec,
   PROVIDER_ID_SCHEME,
 } from '../../apis/infrastructure/index.js';
-import { falseCondition, setCondition, summary, trueCondition } from '../conditions.js';
-import { clusterNameOf, fleetName, isPaused, nowIso, ownerOfKind } from '../names.js';
+import { isPaused, ownerOfKind } from '../cluster-state.js';
+import { falseCondition, setCondition, summary, timestamp, trueCondition } from '../conditions.js';
+import { clusterNameOf, fleetName } from '../names.js';
 import type { LocalSims } from './sims.js';
 
 interface Flavour {
@@ -93,8 +95,8 @@ export function startLocalMachineControllers(ctx: ControllerContext, sims: Local
 function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour): RunningController {
   const name = `${flavour.resource.kind.toLowerCase()}-controller`;
   const infra = ctx.informers.informerFor<KubeObject>(flavour.resource);
-  const machines = ctx.informers.informerFor<Machine>(capiResources.machines);
-  const clusters = ctx.informers.informerFor<Cluster>(capiResources.clusters);
+  const machines = ctx.informers.informerFor<Machine>(clusterApiResources.machines);
+  const clusters = ctx.informers.informerFor<Cluster>(clusterApiResources.clusters);
   const loop = reconcileLoop(ctx, { name, workers: 8, reconcile: (key) => reconcile(key) });
 
   async function reconcile(key: string): Promise<{ requeueAfter: number } | undefined> {
@@ -102,7 +104,7 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
     const [namespace = '', objName = ''] = key.split('/');
     const obj = infra.get(objName, namespace);
     if (!obj) return undefined;
-    const owner = ownerOfKind(obj, 'Machine');
+    const owner = ownerOfKind(obj, CLUSTER_API_GROUP, 'Machine');
     const machine = owner ? machines.get(owner.name, namespace) : undefined;
     const clusterName = machine?.spec.clusterName ?? clusterNameOf(obj);
     const cluster = clusterName ? clusters.get(clusterName, namespace) : undefined;
@@ -123,7 +125,7 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
       await patchFinalizers(obj, [...(obj.metadata.finalizers ?? []), flavour.finalizer]);
       return undefined;
     }
-    const now = nowIso(ctx.now);
+    const now = timestamp(ctx.now());
     if (!cluster.status?.infrastructureReady) {
       await writeStatus(obj, {
         ready: false,
@@ -219,7 +221,7 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
     next: { ready: boolean; addresses?: MachineAddress[]; failureDomain?: string; condition: Condition },
   ): Promise<void> {
     const status = (obj.status ?? {}) as Record<string, unknown> & { conditions?: Condition[] };
-    const now = nowIso(ctx.now);
+    const now = timestamp(ctx.now());
     let conditions = setCondition(status.conditions, next.condition);
     if (next.condition.status === 'True') {
       for (const t of flavour.alsoTrue) conditions = setCondition(conditions, trueCondition(t, now));

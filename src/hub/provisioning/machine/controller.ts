@@ -14,16 +14,17 @@ import { canonicalJson } from '../../../machinery/hash.js';
 import type { KubeObject } from '../../../machinery/object.js';
 import {
   type Cluster,
-  capiResources,
+  clusterApiResources,
   Finalizers,
   Labels,
   type Machine,
   type MachineStatus,
 } from '../../apis/cluster-api/index.js';
 import { infrastructureResources } from '../../apis/infrastructure/index.js';
+import { isPaused } from '../cluster-state.js';
+import { timestamp } from '../conditions.js';
 import { ExternalObjects } from '../external.js';
-import { isPaused, nowIso } from '../names.js';
-import { WorkloadClusters } from '../workload-clusters.js';
+import { WorkloadNodes } from '../workload-nodes.js';
 import {
   type MachineScope,
   reconcileBootstrap,
@@ -37,15 +38,15 @@ export const MACHINE_CONTROLLER = 'machine-controller';
 
 export function startMachineController(ctx: ControllerContext): RunningController {
   const logger: Logger = ctx.logger.child({ controller: MACHINE_CONTROLLER });
-  const machines = ctx.informers.informerFor<Machine>(capiResources.machines);
-  const clusters = ctx.informers.informerFor<Cluster>(capiResources.clusters);
+  const machines = ctx.informers.informerFor<Machine>(clusterApiResources.machines);
+  const clusters = ctx.informers.informerFor<Cluster>(clusterApiResources.clusters);
   const loop = reconcileLoop(ctx, {
     name: MACHINE_CONTROLLER,
     workers: 8,
     reconcile: (key) => reconcile(key),
   });
   const external = new ExternalObjects(ctx, 'Machine', (key) => loop.enqueue(key));
-  const workload = new WorkloadClusters(ctx, (clusterKey, node) => {
+  const workload = new WorkloadNodes(ctx, (clusterKey, node) => {
     for (const key of machinesOfNode(machines, clusterKey, node.spec?.providerID)) loop.enqueue(key);
   });
   external.watch([infrastructureResources.localmachines, infrastructureResources.dockermachines]);
@@ -75,7 +76,7 @@ export function startMachineController(ctx: ControllerContext): RunningControlle
       status: { ...(machine.status ?? {}) },
       specPatch: {},
       conditions: [],
-      now: nowIso(ctx.now),
+      now: timestamp(ctx.now()),
     };
     delete scope.status.conditions;
     if (deleting) {
@@ -83,7 +84,7 @@ export function startMachineController(ctx: ControllerContext): RunningControlle
       await writeStatus(scope);
       if (!gone) return undefined; // the infra machine's or config's deletion enqueues us
       await ctx.client.patch(
-        capiResources.machines,
+        clusterApiResources.machines,
         name,
         {
           metadata: {
@@ -102,7 +103,7 @@ export function startMachineController(ctx: ControllerContext): RunningControlle
     let current: Machine = machine;
     if (Object.keys(scope.specPatch).length > 0) {
       current = await ctx.client.patch<Machine>(
-        capiResources.machines,
+        clusterApiResources.machines,
         name,
         { spec: scope.specPatch },
         'merge',
@@ -127,7 +128,7 @@ export function startMachineController(ctx: ControllerContext): RunningControlle
     const needsOwner = owners.length === 0;
     if (!needsLabel && !needsFinalizer && !needsOwner) return false;
     await ctx.client.patch(
-      capiResources.machines,
+      clusterApiResources.machines,
       machine.metadata.name ?? '',
       {
         metadata: {
@@ -160,7 +161,7 @@ export function startMachineController(ctx: ControllerContext): RunningControlle
     const phase = machinePhase(machine, next);
     const status = withConditions(machine.status, next, scope.conditions, phase, scope.now);
     if (canonicalJson(status) === canonicalJson(machine.status ?? {})) return;
-    await updateStatus(ctx.client, capiResources.machines, machine, status);
+    await updateStatus(ctx.client, clusterApiResources.machines, machine, status);
   }
 
   machines.addEventHandler(loop.objectHandler());

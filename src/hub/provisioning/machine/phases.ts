@@ -16,7 +16,7 @@ import {
 } from '../../apis/cluster-api/index.js';
 import { falseCondition, mirrorCondition, trueCondition } from '../conditions.js';
 import { type ExternalObjects, specField, statusField } from '../external.js';
-import type { WorkloadClusters } from '../workload-clusters.js';
+import type { WorkloadNodes } from '../workload-nodes.js';
 
 /** What the steps gather: the status to write, spec fields to patch, conditions to set. */
 export interface MachineScope {
@@ -146,7 +146,7 @@ export async function reconcileInfrastructure(scope: MachineScope, external: Ext
   );
 }
 
-export function reconcileNode(scope: MachineScope, workload: WorkloadClusters): void {
+export function reconcileNode(scope: MachineScope, workload: WorkloadNodes): void {
   const { machine, now } = scope;
   const providerID = (scope.specPatch.providerID as string | undefined) ?? machine.spec.providerID;
   const namespace = machine.metadata.namespace ?? '';

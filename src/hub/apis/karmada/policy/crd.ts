@@ -26,7 +26,7 @@ import { CLUSTER_FIELDS, POLICY_GROUP, POLICY_VERSION, SPREAD_FIELDS } from './t
 
 const CATEGORIES = ['karmada-io'];
 
-function resourceSelectors(extra: { minItems?: number; description: string }): Schema {
+export function resourceSelectors(extra: { minItems?: number; description: string }): Schema {
   return array(
     object(
       {

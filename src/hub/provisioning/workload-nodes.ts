@@ -11,7 +11,8 @@ import type { ControllerContext } from '../../controller/context.js';
 import { parseKubeconfig, resolveContext } from '../../machinery/kubeconfig.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { Labels } from '../apis/cluster-api/index.js';
-import { KUBECONFIG_SECRET_KEY, kubeconfigSecretName } from './names.js';
+import { KUBECONFIG_SECRET_KEY } from './names.js';
+import { kubeconfigSecretName } from './remote.js';
 
 /** What the Machine controller reads of a Node. */
 export interface WorkloadNode extends KubeObject {
@@ -54,7 +55,7 @@ interface Tracked {
   byProviderID: Map<string, WorkloadNode>;
 }
 
-export class WorkloadClusters {
+export class WorkloadNodes {
   private readonly tracked = new Map<string, Tracked>();
   private readonly clients = new HttpsClientCache({
     clientOptions: { timeoutMs: 10_000, userAgent: 'concord-hub/cluster-cache' },

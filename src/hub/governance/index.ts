@@ -1,0 +1,9 @@
+// Governance on the hub: residency rules kept at admission (policies that could break them are
+// refused) and by the scheduler (a filter no placement, override or failover gets past), the
+// rules' status and the audit, and fleet security baselines kept on every member.
+
+import type { ApiExtension } from '../../apiserver/extensions.js';
+import { residencyAdmission } from './residency/admission.js';
+
+/** The hub's governance checks at admission (the kinds are in apis/governance). */
+export const governanceAdmission: ApiExtension = { validatingAdmission: [residencyAdmission] };
