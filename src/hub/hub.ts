@@ -39,6 +39,7 @@ import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
 import { startKubeadmConfigController } from './provisioning/bootstrap/index.js';
+import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
 import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
 import { startRecoveryControllers } from './recovery/index.js';
 
@@ -56,6 +57,7 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],
+    (ctx) => [startMachineHealthCheckController(ctx)],
   ];
 }
 

@@ -155,7 +155,11 @@ describe.each(STORES)('disaster-recovery strategies [%s]', (storeKind) => {
       ...(storeKind === 'memory' ? { store: 'memory' } : {}),
       port: 0,
       controllers: [
-        (ctx) => [startPropagationControllers(ctx, { namespaceSync: false }), startRecoveryControllers(ctx)],
+        // The test writes the members' reports (aggregatedStatus) itself: no execution or status.
+        (ctx) => [
+          startPropagationControllers(ctx, { namespaceSync: false, execution: false, status: false }),
+          startRecoveryControllers(ctx),
+        ],
       ],
     });
     client = new InProcessClient(hub.api.server);

@@ -36,7 +36,7 @@ import { prepareManifest } from '../../apis/karmada/work/strategy.js';
 import type { OverridePolicyLike } from '../override/overrides.js';
 import { templateOf } from '../scheduler/controller.js';
 import { restMapperFor, TemplateInformers } from '../templates.js';
-import { type AnyBinding, bindingKey, parseBindingKey } from '../util.js';
+import { type AnyBinding, bindingKey, parseBindingKey, worksOfBinding } from '../util.js';
 import { clustersKeepingWorks, jobCompletionsFor, renderWork, targetClusters } from './work.js';
 
 export interface BindingControllerOptions {
@@ -92,10 +92,7 @@ export function startBindingController(
   );
   const namespaces: Informer = ctx.informers.informerFor(resources.namespaces);
 
-  const worksOf = (b: AnyBinding) => {
-    const id = b.metadata.labels?.[idLabelOf(b)];
-    return id ? works.list({ labelSelector: `${idLabelOf(b)}=${id}` }) : [];
-  };
+  const worksOf = (b: AnyBinding) => worksOfBinding(works, b);
 
   async function deleteWork(w: Work): Promise<void> {
     try {

@@ -24,7 +24,12 @@ let controllers: RunningController;
 
 beforeAll(async () => {
   env = await startPropagationTestEnv();
-  controllers = startPropagationControllers(env.ctx, { namespaceSync: false });
+  // The test writes the members' reports (aggregatedStatus) itself: no execution or status.
+  controllers = startPropagationControllers(env.ctx, {
+    namespaceSync: false,
+    execution: false,
+    status: false,
+  });
   env.informers.start();
 }, 60_000);
 
