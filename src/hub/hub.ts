@@ -44,6 +44,7 @@ import { startKubeadmConfigController } from './provisioning/bootstrap/index.js'
 import { startKubeadmControlPlaneController } from './provisioning/controlplane/index.js';
 import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
 import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
+import { startClusterClassController, startTopologyController } from './provisioning/topology/index.js';
 import { startRecoveryControllers } from './recovery/index.js';
 
 /**
@@ -63,6 +64,7 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     (ctx) => [startClusterResourceSetController(ctx)],
     (ctx) => [startMachineHealthCheckController(ctx)],
     (ctx) => [startKubeadmControlPlaneController(ctx)],
+    (ctx) => [startClusterClassController(ctx), startTopologyController(ctx)],
     gitopsControllers(gitopsOptionsFromEnv()),
   ];
 }
