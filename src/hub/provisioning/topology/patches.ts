@@ -54,7 +54,7 @@ function enabled(patch: ClusterClassPatch, variables: Record<string, unknown>): 
   return renderTemplate(patch.enabledIf, variables).trim() === 'true';
 }
 
-function valueOf(p: JSONPatch, variables: Record<string, unknown>): unknown {
+function patchValue(p: JSONPatch, variables: Record<string, unknown>): unknown {
   if (p.valueFrom?.variable) return structuredClone(variableAt(variables, p.valueFrom.variable));
   if (p.valueFrom?.template) return parse(renderTemplate(p.valueFrom.template, variables));
   return structuredClone(p.value);
@@ -86,7 +86,7 @@ export function applyPatches(cc: ClusterClass, target: PatchTarget): void {
         if (!selects(def.selector, target)) continue;
         for (const p of def.jsonPatches) {
           const op: Record<string, unknown> = { op: p.op, path: p.path };
-          if (p.op !== 'remove') op.value = valueOf(p, target.variables);
+          if (p.op !== 'remove') op.value = patchValue(p, target.variables);
           const doc = target.template as Record<string, unknown>;
           if (p.op === 'add') ensureParents(doc, p.path);
           const patched = applyJsonPatch(doc, [op]) as Record<string, unknown>;
