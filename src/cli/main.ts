@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { errorMessage } from '../machinery/status.js';
+import { registerAudit } from './audit.js';
 import { registerDrill } from './drill.js';
 import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
@@ -17,6 +18,7 @@ registerSim(program);
 registerFault(program);
 registerJoin(program);
 registerStatus(program);
+registerAudit(program);
 registerDrill(program);
 
 try {
