@@ -212,7 +212,8 @@ try {
     for (const { run } of results) {
       const strategy = strategies.find((s) => s.metadata.namespace === run.metadata.namespace)!.spec.strategy;
       const s = run.status ?? {};
-      (rounds[strategy] ??= []).push({
+      rounds[strategy] ??= [];
+      rounds[strategy].push({
         ...(s.rtoFirstSuccessSeconds !== undefined ? { firstSuccessS: s.rtoFirstSuccessSeconds } : {}),
         ...(s.rtoFullCapacitySeconds !== undefined ? { fullCapacityS: s.rtoFullCapacitySeconds } : {}),
         failed: s.requests?.failed ?? 0,
