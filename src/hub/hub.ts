@@ -20,6 +20,7 @@ import { InProcessClient } from '../client/in-process.js';
 import { writeKubeconfig } from '../client/kubeconfig-file.js';
 import { type OpenStoreOptions, openStore } from '../storage/open.js';
 import type { Store } from '../storage/store.js';
+import { argocdApis } from './apis/argocd/index.js';
 import { clusterApis } from './apis/cluster-api/index.js';
 import { governanceApis } from './apis/governance/index.js';
 import { infrastructureApis } from './apis/infrastructure/index.js';
@@ -27,7 +28,8 @@ import { karmadaApis } from './apis/karmada/index.js';
 import { recoveryApis } from './apis/recovery/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { dashboardRoutes } from './dashboard/static.js';
-import { governanceAdmission } from './governance/index.js';
+import { gitopsControllers, gitopsOptionsFromEnv, webhookRoute } from './gitops/index.js';
+import { governanceAdmission, residencyFilter } from './governance/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -52,12 +54,14 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
   return [
     startHubInfoController,
     clusterControllers(clusterHealth),
-    (ctx) => [startPropagationControllers(ctx)],
+    // Residency reaches the scheduler as a filter: no placement, override or failover gets past it.
+    (ctx) => [startPropagationControllers(ctx, { scheduler: { filters: [residencyFilter(ctx)] } })],
     (ctx) => [startRecoveryControllers(ctx)],
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],
     (ctx) => [startMachineHealthCheckController(ctx)],
+    gitopsControllers(gitopsOptionsFromEnv()),
   ];
 }
 
@@ -69,7 +73,8 @@ export const HUB_CONTROLLERS: readonly HubControllerFactory[] = hubControllers()
 
 /**
  * The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its
- * providers', Concord's governance kinds with their admission checks, and its recovery kinds.
+ * providers', Concord's governance kinds with their admission checks, its recovery kinds, and
+ * Argo CD's.
  */
 export const HUB_APIS: readonly ApiExtension[] = [
   karmadaApis,
@@ -78,6 +83,7 @@ export const HUB_APIS: readonly ApiExtension[] = [
   governanceApis,
   governanceAdmission,
   recoveryApis,
+  argocdApis,
 ];
 
 export interface HubOptions {
@@ -143,6 +149,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     ...(opts.federationTimeoutMs ? { timeoutMs: opts.federationTimeoutMs } : {}),
   });
   let api: RunningApiServer;
+  let webhookClient: InProcessClient | undefined;
   try {
     api = await serveApiServer({
       name: 'concord-hub',
@@ -153,13 +160,14 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       logger,
       ...(opts.anonymousAuth !== undefined ? { anonymousAuth: opts.anonymousAuth } : {}),
       extensions: opts.extensions ?? HUB_APIS,
-      routes: [...dashboardRoutes(opts.dashboardDir), federation.route()],
+      routes: [...dashboardRoutes(opts.dashboardDir), federation.route(), webhookRoute(() => webhookClient)],
     });
   } catch (err) {
     await store.close();
     throw err;
   }
   federation.setHubClient(new InProcessClient(api.server, { userAgent: 'concord-hub-federation/v0.1.0' }));
+  webhookClient = new InProcessClient(api.server, { userAgent: 'concord-hub-webhook/v0.1.0' });
   const kubeconfigPath = join(dataDir, 'hub.kubeconfig');
   const manager = new ControllerManager({
     context: {

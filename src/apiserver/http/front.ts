@@ -244,7 +244,7 @@ export class ApiFront {
     method: string,
     user: UserInfo | undefined,
   ): Promise<void> {
-    if (method !== 'GET' && method !== 'HEAD') {
+    if (!(route.methods ?? ['GET', 'HEAD']).includes(method)) {
       this.sendStatus(
         res,
         new ApiError(405, 'MethodNotAllowed', `the server does not allow ${method} on ${route.path}`).status,

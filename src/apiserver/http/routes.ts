@@ -19,7 +19,9 @@ export interface HttpRoute {
    * user allowed to GET the path, as /metrics does.
    */
   public?: boolean;
-  /** Serves a GET or HEAD; `user` is undefined on a public route. */
+  /** Methods served (default GET and HEAD); others get 405. */
+  methods?: readonly string[];
+  /** Serves the request (a GET or HEAD unless `methods` says more); `user` is undefined on a public route. */
   handle(req: RouteRequest, res: RouteResponse, user: UserInfo | undefined): void | Promise<void>;
 }
 

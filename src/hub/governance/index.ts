@@ -5,5 +5,7 @@
 import type { ApiExtension } from '../../apiserver/extensions.js';
 import { residencyAdmission } from './residency/admission.js';
 
+export { RESIDENCY_FILTER, type ResidencyFilter, residencyFilter } from './residency/filter.js';
+
 /** The hub's governance checks at admission (the kinds are in apis/governance). */
 export const governanceAdmission: ApiExtension = { validatingAdmission: [residencyAdmission] };

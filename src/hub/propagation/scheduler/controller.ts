@@ -29,6 +29,7 @@ import {
 import { type AnyBinding, bindingKey, bindingRef, parseBindingKey, sameConditions } from '../util.js';
 import { Assumptions } from './assume.js';
 import { rebalances, rescheduleRequired, scheduledCondition, scheduleReason } from './decision.js';
+import { type ClusterRefusal, refusalOf, type SchedulerFilter } from './plugins.js';
 import { type ScheduleResult, schedule } from './schedule.js';
 
 export interface SchedulerOptions {
@@ -40,6 +41,23 @@ export interface SchedulerOptions {
    * writes of spec.clusters and status), in ms: the benchmark's probe.
    */
   onScheduled?: (timing: { algorithmMs: number; totalMs: number }, key: string) => void;
+  /** Filters besides Karmada's (e.g. residency); see plugins.ts. */
+  filters?: readonly SchedulerFilter[];
+}
+
+/** Why the binding must move: a member it is on is refused by a filter now. */
+function refusedTarget(
+  b: AnyBinding,
+  members: ReadonlyMap<string, Cluster>,
+  refuse: ClusterRefusal | undefined,
+): string | undefined {
+  if (!refuse) return undefined;
+  for (const t of b.spec.clusters ?? []) {
+    const c = members.get(t.name);
+    const why = c ? refuse(c) : undefined;
+    if (why) return `cluster ${t.name} is refused: ${why}`;
+  }
+  return undefined;
 }
 
 /** How much a member's change matters to bindings. */
@@ -64,6 +82,7 @@ function incomplete(b: AnyBinding): boolean {
 
 export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = {}): RunningController {
   const schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+  const filters = opts.filters ?? [];
   const recorder = eventRecorder(ctx, schedulerName, opts.recorder);
   const clusters: Informer<Cluster> = ctx.informers.informerFor(karmadaResources.clusters);
   const bindings: Informer<AnyBinding> = ctx.informers.informerFor(karmadaResources.resourcebindings);
@@ -86,7 +105,8 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       const b = informer.get(name, namespace);
       if (!b || b.metadata.deletionTimestamp || !b.spec?.placement || !ours(b)) return undefined;
       const members = new Map(clusters.list().map((c) => [c.metadata.name ?? '', c]));
-      const reason = scheduleReason(b, members);
+      const refuse = filters.length > 0 ? await refusalOf(filters, b) : undefined;
+      const reason = scheduleReason(b, members) ?? refusedTarget(b, members, refuse);
       if (!reason) {
         if (b.status?.schedulerObservedGeneration !== b.metadata.generation) {
           await writeStatus(b, { ...(b.status ?? {}), schedulerObservedGeneration: b.metadata.generation });
@@ -95,7 +115,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       }
       const started = performance.now();
       const fresh = rebalances(b) || rescheduleRequired(b.spec, b.status);
-      const result = schedule(b.spec, b.status, assumptions.apply([...members.values()]), { fresh });
+      const result = schedule(b.spec, b.status, assumptions.apply([...members.values()]), { fresh, refuse });
       const algorithmMs = performance.now() - started;
       ctx.logger.debug({ binding: key, reason, outcome: result.outcome }, 'scheduled');
       await record(b, result);
@@ -222,14 +242,18 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     },
     onDelete: () => wakeAll(),
   });
+  const offFilters = filters.map((f) => f.onChange(() => wakeAll()));
 
   let stopped = false;
-  void Promise.all([clusters.waitForSync(), bindings.waitForSync(), clusterBindings.waitForSync()]).then(
-    (synced) => {
-      if (stopped || !synced.every(Boolean)) return;
-      controller.start();
-    },
-  );
+  void Promise.all([
+    clusters.waitForSync(),
+    bindings.waitForSync(),
+    clusterBindings.waitForSync(),
+    ...filters.map((f) => f.waitForSync()),
+  ]).then((synced) => {
+    if (stopped || !synced.every(Boolean)) return;
+    controller.start();
+  });
   return {
     name: 'scheduler',
     async stop() {
@@ -237,6 +261,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       offBindings();
       offClusterBindings();
       offClusters();
+      for (const off of offFilters) off();
       await controller.stop();
       if (!opts.recorder) await recorder.stop();
     },

@@ -9,7 +9,8 @@
 //   failing member is failover's job, with its tolerations and grace periods;
 // - APIEnablement: the member serves the resource's API, when it has reported its APIs;
 // - SpreadConstraint: the member has the field (or label) the placement spreads by;
-// - ClusterEviction: the binding is not being evicted from the member.
+// - ClusterEviction: the binding is not being evicted from the member;
+// - the filters the scheduler was given (plugins.ts), even for members the binding is already on.
 // Members being deleted are left out altogether.
 
 import {
@@ -24,6 +25,7 @@ import {
   type Taint,
 } from '../../apis/karmada/index.js';
 import { clusterMatches, clusterZones } from '../match/cluster-affinity.js';
+import type { ClusterRefusal } from './plugins.js';
 import { untoleratedTaint } from './taints.js';
 
 /** The affinity groups a binding may use now: the observed term, plus its overflow groups for workloads. */
@@ -108,12 +110,15 @@ export function filterCluster(
   status: ResourceBindingStatus | undefined,
   cluster: Cluster,
   affinityName?: string,
+  refuse?: ClusterRefusal,
 ): string | undefined {
   const name = cluster.metadata.name ?? '';
   const affinities = activeAffinities(spec, affinityName ?? status?.schedulerObservingAffinityName);
   if (affinities.length > 0 && !affinities.some((a) => clusterMatches(cluster, a))) {
     return 'cluster(s) did not match the placement cluster affinity constraint';
   }
+  const refused = refuse?.(cluster);
+  if (refused) return refused;
   const scheduled = targetContains(spec, name);
   if (!scheduled) {
     const taint = untoleratedTaint(effectiveTaints(cluster), spec.placement?.clusterTolerations ?? []);
@@ -143,6 +148,7 @@ export function findClustersThatFit(
   status: ResourceBindingStatus | undefined,
   clusters: readonly Cluster[],
   affinityName?: string,
+  refuse?: ClusterRefusal,
 ): FilterOutcome {
   const feasible: Cluster[] = [];
   const reasons = new Map<string, string>();
@@ -150,7 +156,7 @@ export function findClustersThatFit(
   for (const c of clusters) {
     if (c.metadata.deletionTimestamp) continue;
     considered++;
-    const reason = filterCluster(spec, status, c, affinityName);
+    const reason = filterCluster(spec, status, c, affinityName, refuse);
     if (reason) reasons.set(c.metadata.name ?? '', reason);
     else feasible.push(c);
   }

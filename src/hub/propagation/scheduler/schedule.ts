@@ -16,6 +16,7 @@ import { assignReplicas, assignStrategy } from './assign.js';
 import { sumReplicas } from './division.js';
 import { maxAvailableReplicas } from './estimate.js';
 import { findClustersThatFit, isWorkload, noClusterFitMessage, targetContains } from './filter.js';
+import type { ClusterRefusal } from './plugins.js';
 import {
   appendTo,
   type Candidate,
@@ -40,6 +41,8 @@ export interface ScheduleResult {
 export interface ScheduleOptions {
   /** Divide everything anew instead of changing as little as possible. */
   fresh?: boolean;
+  /** The scheduler's further filters for this binding (see plugins.ts). */
+  refuse?: ClusterRefusal;
 }
 
 const MAX_CLUSTER_SCORE = 100;
@@ -112,8 +115,9 @@ function scheduleOnce(
   clusters: readonly Cluster[],
   affinityName: string | undefined,
   fresh: boolean,
+  refuse: ClusterRefusal | undefined,
 ): ScheduleResult {
-  const fit = findClustersThatFit(spec, status, clusters, affinityName);
+  const fit = findClustersThatFit(spec, status, clusters, affinityName, refuse);
   if (fit.feasible.length === 0) {
     return {
       outcome: 'NoClusterFit',
@@ -208,8 +212,9 @@ export function schedule(
   opts: ScheduleOptions = {},
 ): ScheduleResult {
   const fresh = opts.fresh === true;
+  const refuse = opts.refuse;
   const terms = spec.placement?.clusterAffinity ? undefined : spec.placement?.clusterAffinities;
-  if (!terms?.length) return scheduleOnce(spec, status, clusters, undefined, fresh);
+  if (!terms?.length) return scheduleOnce(spec, status, clusters, undefined, fresh, refuse);
 
   const observed = status?.schedulerObservingAffinityName;
   let start = fresh ? 0 : terms.findIndex((t) => t.affinityName === observed);
@@ -217,7 +222,7 @@ export function schedule(
   let first: ScheduleResult | undefined;
   let best: ScheduleResult | undefined;
   for (let i = start; i < terms.length; i++) {
-    const r = scheduleOnce(spec, status, clusters, terms[i]!.affinityName, fresh);
+    const r = scheduleOnce(spec, status, clusters, terms[i]!.affinityName, fresh, refuse);
     if (r.outcome === 'Success') return r;
     first ??= r;
     if (r.clusters?.length && (!best || sumReplicas(r.clusters) > sumReplicas(best.clusters))) best = r;
