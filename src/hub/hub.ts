@@ -41,7 +41,9 @@ import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
 import { startKubeadmConfigController } from './provisioning/bootstrap/index.js';
+import { startKubeadmControlPlaneController } from './provisioning/controlplane/index.js';
 import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
+import { provisioningControllers } from './provisioning/index.js';
 import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
 import { startRecoveryControllers } from './recovery/index.js';
 
@@ -57,10 +59,12 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     // Residency reaches the scheduler as a filter: no placement, override or failover gets past it.
     (ctx) => [startPropagationControllers(ctx, { scheduler: { filters: [residencyFilter(ctx)] } })],
     (ctx) => [startRecoveryControllers(ctx)],
+    provisioningControllers(),
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],
     (ctx) => [startMachineHealthCheckController(ctx)],
+    (ctx) => [startKubeadmControlPlaneController(ctx)],
     gitopsControllers(gitopsOptionsFromEnv()),
   ];
 }
@@ -179,6 +183,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       dataDir,
       identity,
       endpoint: { url: api.url, caPem: api.caPem },
+      storeDescription: store.description,
     },
     controllers: opts.controllers ?? HUB_CONTROLLERS,
     ...opts.leaderElection,

@@ -186,6 +186,18 @@ describe('assessTasks', () => {
     expect(assessTasks([task()], NOW, { ...base, clusters: [], aggregated: [] }).kept).toHaveLength(1);
   });
 
+  it('ends a taint eviction of a binding placed nowhere once its member is back', () => {
+    const opts = { ...base, clusters: [], aggregated: [], memberBack: (n: string) => n === 'b' };
+    expect(assessTasks([task()], NOW, opts).done[0]!.why).toBe('recovered');
+    expect(assessTasks([task({ fromCluster: 'c' })], NOW, opts).kept).toHaveLength(1);
+    // An application failure is not a member's: the member being Ready says nothing of it.
+    expect(assessTasks([task({ reason: 'ApplicationFailure' })], NOW, opts).kept).toHaveLength(1);
+    // Placed elsewhere, the task waits for the new placement as usual.
+    expect(assessTasks([task()], NOW, { ...opts, clusters: [{ name: 'a', replicas: 1 }] }).kept).toHaveLength(
+      1,
+    );
+  });
+
   it('ends a task once its grace period (or the default timeout) has passed', () => {
     expect(
       assessTasks([task({ gracePeriodSeconds: 20 })], NOW, { ...base, aggregated: [] }).done[0]!.why,

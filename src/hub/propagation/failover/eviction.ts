@@ -15,6 +15,7 @@ import {
   type AggregatedStatusItem,
   type ApplicationFailoverBehavior,
   EVICTION_REASON_APPLICATION_FAILURE,
+  EVICTION_REASON_TAINT_UNTOLERATED,
   type FailoverBehavior,
   type GracefulEvictionTask,
   type PurgeMode,
@@ -135,7 +136,7 @@ export interface TaskAssessment {
   /** The tasks that stay, creation times filled in. */
   kept: GracefulEvictionTask[];
   /** Tasks done, with why. */
-  done: { task: GracefulEvictionTask; why: 'healthy' | 'timeout' | 'confirmed' }[];
+  done: { task: GracefulEvictionTask; why: 'healthy' | 'timeout' | 'confirmed' | 'recovered' }[];
   /** Look again after this many ms (the earliest grace period to end), if any task waits on time. */
   retryAfterMs?: number;
 }
@@ -156,7 +157,9 @@ export function placementHealthy(
  * Which graceful eviction tasks are done (assessEvictionTasks): suppressDeletion true holds a task
  * and false ends it; otherwise it ends once its grace period (gracePeriodSeconds, else
  * `defaultTimeoutMs`) has passed or, when the scheduler has seen the binding's latest spec, every
- * member it is placed on reports the resource Healthy. A task without a creation time gets `now`.
+ * member it is placed on reports the resource Healthy. A binding placed nowhere keeps its old
+ * copies; a taint eviction from a member that is back (`memberBack`) then ends, so that the
+ * scheduler may place the binding there again. A task without a creation time gets `now`.
  */
 export function assessTasks(
   tasks: readonly GracefulEvictionTask[],
@@ -166,6 +169,8 @@ export function assessTasks(
     clusters: readonly TargetCluster[] | undefined;
     aggregated: readonly AggregatedStatusItem[] | undefined;
     scheduled: boolean;
+    /** Whether a member is Ready again without NoExecute taints. */
+    memberBack?: (cluster: string) => boolean;
   },
 ): TaskAssessment {
   const kept: GracefulEvictionTask[] = [];
@@ -196,6 +201,14 @@ export function assessTasks(
     }
     if (healthy) {
       done.push({ task, why: 'healthy' });
+      continue;
+    }
+    if (
+      !opts.clusters?.length &&
+      task.reason === EVICTION_REASON_TAINT_UNTOLERATED &&
+      opts.memberBack?.(task.fromCluster)
+    ) {
+      done.push({ task, why: 'recovered' });
       continue;
     }
     kept.push(task);

@@ -261,6 +261,13 @@ describe('cluster failover', () => {
     // Nothing healthy replaces it, so the old copy stays.
     expect(after.spec.gracefulEvictionTasks).toHaveLength(1);
     expect(await workOn('cn-only', 'cn')).toBeDefined();
+    // The member comes back: the eviction ends and the binding is placed there again.
+    await putMember(client(), 'cn-only');
+    const back = await settled(
+      'cn',
+      (b) => placed(b).includes('cn-only') && !b.spec.gracefulEvictionTasks?.length,
+    );
+    expect(scheduledCondition(back)).toMatchObject({ status: 'True' });
   });
 
   it('still honours spread constraints while failing over', async () => {

@@ -2,7 +2,8 @@
 // member it is leaving (the binding controller keeps that Work) until the new placement is healthy
 // (every scheduled member reports Healthy in aggregatedStatus, once the scheduler has seen the
 // binding's latest spec), the task's grace period (gracePeriodSeconds, else the hub's timeout)
-// passed, or the user set suppressDeletion to false. Then the task goes, and with it that Work.
+// passed, or the user set suppressDeletion to false. Then the task goes, and with it that Work. A
+// binding placed nowhere keeps its old copies until their member is back (or time is up).
 
 import type { Informer } from '../../../client/informer.js';
 import {
@@ -14,7 +15,7 @@ import {
 import type { EventRecorder } from '../../../controller/events.js';
 import { FleetMetrics } from '../../../controller/fleet-metrics.js';
 import { isConflict, isNotFound } from '../../../machinery/status.js';
-import { karmadaResources } from '../../apis/karmada/index.js';
+import { CLUSTER_CONDITION_READY, type Cluster, karmadaResources } from '../../apis/karmada/index.js';
 import { templateOf } from '../scheduler/controller.js';
 import { type AnyBinding, bindingKey, bindingRef, parseBindingKey } from '../util.js';
 import { assessTasks } from './eviction.js';
@@ -30,6 +31,13 @@ export interface GracefulEvictionOptions {
   recorder?: EventRecorder;
 }
 
+/** Ready, with no NoExecute taint. */
+function back(c: Cluster | undefined): boolean {
+  if (!c) return false;
+  const ready = c.status?.conditions?.find((x) => x.type === CLUSTER_CONDITION_READY)?.status === 'True';
+  return ready && !(c.spec?.taints ?? []).some((t) => t.effect === 'NoExecute');
+}
+
 export function startGracefulEvictionController(
   ctx: ControllerContext,
   opts: GracefulEvictionOptions = {},
@@ -39,6 +47,8 @@ export function startGracefulEvictionController(
   const timeoutMs = opts.timeoutMs ?? DEFAULT_GRACEFUL_EVICTION_TIMEOUT_MS;
   const rbs: Informer<AnyBinding> = ctx.informers.informerFor(karmadaResources.resourcebindings);
   const crbs: Informer<AnyBinding> = ctx.informers.informerFor(karmadaResources.clusterresourcebindings);
+  const clusters: Informer<Cluster> = ctx.informers.informerFor(karmadaResources.clusters);
+  const memberBack = (name: string) => back(clusters.get(name));
 
   const controller = reconcileLoop(ctx, {
     name: GRACEFUL_EVICTION_NAME,
@@ -54,6 +64,7 @@ export function startGracefulEvictionController(
         clusters: b.spec.clusters,
         aggregated: b.status?.aggregatedStatus,
         scheduled: b.status?.schedulerObservedGeneration === b.metadata.generation,
+        memberBack,
       });
       const next = result.retryAfterMs !== undefined ? { requeueAfter: result.retryAfterMs } : undefined;
       if (JSON.stringify(result.kept) === JSON.stringify(tasks)) return next;
@@ -96,9 +107,19 @@ export function startGracefulEvictionController(
   const handler = { onAdd: enqueue, onUpdate: (_o: AnyBinding, cur: AnyBinding) => enqueue(cur) };
   const offRbs = rbs.addEventHandler(handler);
   const offCrbs = crbs.addEventHandler(handler);
+  // A member back may end the evictions from it of bindings placed nowhere else.
+  const offClusters = clusters.addEventHandler({
+    onUpdate: (old, cur) => {
+      if (back(old) || !back(cur)) return;
+      for (const b of [...rbs.list(), ...crbs.list()]) {
+        if ((b.spec?.gracefulEvictionTasks ?? []).some((t) => t.fromCluster === cur.metadata.name))
+          enqueue(b);
+      }
+    },
+  });
 
   let stopped = false;
-  void Promise.all([rbs.waitForSync(), crbs.waitForSync()]).then((synced) => {
+  void Promise.all([rbs.waitForSync(), crbs.waitForSync(), clusters.waitForSync()]).then((synced) => {
     if (!stopped && synced.every(Boolean)) controller.start();
   });
   return {
@@ -107,6 +128,7 @@ export function startGracefulEvictionController(
       stopped = true;
       offRbs();
       offCrbs();
+      offClusters();
       await controller.stop();
       if (!opts.recorder) await recorder.stop();
     },
