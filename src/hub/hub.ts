@@ -48,6 +48,7 @@ import { startKubeadmControlPlaneController } from './provisioning/controlplane/
 import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
 import { provisioningControllers } from './provisioning/index.js';
 import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
+import { startClusterClassController, startTopologyController } from './provisioning/topology/index.js';
 import { startRecoveryControllers } from './recovery/index.js';
 
 /**
@@ -72,6 +73,7 @@ export function hubControllers(
     (ctx) => [startClusterResourceSetController(ctx)],
     (ctx) => [startMachineHealthCheckController(ctx)],
     (ctx) => [startKubeadmControlPlaneController(ctx)],
+    (ctx) => [startClusterClassController(ctx), startTopologyController(ctx)],
     gitopsControllers(gitopsOptionsFromEnv()),
     networkingControllers(networking),
   ];
