@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { errorMessage } from '../machinery/status.js';
+import { registerAgent } from './agent.js';
+import { registerAudit } from './audit.js';
 import { registerDrill } from './drill.js';
 import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
@@ -17,6 +19,8 @@ registerSim(program);
 registerFault(program);
 registerJoin(program);
 registerStatus(program);
+registerAgent(program);
+registerAudit(program);
 registerDrill(program);
 
 try {
