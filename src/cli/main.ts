@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { errorMessage } from '../machinery/status.js';
+import { registerApp } from './app.js';
 import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
 import { registerJoin } from './join.js';
@@ -16,6 +17,7 @@ registerSim(program);
 registerFault(program);
 registerJoin(program);
 registerStatus(program);
+registerApp(program);
 
 try {
   await program.parseAsync(process.argv);
