@@ -34,7 +34,7 @@ import {
 import { type Cluster, karmadaResources } from '../../apis/karmada/index.js';
 import { ROLLED_BACK_REVISION_ANNOTATION } from '../promotion/gates.js';
 import type { RepoServer } from '../repo-server.js';
-import { deepMerge, type Generated, GeneratorError, generate } from './generators.js';
+import { deepMerge, type Generated, generate } from './generators.js';
 import { progressRollout } from './rolling-sync.js';
 import { renderTemplate, TemplateError } from './template.js';
 

@@ -30,7 +30,7 @@ export function flattenParams(params: Params): Record<string, string> {
       return;
     }
     if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${key}[${i}]`));
+      for (let i = 0; i < v.length; i++) walk(v[i], `${key}[${i}]`);
       out[key] = v.join('/');
       return;
     }
