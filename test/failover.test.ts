@@ -1,18 +1,23 @@
 // Failover end to end on a live fleet: a `concord hub` with its default controllers and three
 // simulated members in a process of their own, a Deployment divided over them with kubectl, then
 // one member taken down with fault injection. The hub's registry marks it not Ready and taints it
-// NoExecute, failover moves its replicas to the two others (its Works there add up to every
-// replica) and, once the member is healed, nothing moves back.
+// NoExecute, failover moves its replicas to the two others, where every replica runs again and the
+// hub's Deployment reads full; once the member is healed, nothing moves back.
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { karmadaResources, type ResourceBinding, type Work } from '../src/hub/apis/karmada/index.js';
+import { resources } from '../src/client/resources.js';
+import type { CoreEvent } from '../src/controller/events.js';
+import { karmadaResources, type ResourceBinding } from '../src/hub/apis/karmada/index.js';
 import { requestFault } from '../src/sim/control.js';
 import { waitFor } from './sim/support.js';
 import { type HubWithMembers, startHubWithMembers } from './support/clusters.js';
 import { runKubectl } from './support/kubectl.js';
 
 const MEMBERS = ['fo-1', 'fo-2', 'fo-3'];
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON read back from kubectl
+type Json = Record<string, any>;
 
 const manifest = (name: string, replicas: number, clusterNames: string[]) => `
 apiVersion: apps/v1
@@ -48,10 +53,27 @@ afterAll(async () => {
   await fleet?.stop();
 });
 
-async function apply(yaml: string): Promise<void> {
-  const kubeconfig = join(fleet.dir, 'hub', 'hub.kubeconfig');
-  const r = await runKubectl('1.33', kubeconfig, ['apply', '-f', '-'], { input: yaml });
-  if (r.code !== 0) throw new Error(`kubectl apply failed (${r.code}): ${r.stderr}`);
+async function kubectl(
+  args: string[],
+  input?: string,
+  kubeconfig = join(fleet.dir, 'hub', 'hub.kubeconfig'),
+) {
+  const r = await runKubectl('1.33', kubeconfig, args, input === undefined ? {} : { input });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+const apply = (yaml: string) => kubectl(['apply', '-f', '-'], yaml);
+
+/** Ready replicas of a Deployment on a member, read from the member itself. */
+async function memberReady(member: string, name: string): Promise<number> {
+  const kubeconfig = join(fleet.dir, 'sims', 'clusters', `${member}.kubeconfig`);
+  const out = await kubectl(
+    ['get', 'deployment', name, '-n', 'default', '-o', 'json'],
+    undefined,
+    kubeconfig,
+  ).catch(() => undefined);
+  return out ? ((JSON.parse(out) as Json).status?.readyReplicas ?? 0) : 0;
 }
 
 const binding = (name: string) =>
@@ -60,23 +82,6 @@ const binding = (name: string) =>
   });
 const placed = (b: ResourceBinding) => (b.spec.clusters ?? []).map((c) => c.name).sort();
 const total = (b: ResourceBinding) => (b.spec.clusters ?? []).reduce((s, c) => s + (c.replicas ?? 0), 0);
-
-/** The replicas each member's Work for the Deployment asks for. */
-async function workReplicas(name: string): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const member of MEMBERS) {
-    const works = await fleet.client.list<Work>(karmadaResources.works, {
-      namespace: `karmada-es-${member}`,
-    });
-    for (const w of works.items) {
-      const m = w.spec.workload?.manifests?.[0];
-      if (m?.kind === 'Deployment' && m.metadata.name === name && !w.metadata.deletionTimestamp) {
-        out[member] = (m.spec as { replicas: number }).replicas;
-      }
-    }
-  }
-  return out;
-}
 
 describe('failover on a live fleet', () => {
   it('moves the replicas of a member taken down to the others, and leaves them there when it is back', async () => {
@@ -96,22 +101,38 @@ describe('failover on a live fleet', () => {
       60_000,
     );
     expect(placed(after)).toEqual(['fo-2', 'fo-3']);
-    expect(after.spec.gracefulEvictionTasks?.[0]).toMatchObject({
-      fromCluster: 'fo-1',
-      reason: 'TaintUntolerated',
-      producer: 'TaintManager',
-    });
     const dead = await fleet.get('fo-1');
     expect(dead.spec.taints?.map((t) => `${t.key}:${t.effect}`)).toContain(
       'cluster.karmada.io/not-ready:NoExecute',
     );
-    // The Works on the two others ask for every replica between them.
-    const works = await waitFor('Works on fo-2 and fo-3 for six replicas', async () => {
-      const r = await workReplicas('web');
-      return (r['fo-2'] ?? 0) + (r['fo-3'] ?? 0) === 6 ? r : undefined;
+    const evicted = await waitFor('the eviction event', async () => {
+      const list = await fleet.client.list<CoreEvent>(resources.events, { namespace: 'default' });
+      return list.items.find(
+        (e) => e.reason === 'EvictingWorkloadFromCluster' && e.involvedObject.kind === 'ResourceBinding',
+      );
     });
-    expect(works['fo-2']).toBeGreaterThan(0);
-    expect(works['fo-3']).toBeGreaterThan(0);
+    expect(evicted.message).toContain('fo-1');
+    // Every replica runs on the two others, and the hub's Deployment reads full again.
+    const ready = await waitFor(
+      'six replicas ready on fo-2 and fo-3',
+      async () => {
+        const r = { 'fo-2': await memberReady('fo-2', 'web'), 'fo-3': await memberReady('fo-3', 'web') };
+        return r['fo-2'] + r['fo-3'] === 6 ? r : undefined;
+      },
+      60_000,
+    );
+    expect(ready['fo-2']).toBeGreaterThan(0);
+    expect(ready['fo-3']).toBeGreaterThan(0);
+    const hubStatus = await waitFor('the hub Deployment back to six ready replicas', async () => {
+      const d = JSON.parse(await kubectl(['get', 'deployment', 'web', '-o', 'json'])) as Json;
+      return d.status?.readyReplicas === 6 && d.status?.availableReplicas === 6 ? d.status : undefined;
+    });
+    expect(hubStatus.replicas).toBe(6);
+    // The old copy's task is gone once the new placement reported healthy.
+    await waitFor(
+      'the eviction task done',
+      async () => !(await binding('web')).spec.gracefulEvictionTasks?.length,
+    );
 
     // fo-1 comes back: nothing moves to it by itself. A Deployment placed on fo-1 afterwards shows
     // the hub saw it Ready again.

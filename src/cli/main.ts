@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { errorMessage } from '../machinery/status.js';
 import { registerApp } from './app.js';
+import { registerDrill } from './drill.js';
 import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
 import { registerJoin } from './join.js';
@@ -18,6 +19,7 @@ registerFault(program);
 registerJoin(program);
 registerStatus(program);
 registerApp(program);
+registerDrill(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -43,6 +43,7 @@ import { startPropagationControllers } from './propagation/index.js';
 import { startKubeadmConfigController } from './provisioning/bootstrap/index.js';
 import { startKubeadmControlPlaneController } from './provisioning/controlplane/index.js';
 import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
+import { provisioningControllers } from './provisioning/index.js';
 import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
 import { startRecoveryControllers } from './recovery/index.js';
 
@@ -58,6 +59,7 @@ export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubCon
     // Residency reaches the scheduler as a filter: no placement, override or failover gets past it.
     (ctx) => [startPropagationControllers(ctx, { scheduler: { filters: [residencyFilter(ctx)] } })],
     (ctx) => [startRecoveryControllers(ctx)],
+    provisioningControllers(),
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],
@@ -181,6 +183,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       dataDir,
       identity,
       endpoint: { url: api.url, caPem: api.caPem },
+      storeDescription: store.description,
     },
     controllers: opts.controllers ?? HUB_CONTROLLERS,
     ...opts.leaderElection,

@@ -19,6 +19,8 @@ export interface HubContext extends ControllerContext {
   identity: string;
   /** Where this hub serves, and the CA its certificate chains to. */
   endpoint: { url: string; caPem: string };
+  /** The hub's store (its description: "memory", "sqlite:PATH", "etcd:..."), for controllers whose own data should last as long. */
+  storeDescription?: string;
 }
 
 /** Starts some of the hub's controllers; called each time this hub becomes the leader. */

@@ -111,3 +111,56 @@ export class Conditions {
     return this.list;
   }
 }
+
+// Conditions as values, for reconcilers that gather them from several steps before writing.
+
+export function getCondition(
+  conditions: readonly Condition[] | undefined,
+  type: string,
+): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+export function isTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
+  return getCondition(conditions, type)?.status === 'True';
+}
+
+/** The conditions with `next` in place of its type (its lastTransitionTime is the time of the change). */
+export function setCondition(conditions: readonly Condition[] | undefined, next: Condition): Condition[] {
+  return setV1Beta1Condition(conditions, next, new Date(next.lastTransitionTime));
+}
+
+export function trueCondition(type: string, now: string): Condition {
+  return { type, status: 'True', lastTransitionTime: now };
+}
+
+export function falseCondition(
+  type: string,
+  reason: string,
+  severity: Severity,
+  message: string,
+  now: string,
+): Condition {
+  return { type, status: 'False', severity, reason, message, lastTransitionTime: now };
+}
+
+/** Another object's condition of `sourceType` under the name `type` (or `fallback` when it has none). */
+export function mirrorCondition(
+  type: string,
+  source: readonly Condition[] | undefined,
+  sourceType: string,
+  fallback: Condition,
+): Condition {
+  const c = getCondition(source, sourceType);
+  return c ? { ...c, type } : fallback;
+}
+
+/** Ready as the summary of `types`, as Conditions.summarize gives it. */
+export function summary(
+  conditions: readonly Condition[] | undefined,
+  types: readonly string[],
+  now: string,
+): Condition {
+  const ready = new Conditions(conditions, new Date(now)).summarize(types).get('Ready');
+  return ready ?? trueCondition('Ready', now);
+}

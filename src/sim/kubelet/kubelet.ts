@@ -33,6 +33,7 @@ import {
   healthyNodeConditions,
   LABEL_ZONE,
   leaseObject,
+  MACHINE_PROVIDER_ID_PREFIX,
   NODE_LEASE_NAMESPACE,
   type NodeShape,
   nodeObject,
@@ -97,6 +98,10 @@ export interface AddNodeOptions {
   zone?: string;
   labels?: Record<string, string>;
   taints?: SimNodeSpec['taints'];
+  /** The node's spec.providerID (a provisioned machine's; default concord-sim://<cluster>/<node>). */
+  providerID?: string;
+  /** The node's kubeletVersion (a provisioned machine's version). */
+  kubeletVersion?: string;
 }
 
 interface NodeState {
@@ -127,6 +132,10 @@ const POD_SUBNET_BITS = 24;
 function rvNewer(a: string | undefined, b: string | undefined): boolean {
   if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
   return a.length !== b.length ? a.length > b.length : a > b;
+}
+
+function nodeInfoVersion(node: KubeObject): string | undefined {
+  return (node.status as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion;
 }
 
 function podKey(pod: KubeObject): string {
@@ -327,7 +336,8 @@ export class SimKubelet {
         podCIDR?: string;
         taints?: SimNodeSpec['taints'];
       };
-      if (!spec.providerID?.startsWith(prefix) || !spec.podCIDR) continue;
+      const provisioned = spec.providerID?.startsWith(MACHINE_PROVIDER_ID_PREFIX) === true;
+      if (!(spec.providerID?.startsWith(prefix) || provisioned) || !spec.podCIDR) continue;
       const name = node.metadata.name!;
       let cidr: Ipv4Cidr;
       try {
@@ -362,6 +372,10 @@ export class SimKubelet {
           shape,
           podCIDR: spec.podCIDR,
           internalIP,
+          ...(provisioned ? { providerID: spec.providerID } : {}),
+          ...(provisioned && nodeInfoVersion(node) ? { kubeletVersion: nodeInfoVersion(node) } : {}),
+          // A provisioned node keeps the labels its machine gave it.
+          ...(provisioned ? { labels } : {}),
         },
         slot,
         pool: new PodAddressPool(cidr),
@@ -401,6 +415,8 @@ export class SimKubelet {
         internalIP: hostAddress(this.nodeCIDR, slot + 2),
         ...(opts.labels ? { labels: opts.labels } : {}),
         ...(opts.taints ? { taints: opts.taints } : {}),
+        ...(opts.providerID ? { providerID: opts.providerID } : {}),
+        ...(opts.kubeletVersion ? { kubeletVersion: opts.kubeletVersion } : {}),
       },
       slot,
       pool: new PodAddressPool(cidr),

@@ -107,6 +107,10 @@ export interface SimNodeSpec {
   /** The node's pod CIDR and InternalIP (assigned by the kubelet from the cluster's ranges). */
   podCIDR: string;
   internalIP: string;
+  /** spec.providerID (default concord-sim://<cluster>/<node>): a provisioned machine's own. */
+  providerID?: string;
+  /** status.nodeInfo.kubeletVersion (default KUBELET_VERSION): a provisioned machine's version. */
+  kubeletVersion?: string;
 }
 
 // Held back from pods as a kubelet does by default: the hard eviction thresholds
@@ -219,7 +223,7 @@ export function nodeStatus(
       kernelVersion: '6.8.0-concord-sim',
       osImage: 'Concord simulated node',
       containerRuntimeVersion: 'containerd://2.0.0-sim',
-      kubeletVersion: KUBELET_VERSION,
+      kubeletVersion: spec.kubeletVersion ?? KUBELET_VERSION,
       // Deprecated, and left empty by kubelets since 1.31.
       kubeProxyVersion: '',
       operatingSystem: 'linux',
@@ -227,6 +231,14 @@ export function nodeStatus(
     },
   };
 }
+
+/** The providerID of a node the simulation made on its own. */
+export function simProviderID(cluster: string, node: string): string {
+  return `concord-sim://${cluster}/${node}`;
+}
+
+/** Prefix of the providerIDs of nodes made for provisioned machines (the local provider's). */
+export const MACHINE_PROVIDER_ID_PREFIX = 'concord://';
 
 /** The Node object a kubelet registers. */
 export function nodeObject(
@@ -237,7 +249,7 @@ export function nodeObject(
   const nodeSpec: Record<string, unknown> = {
     podCIDR: spec.podCIDR,
     podCIDRs: [spec.podCIDR],
-    providerID: `concord-sim://${cluster.name}/${spec.name}`,
+    providerID: spec.providerID ?? simProviderID(cluster.name, spec.name),
   };
   if (spec.taints && spec.taints.length > 0) nodeSpec.taints = spec.taints.map((t) => ({ ...t }));
   return {

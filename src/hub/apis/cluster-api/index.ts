@@ -27,3 +27,4 @@ export const clusterApis: ApiExtension = {
   crds: [...coreCrds, ...controlPlaneCrds, ...bootstrapCrds, ...addonsCrds],
   strategies: { ...coreStrategies, ...controlPlaneStrategies, ...bootstrapStrategies, ...addonsStrategies },
 };
+export * from './resources.js';

@@ -3,11 +3,16 @@
 
 import type { ResourceRef } from '../../../client/client.js';
 import { resourceRef as ref } from '../../../client/resources.js';
+import type { KubeObject } from '../../../machinery/object.js';
 import { ADDONS_GROUP } from './addons/constants.js';
+import { addonsCrds } from './addons/crd.js';
 import { BOOTSTRAP_GROUP } from './bootstrap/constants.js';
+import { bootstrapCrds } from './bootstrap/crd.js';
 import { V1BETA1 } from './common.js';
 import { CONTROL_PLANE_GROUP } from './controlplane/constants.js';
+import { controlPlaneCrds } from './controlplane/crd.js';
 import { CLUSTER_API_GROUP } from './core/constants.js';
+import { coreCrds } from './core/crd.js';
 
 export const clusterApiResources = Object.freeze({
   clusters: ref(CLUSTER_API_GROUP, V1BETA1, 'clusters', 'Cluster', true),
@@ -48,3 +53,33 @@ export const clusterApiResources = Object.freeze({
     true,
   ),
 } satisfies Record<string, ResourceRef>);
+
+/**
+ * The ResourceRef of a kind served from one of these CRDs, by "group/Kind" (any served version
+ * answers: references name the version their writer knew).
+ */
+export function crdResourceIndex(crds: readonly KubeObject[]): Map<string, ResourceRef> {
+  const index = new Map<string, ResourceRef>();
+  for (const crd of crds) {
+    const spec = crd.spec as {
+      group: string;
+      scope: string;
+      names: { plural: string; kind: string };
+      versions: { name: string; storage?: boolean }[];
+    };
+    const version = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name ?? V1BETA1;
+    index.set(
+      `${spec.group}/${spec.names.kind}`,
+      ref(spec.group, version, spec.names.plural, spec.names.kind, spec.scope === 'Namespaced'),
+    );
+  }
+  return index;
+}
+
+/** Cluster API's own CRDs (core, bootstrap, control plane, addons). */
+export const CLUSTER_API_CRDS: readonly KubeObject[] = [
+  ...coreCrds,
+  ...bootstrapCrds,
+  ...controlPlaneCrds,
+  ...addonsCrds,
+];

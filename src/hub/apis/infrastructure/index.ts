@@ -16,3 +16,4 @@ export const infrastructureApis: ApiExtension = {
   crds: [...dockerCrds, ...localCrds],
   strategies: { ...dockerStrategies, ...localStrategies },
 };
+export * from './resources.js';

@@ -157,5 +157,5 @@ describe('residency in the scheduler (property)', () => {
       ),
       { numRuns: Number(process.env.CONCORD_PROPERTY_RUNS ?? 300) },
     );
-  });
+  }, 60_000);
 });

@@ -211,6 +211,24 @@ export function schedule(
   clusters: readonly Cluster[],
   opts: ScheduleOptions = {},
 ): ScheduleResult {
+  const result = scheduleAll(spec, status, clusters, opts);
+  if (result.clusters !== undefined || !opts.refuse) return result;
+  // A result that keeps the placement as it is (unschedulable) still loses refused members.
+  const byName = new Map(clusters.map((c) => [c.metadata.name ?? '', c]));
+  const current = spec.clusters ?? [];
+  const kept = current.filter((t) => {
+    const c = byName.get(t.name);
+    return !c || !opts.refuse!(c);
+  });
+  return kept.length === current.length ? result : { ...result, clusters: kept };
+}
+
+function scheduleAll(
+  spec: ResourceBindingSpec,
+  status: ResourceBindingStatus | undefined,
+  clusters: readonly Cluster[],
+  opts: ScheduleOptions,
+): ScheduleResult {
   const fresh = opts.fresh === true;
   const refuse = opts.refuse;
   const terms = spec.placement?.clusterAffinity ? undefined : spec.placement?.clusterAffinities;

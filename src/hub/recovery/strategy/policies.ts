@@ -4,8 +4,8 @@
 //   <name>-config     PropagationPolicy: everything else selected (config, secrets, services) on both;
 //   <name>-standby-<binding>  OverridePolicy per workload: the standby's replicas (0 for
 //                     ActivePassive, standbyReplicas for WarmStandby).
-// A failover or failback changes only which member these name, so the scheduler and the binding
-// controller do the moving. While a failback runs, the standby keeps its replicas until the new
+// The primary is named first. A failover or failback changes only which member these name and in
+// what order, so the scheduler and the binding controller do the moving. While a failback runs, the standby keeps its replicas until the new
 // primary runs them all.
 
 import { newControllerRef } from '../../../controller/controller-ref.js';
@@ -24,6 +24,9 @@ import {
   WORKLOAD_KINDS,
 } from '../../apis/recovery/index.js';
 import { failbackInProgress } from './phases.js';
+
+/** Propagation's annotation asking for a fresh schedule on every change (docs/propagation.md). */
+const REBALANCE_ANNOTATION = 'policy.concord.dev/rebalance';
 
 export function workloadSelectors(drs: DisasterRecoveryStrategy): ResourceSelector[] {
   return drs.spec.resourceSelectors.filter((s) => WORKLOAD_KINDS.includes(s.kind));
@@ -56,7 +59,9 @@ function propagationPolicy(
   return {
     apiVersion: POLICY_API_VERSION,
     kind: 'PropagationPolicy',
-    metadata: owned(drs, name),
+    // Scheduled afresh on every change, so that a member coming back (the old primary, now the
+    // standby) gets its copy again rather than staying evicted.
+    metadata: { ...owned(drs, name), annotations: { [REBALANCE_ANNOTATION]: 'true' } },
     spec: {
       resourceSelectors: selectors.map((s) => ({ ...s, namespace: drs.metadata.namespace })),
       placement: {
