@@ -297,6 +297,9 @@ describe.each(['sqlite', 'memory'] as const)('Applications from git [%s]', (stor
       );
     expect(d.spec.template.spec.containers[0]!.image).toBe('gcr.io/google-samples/gb-frontend:v7');
     // git has moved on, so the Application is OutOfSync until the next sync.
-    expect((await app('manual')).status?.sync?.status).toBe('OutOfSync');
+    await waitFor('manual OutOfSync', async () => {
+      const a = await app('manual');
+      return a.status?.sync?.status === 'OutOfSync' && a.status.sync.revision === second ? a : undefined;
+    });
   });
 });

@@ -384,12 +384,16 @@ spec:
         'the rollout rolled back',
         async () => {
           const s = await appset('shop', 'promotion');
-          return s.metadata.annotations?.[ROLLED_BACK_REVISION_ANNOTATION] === second ? s : undefined;
+          const staging = s.status?.applicationStatus?.find((x) => x.application === 'shop-staging');
+          return s.metadata.annotations?.[ROLLED_BACK_REVISION_ANNOTATION] === second &&
+            staging?.message.startsWith('Rolled back from')
+            ? s
+            : undefined;
         },
         60_000,
       );
       expect(set.status?.applicationStatus?.find((s) => s.application === 'shop-staging')?.message).toMatch(
-        /^Rolled back from/,
+        /^Rolled back from [0-9a-f]{7} to [0-9a-f]{7}: shop-staging turned Degraded/,
       );
       for (const e of ['dev', 'staging']) {
         const a = await waitFor(
