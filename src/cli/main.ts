@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { errorMessage } from '../machinery/status.js';
 import { registerApp } from './app.js';
+import { registerAudit } from './audit.js';
 import { registerDrill } from './drill.js';
 import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
@@ -19,6 +20,7 @@ registerFault(program);
 registerJoin(program);
 registerStatus(program);
 registerApp(program);
+registerAudit(program);
 registerDrill(program);
 
 try {

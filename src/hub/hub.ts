@@ -31,7 +31,7 @@ import { recoveryApis } from './apis/recovery/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
 import { dashboardRoutes } from './dashboard/static.js';
 import { gitopsControllers, gitopsOptionsFromEnv, webhookRoute } from './gitops/index.js';
-import { governanceAdmission, residencyFilter } from './governance/index.js';
+import { governanceAdmission, governanceControllers, residencyFilter } from './governance/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -48,6 +48,7 @@ import { startKubeadmControlPlaneController } from './provisioning/controlplane/
 import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
 import { provisioningControllers } from './provisioning/index.js';
 import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
+import { startClusterClassController, startTopologyController } from './provisioning/topology/index.js';
 import { startRecoveryControllers } from './recovery/index.js';
 
 /**
@@ -65,12 +66,14 @@ export function hubControllers(
     // Residency reaches the scheduler as a filter: no placement, override or failover gets past it.
     (ctx) => [startPropagationControllers(ctx, { scheduler: { filters: [residencyFilter(ctx)] } })],
     (ctx) => [startRecoveryControllers(ctx)],
+    governanceControllers,
     provisioningControllers(),
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],
     (ctx) => [startMachineHealthCheckController(ctx)],
     (ctx) => [startKubeadmControlPlaneController(ctx)],
+    (ctx) => [startClusterClassController(ctx), startTopologyController(ctx)],
     gitopsControllers(gitopsOptionsFromEnv()),
     networkingControllers(networking),
   ];
