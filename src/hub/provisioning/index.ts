@@ -11,6 +11,8 @@ import { startLocalClusterControllers } from './local/cluster-controller.js';
 import { startLocalMachineControllers } from './local/machine-controller.js';
 import { LocalSims } from './local/sims.js';
 import { startMachineController } from './machine/controller.js';
+import { startMachineDeploymentController } from './machinedeployment/controller.js';
+import { startMachineSetController } from './machineset/controller.js';
 
 export interface ProvisioningOptions {
   /**
@@ -28,6 +30,8 @@ export function startProvisioningControllers(
   const sims = new LocalSims(ctx.dataDir, store, ctx.logger);
   const controllers = [
     startClusterController(ctx),
+    startMachineDeploymentController(ctx),
+    startMachineSetController(ctx),
     startMachineController(ctx),
     ...startLocalClusterControllers(ctx, sims),
     ...startLocalMachineControllers(ctx, sims),
