@@ -17,7 +17,10 @@ import { type RunningHub, startHub } from '../../src/hub/hub.js';
 import { networkingControllers } from '../../src/hub/networking/index.js';
 import type { SimCluster } from '../../src/sim/cluster.js';
 import { SimHost } from '../../src/sim/host.js';
+import { waitFor } from '../sim/support.js';
 import { type KubectlResult, runKubectl } from '../support/kubectl.js';
+
+export { waitFor };
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON read back from kubectl
 export type Json = Record<string, any>;
@@ -116,29 +119,6 @@ export async function startNetworkingFleet(
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** `dig @127.0.0.1 -p PORT ...args`, its whole output. */

@@ -20,6 +20,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import type { Ipv4Cidr } from '../kubelet/addresses.js';
 import { ClustersetRecords, type ImportedEndpoint, type ImportedPort } from './dns/clusterset-records.js';
 import type { Zone } from './dns/zone.js';
+import { type Frontend, FrontendSet } from './proxy/frontends.js';
 import type { Backend, TcpProxy } from './proxy/tcp-proxy.js';
 import type { EndpointSlice } from './service-endpoints.js';
 
@@ -58,18 +59,20 @@ export class ClustersetImports {
   /** Import key -> its address in the gateway range. */
   private readonly addresses = new Map<string, string>();
   private nextAddress = 1;
-  private readonly frontends = new Map<string, { host: string; port: number }[]>();
-  private chain: Promise<void> = Promise.resolve();
+  private readonly frontends: FrontendSet;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
     informers: InformerFactory,
     zone: Zone,
-    private readonly proxy: TcpProxy,
+    proxy: TcpProxy,
     private readonly gateways: Ipv4Cidr,
     private readonly clusterName: string,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
+    this.frontends = new FrontendSet(proxy, (key, f, err) =>
+      logger.warn({ err, import: key, frontend: `${f.host}:${f.port}` }, 'cannot listen for the import'),
+    );
     this.records = new ClustersetRecords(zone);
     this.imports = informers.informerFor<ServiceImport>(SERVICE_IMPORTS);
     this.slices = informers.informerFor<EndpointSlice>(resources.endpointslices);
@@ -116,7 +119,7 @@ export class ClustersetImports {
   }
 
   settled(): Promise<void> {
-    return this.chain;
+    return this.frontends.settled();
   }
 
   stop(): void {
@@ -157,7 +160,7 @@ export class ClustersetImports {
     else if (!imp) this.addresses.delete(key);
     this.records.set(key, imp ? { namespace, name, type, ips: ip ? [ip] : [], ports, endpoints } : undefined);
 
-    const wanted: { host: string; port: number; backends: Backend[] }[] = [];
+    const wanted: Frontend[] = [];
     if (imp && ip) {
       for (const p of ports) {
         if ((p.protocol ?? 'TCP') !== 'TCP') continue;
@@ -177,24 +180,6 @@ export class ClustersetImports {
         wanted.push({ host: ip, port: p.port, backends: local.length > 0 ? local : remote });
       }
     }
-    const before = this.frontends.get(key) ?? [];
-    const gone = before.filter((f) => !wanted.some((w) => w.host === f.host && w.port === f.port));
-    if (wanted.length > 0)
-      this.frontends.set(
-        key,
-        wanted.map(({ host, port }) => ({ host, port })),
-      );
-    else this.frontends.delete(key);
-    this.chain = this.chain.then(async () => {
-      for (const f of gone) await this.proxy.remove(f.host, f.port);
-      for (const f of wanted) {
-        await this.proxy.set(f.host, f.port, f.backends).catch((err: unknown) => {
-          this.logger.warn(
-            { err, import: key, frontend: `${f.host}:${f.port}` },
-            'cannot listen for the import',
-          );
-        });
-      }
-    });
+    this.frontends.set(key, wanted);
   }
 }

@@ -6,6 +6,7 @@
 
 import type { Logger } from 'pino';
 import type { ClustersetRecords, ImportedService } from '../../../sim/dataplane/dns/clusterset-records.js';
+import { type Frontend, FrontendSet } from '../../../sim/dataplane/proxy/frontends.js';
 import type { Backend, TcpProxy } from '../../../sim/dataplane/proxy/tcp-proxy.js';
 
 export interface ImportDataPlane {
@@ -15,23 +16,33 @@ export interface ImportDataPlane {
 }
 
 export class ClustersetDataPlane {
-  /** Frontends ("ip:port") each import holds. */
-  private readonly frontends = new Map<string, { host: string; port: number }[]>();
-  private chain: Promise<void> = Promise.resolve();
+  private readonly frontends: FrontendSet;
   /** Addresses another process holds (EADDRINUSE): the controller gives such imports another IP. */
   readonly taken = new Set<string>();
 
   constructor(
-    private readonly proxy: TcpProxy,
+    proxy: TcpProxy,
     private readonly records: ClustersetRecords,
-    private readonly logger: Logger,
-    private readonly onTaken: (key: string) => void,
-  ) {}
+    logger: Logger,
+    onTaken: (key: string) => void,
+  ) {
+    this.frontends = new FrontendSet(proxy, (key, f, err) => {
+      if (err?.code === 'EADDRINUSE') {
+        this.taken.add(f.host);
+        onTaken(key);
+        return;
+      }
+      logger.warn(
+        { err, import: key, frontend: `${f.host}:${f.port}` },
+        'cannot listen on the clusterset IP',
+      );
+    });
+  }
 
   /** Serves an import (undefined: stops serving it). Listeners change in order, one after the other. */
   set(key: string, state: ImportDataPlane | undefined): void {
     this.records.set(key, state?.service);
-    const wanted: { host: string; port: number; backends: Backend[] }[] = [];
+    const wanted: Frontend[] = [];
     if (state && state.service.type === 'ClusterSetIP') {
       for (const ip of state.service.ips) {
         for (const p of state.service.ports) {
@@ -40,34 +51,11 @@ export class ClustersetDataPlane {
         }
       }
     }
-    const before = this.frontends.get(key) ?? [];
-    const gone = before.filter((f) => !wanted.some((w) => w.host === f.host && w.port === f.port));
-    if (wanted.length > 0)
-      this.frontends.set(
-        key,
-        wanted.map(({ host, port }) => ({ host, port })),
-      );
-    else this.frontends.delete(key);
-    this.chain = this.chain.then(async () => {
-      for (const f of gone) await this.proxy.remove(f.host, f.port);
-      for (const f of wanted) {
-        await this.proxy.set(f.host, f.port, f.backends).catch((err: NodeJS.ErrnoException) => {
-          if (err?.code === 'EADDRINUSE') {
-            this.taken.add(f.host);
-            this.onTaken(key);
-            return;
-          }
-          this.logger.warn(
-            { err, import: key, frontend: `${f.host}:${f.port}` },
-            'cannot listen on the clusterset IP',
-          );
-        });
-      }
-    });
+    this.frontends.set(key, wanted);
   }
 
   /** Resolves once every change so far is in effect. */
   settled(): Promise<void> {
-    return this.chain;
+    return this.frontends.settled();
   }
 }
