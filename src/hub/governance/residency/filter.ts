@@ -11,14 +11,7 @@ import type { ControllerContext } from '../../../controller/context.js';
 import type { KubeObject } from '../../../machinery/object.js';
 import { type ResidencyRule, residencyRules } from '../../apis/governance/index.js';
 import type { Cluster, ClusterResourceBinding, ResourceBinding } from '../../apis/karmada/index.js';
-import {
-  hasNamespaceFilter,
-  kindCovered,
-  type Labels,
-  namespaceCovered,
-  residencyRefusal,
-  ruleCovers,
-} from './match.js';
+import { hasNamespaceFilter, kindCovered, namespaceCovered, residencyRefusal, ruleCovers } from './match.js';
 import { TemplateLabels } from './templates.js';
 
 export const RESIDENCY_FILTER = 'Residency';
