@@ -145,6 +145,8 @@ describe('provisioned clusters become members (hub with all its controllers)', (
     expect(await get('clusters.cluster.karmada.io', 'europe-2')).toBeUndefined();
     expect(await get('secret', 'europe-2', 'karmada-cluster')).toBeUndefined();
     // Its execution space goes with it (the namespace may still be terminating).
-    expect((await get('namespace', 'karmada-es-europe-2'))?.metadata.deletionTimestamp ?? 'gone').toBeTruthy();
+    expect(
+      (await get('namespace', 'karmada-es-europe-2'))?.metadata.deletionTimestamp ?? 'gone',
+    ).toBeTruthy();
   }, 150_000);
 });
