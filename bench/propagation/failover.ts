@@ -250,6 +250,10 @@ async function main() {
           `bindings moved ${(tEvicted / 1000).toFixed(1)} s, every replica Ready elsewhere ${(tReady / 1000).toFixed(1)} s`,
       );
       await requestFault(dir, victim, { action: 'heal' });
+      // The round's Deployments go, so that the members keep room for the next ones.
+      for (let i = 0; i < DEPLOYMENTS; i++) {
+        await hub.delete(resources.deployments, `app-${i}`, { namespace: ns });
+      }
     }
   } finally {
     hub.close();
