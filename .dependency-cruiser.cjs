@@ -31,10 +31,19 @@ module.exports = {
     ...layerRules,
     {
       name: 'layer-top',
-      comment: 'src/agent/, src/cli/ and src/web/ are entry points: nothing below them imports them.',
+      comment:
+        'src/agent/, src/cli/ and src/web/ are entry points: nothing below them imports them, and only ' +
+        'the command line (`concord agent`) imports the agent.',
       severity: 'error',
       from: { path: '^src/(agent|cli|web)/', pathNot: TEST_CODE },
-      to: { path: '^src/(agent|cli|web)/', pathNot: '^src/$1/' },
+      to: { path: '^src/(agent|cli|web)/', pathNot: ['^src/$1/', '^src/agent/'] },
+    },
+    {
+      name: 'agent-not-from-web',
+      comment: 'The dashboard does not run the agent.',
+      severity: 'error',
+      from: { path: '^src/web/', pathNot: TEST_CODE },
+      to: { path: '^src/agent/' },
     },
     {
       name: 'hub-capabilities',

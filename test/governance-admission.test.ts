@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessClient } from '../src/client/in-process.js';
+import { argocdApis } from '../src/hub/apis/argocd/index.js';
 import { governanceApis } from '../src/hub/apis/governance/index.js';
 import { karmadaApis } from '../src/hub/apis/karmada/index.js';
 import { governanceAdmission } from '../src/hub/governance/index.js';
@@ -27,20 +28,24 @@ spec:
 
 describe.each(['sqlite', 'memory'] as const)('residency admission [%s]', (store) => {
   let server: TestApiServer;
+  // A discovery cache of this server's own: the default one is shared by servers that reuse a port.
   const kubectl = (args: string[], input?: string) =>
-    runKubectl('1.33', server.kubeconfigPath, args, input === undefined ? {} : { input });
+    runKubectl('1.33', server.kubeconfigPath, args, {
+      home: join(server.dir, 'home'),
+      ...(input === undefined ? {} : { input }),
+    });
   const apply = (yaml: string, ...extra: string[]) => kubectl(['apply', '-f', '-', ...extra], yaml);
 
   beforeAll(async () => {
     server = await startTestApiServer({
       store,
-      extensions: [karmadaApis, governanceApis, governanceAdmission],
+      extensions: [karmadaApis, argocdApis, governanceApis, governanceAdmission],
     });
     const client = new InProcessClient(server.server);
-    await putMember(client, 'eu-1', { region: 'eu-west' });
-    await putMember(client, 'eu-2', { region: 'eu-central' });
-    await putMember(client, 'us-1', { region: 'us-east' });
-    for (const ns of ['shop-eu', 'shop-us']) {
+    await putMember(client, 'eu-1', { region: 'eu-west', labels: { env: 'prod', geo: 'eu' } });
+    await putMember(client, 'eu-2', { region: 'eu-central', labels: { env: 'staging', geo: 'eu' } });
+    await putMember(client, 'us-1', { region: 'us-east', labels: { env: 'prod', geo: 'us' } });
+    for (const ns of ['shop-eu', 'shop-us', 'argocd']) {
       const r = await kubectl(['create', 'namespace', ns]);
       expect(r.stderr).toBe('');
     }
@@ -175,6 +180,54 @@ spec:
     expect((await kubectl(['label', 'namespace', 'billing', 'data-residency=eu'])).code).toBe(0);
     const r = await apply(deploymentPolicy('after', 'billing', {}));
     expect(r.stderr).toContain('The PropagationPolicy "after" is invalid: spec.placement: Forbidden');
+  });
+
+  const application = (name: string, destination: object) => `
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: ${name}, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: https://git.example/shop.git, path: deploy, targetRevision: HEAD}
+  destination: ${JSON.stringify(destination)}
+`;
+
+  it('refuses an Argo CD Application bound for a US member in a covered namespace', async () => {
+    const us = await apply(application('shop-us-1', { name: 'us-1', namespace: 'shop-eu' }));
+    expect(us.code).not.toBe(0);
+    expect(us.stderr).toContain(
+      'The Application "shop-us-1" is invalid: spec.destination: Forbidden: denied by residency rule "eu-data"',
+    );
+    expect((await apply(application('shop-eu-1', { name: 'eu-1', namespace: 'shop-eu' }))).stderr).toBe('');
+    expect((await apply(application('other-us-1', { name: 'us-1', namespace: 'shop-us' }))).stderr).toBe('');
+  });
+
+  it('refuses an ApplicationSet whose generators reach a US member, admits one kept in the EU', async () => {
+    const appset = (name: string, generator: object) => `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: ${name}, namespace: argocd}
+spec:
+  generators: [${JSON.stringify(generator)}]
+  template:
+    metadata: {name: '{{name}}-shop'}
+    spec:
+      project: default
+      source: {repoURL: https://git.example/shop.git, path: deploy, targetRevision: HEAD}
+      destination: {name: '{{name}}', namespace: shop-eu}
+`;
+    const prod = await apply(appset('prod', { clusters: { selector: { matchLabels: { env: 'prod' } } } }));
+    expect(prod.code).not.toBe(0);
+    expect(prod.stderr).toContain(
+      'The ApplicationSet "prod" is invalid: spec.template.spec.destination: Forbidden: denied by residency rule "eu-data"',
+    );
+    expect(prod.stderr).toContain('us-1 (region us-east)');
+    const listed = await apply(
+      appset('listed', { list: { elements: [{ name: 'eu-2' }, { name: 'us-1' }] } }),
+    );
+    expect(listed.stderr).toContain('spec.template.spec.destination: Forbidden');
+    const eu = await apply(appset('eu', { clusters: { selector: { matchLabels: { geo: 'eu' } } } }));
+    expect(eu.stderr).toBe('');
   });
 
   it('refuses a rule that allows no particular clusters, naming the field', async () => {

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { ClusterHealthOptions } from '../hub/clusters/index.js';
 import { hubControllers, startHub } from '../hub/hub.js';
+import { DEFAULT_DNS_PORT } from '../hub/networking/index.js';
 import { parseGoDuration } from '../machinery/duration.js';
 import { anonymousAuthOption, parsePort, untilSignal } from './process.js';
 import { parseCount } from './sim.js';
@@ -97,6 +98,12 @@ export function registerHub(program: Command): void {
       "how often members' version and APIs are read again (default 30s)",
       parseDurationFlag('--cluster-status-update-interval'),
     )
+    .option(
+      '--dns-port <port>',
+      'port of the DNS server on 127.0.0.1 for clusterset.local and global names (written to DATA_DIR/dns.port)',
+      parsePort,
+      DEFAULT_DNS_PORT,
+    )
     .addOption(anonymousAuthOption())
     .action(
       async (
@@ -108,6 +115,7 @@ export function registerHub(program: Command): void {
           etcdPrefix?: string;
           watchCache: boolean;
           anonymousAuth: boolean;
+          dnsPort: number;
         } & ClusterHealthFlags,
       ) => {
         if (opts.etcdPrefix !== undefined && !opts.store?.startsWith('etcd:')) {
@@ -118,7 +126,7 @@ export function registerHub(program: Command): void {
           port: opts.port,
           host: opts.host,
           anonymousAuth: opts.anonymousAuth,
-          controllers: hubControllers(clusterHealth(opts)),
+          controllers: hubControllers(clusterHealth(opts), { dnsPort: opts.dnsPort }),
           ...(opts.store ? { store: opts.store } : {}),
           storeOptions: {
             watchCache: opts.watchCache,
@@ -129,6 +137,7 @@ export function registerHub(program: Command): void {
         const signalled = untilSignal();
         process.stdout.write(
           `concord hub listening on ${hub.url}\nstore: ${hub.store.description}\nidentity: ${hub.identity}\n` +
+            `dns: 127.0.0.1:${opts.dnsPort} (clusterset.local, global names)\n` +
             `kubeconfig: ${hub.kubeconfigPath}\ntry: kubectl --kubeconfig ${hub.kubeconfigPath} get namespaces\n`,
         );
         await signalled;

@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { HttpsClient } from '../client/https.js';
+import { loadKubeconfig, writeKubeconfig } from '../client/kubeconfig-file.js';
+import { agentKubeconfig, grantAgentAccess, loadHubCA } from '../hub/clusters/agent-access.js';
 import { joinCluster, parseLabels, unjoinCluster } from '../hub/clusters/join.js';
 import { reportFailures, shownPath } from './sim.js';
 
@@ -45,6 +47,10 @@ export function registerJoin(program: Command): void {
     .option('--sync-mode <mode>', 'Push (the hub applies workloads) or Pull (an agent fetches them)', 'Push')
     .option('--hub-kubeconfig <file>', "the hub's kubeconfig (default: DATA_DIR/hub.kubeconfig)")
     .option('--data-dir <dir>', 'where the hub keeps its kubeconfig', '.concord')
+    .option(
+      '--agent-kubeconfig <file>',
+      "Pull: where to write the agent's hub kubeconfig (default: DATA_DIR/agents/NAME.kubeconfig)",
+    )
     .action(
       (
         name: string,
@@ -58,6 +64,7 @@ export function registerJoin(program: Command): void {
           syncMode: string;
           hubKubeconfig?: string;
           dataDir: string;
+          agentKubeconfig?: string;
         },
         cmd: Command,
       ) =>
@@ -79,6 +86,28 @@ export function registerJoin(program: Command): void {
             `cluster ${name} joined (${cluster.spec.syncMode}, ${cluster.spec.apiEndpoint})\n` +
               `try: kubectl --kubeconfig ${shownPath(hubKubeconfig(opts))} get clusters\n`,
           );
+          if (cluster.spec.syncMode === 'Pull') {
+            // The agent's own identity and access; it runs beside the member with this kubeconfig.
+            const path = opts.agentKubeconfig ?? join(opts.dataDir, 'agents', `${name}.kubeconfig`);
+            const [ca, hubConfig] = await Promise.all([
+              loadHubCA(opts.dataDir),
+              loadKubeconfig(hubKubeconfig(opts)),
+            ]);
+            await withHub(hubKubeconfig(opts), (hub) => grantAgentAccess(hub, name));
+            await writeKubeconfig(
+              path,
+              await agentKubeconfig({
+                cluster: name,
+                ca,
+                server: hubConfig.server,
+                ...(hubConfig.caPem ? { serverCaPem: hubConfig.caPem } : {}),
+              }),
+            );
+            process.stdout.write(
+              `agent kubeconfig: ${shownPath(path)}\n` +
+                `run beside the member: concord agent --hub-kubeconfig ${shownPath(path)} --cluster ${name} --kubeconfig ${shownPath(opts.kubeconfig)}\n`,
+            );
+          }
         }),
     );
 

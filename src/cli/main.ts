@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { errorMessage } from '../machinery/status.js';
+import { registerAgent } from './agent.js';
+import { registerApp } from './app.js';
+import { registerAudit } from './audit.js';
 import { registerDrill } from './drill.js';
 import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
@@ -17,6 +20,9 @@ registerSim(program);
 registerFault(program);
 registerJoin(program);
 registerStatus(program);
+registerAgent(program);
+registerApp(program);
+registerAudit(program);
 registerDrill(program);
 
 try {

@@ -3,6 +3,7 @@
 
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { mcsApis } from '../hub/apis/mcs/index.js';
 import { errorMessage } from '../machinery/status.js';
 import type { DataPlaneInfo } from '../sim/dataplane/cluster-data-plane.js';
 import { SimHost } from '../sim/host.js';
@@ -130,6 +131,7 @@ export function registerSim(program: Command): void {
               store: opts.store,
               nodeShape: opts.shape,
               ...(opts.dataPlane ? { dataPlane: true } : {}),
+              extensions: [mcsApis],
               anonymousAuth: opts.anonymousAuth,
               ...(opts.port !== undefined ? { port: opts.port } : {}),
             });

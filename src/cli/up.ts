@@ -8,8 +8,10 @@ import type { Client } from '../client/client.js';
 import { InProcessClient } from '../client/in-process.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { type Cluster, karmadaResources } from '../hub/apis/karmada/index.js';
+import { mcsApis } from '../hub/apis/mcs/index.js';
 import { registerCluster } from '../hub/clusters/join.js';
 import { startHub } from '../hub/hub.js';
+import { DEFAULT_DNS_PORT } from '../hub/networking/index.js';
 import { ApiError } from '../machinery/status.js';
 import type { SimCluster } from '../sim/cluster.js';
 import { SimHost } from '../sim/host.js';
@@ -74,6 +76,12 @@ export function registerUp(program: Command): void {
       'sqlite',
     )
     .option('--shape <shape>', 'node shape of the simulated clusters', parseShape, 'sim.xlarge')
+    .option(
+      '--dns-port <port>',
+      'port of the hub DNS server on 127.0.0.1 (clusterset.local, global names; written to DATA_DIR/dns.port)',
+      parsePort,
+      DEFAULT_DNS_PORT,
+    )
     .action(
       (
         opts: {
@@ -84,16 +92,23 @@ export function registerUp(program: Command): void {
           host: string;
           clusterStore: 'memory' | 'sqlite';
           shape: string;
+          dnsPort: number;
         },
         cmd: Command,
       ) =>
         reportFailures(cmd, async () => {
           const dataDir = resolve(opts.dataDir);
-          const hub = await startHub({ dataDir, port: opts.port, host: opts.host });
+          const hub = await startHub({ dataDir, port: opts.port, host: opts.host, dnsPort: opts.dnsPort });
           const hubKubeconfig = hub.kubeconfigPath;
           const sims = await SimHost.start({
             dataDir,
-            defaults: { nodes: opts.nodes, host: opts.host, store: opts.clusterStore, nodeShape: opts.shape },
+            defaults: {
+              nodes: opts.nodes,
+              host: opts.host,
+              store: opts.clusterStore,
+              nodeShape: opts.shape,
+              extensions: [mcsApis],
+            },
           });
           const stopAll = async () => {
             await sims.stop();
@@ -126,6 +141,7 @@ export function registerUp(program: Command): void {
             '',
             `hub        ${hub.url}   kubeconfig ${hubConfig}`,
             `           store ${hub.store.description}`,
+            `dns        127.0.0.1:${opts.dnsPort}   (clusterset.local and global names: dig @127.0.0.1 -p ${opts.dnsPort} NAME)`,
             `dashboard  ${dashboardUrl(hub.url)}   (\`concord dashboard --data-dir ${shownPath(dataDir)}\` prints a link that signs in)`,
             '',
             clusters.length > 0

@@ -24,12 +24,15 @@ import { argocdApis } from './apis/argocd/index.js';
 import { clusterApis } from './apis/cluster-api/index.js';
 import { governanceApis } from './apis/governance/index.js';
 import { infrastructureApis } from './apis/infrastructure/index.js';
+import { k8gbApis } from './apis/k8gb/index.js';
 import { karmadaApis } from './apis/karmada/index.js';
+import { mcsApis } from './apis/mcs/index.js';
 import { recoveryApis } from './apis/recovery/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
+import { registerCluster } from './clusters/join.js';
 import { dashboardRoutes } from './dashboard/static.js';
 import { gitopsControllers, gitopsOptionsFromEnv, webhookRoute } from './gitops/index.js';
-import { governanceAdmission, residencyFilter } from './governance/index.js';
+import { governanceAdmission, governanceControllers, residencyFilter } from './governance/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -37,6 +40,7 @@ import {
   type HubControllerFactory,
   type LeaderElectionTimings,
 } from './manager.js';
+import { type NetworkingOptions, networkingControllers } from './networking/index.js';
 import { MetricsFederation } from './observability/federate.js';
 import { startFleetGaugesController } from './observability/fleet-gauges.js';
 import { startPropagationControllers } from './propagation/index.js';
@@ -45,6 +49,7 @@ import { startKubeadmControlPlaneController } from './provisioning/controlplane/
 import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
 import { provisioningControllers } from './provisioning/index.js';
 import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
+import { startClusterClassController, startTopologyController } from './provisioning/topology/index.js';
 import { startRecoveryControllers } from './recovery/index.js';
 
 /**
@@ -52,20 +57,26 @@ import { startRecoveryControllers } from './recovery/index.js';
  * caller passes its own list as HubOptions.controllers).
  */
 /** The hub's controllers with the member registry's health settings given. */
-export function hubControllers(clusterHealth: ClusterHealthOptions = {}): HubControllerFactory[] {
+export function hubControllers(
+  clusterHealth: ClusterHealthOptions = {},
+  networking: NetworkingOptions = {},
+): HubControllerFactory[] {
   return [
     startHubInfoController,
     clusterControllers(clusterHealth),
     // Residency reaches the scheduler as a filter: no placement, override or failover gets past it.
     (ctx) => [startPropagationControllers(ctx, { scheduler: { filters: [residencyFilter(ctx)] } })],
     (ctx) => [startRecoveryControllers(ctx)],
-    provisioningControllers(),
+    governanceControllers,
+    provisioningControllers({ register: registerCluster }),
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],
     (ctx) => [startMachineHealthCheckController(ctx)],
     (ctx) => [startKubeadmControlPlaneController(ctx)],
+    (ctx) => [startClusterClassController(ctx), startTopologyController(ctx)],
     gitopsControllers(gitopsOptionsFromEnv()),
+    networkingControllers(networking),
   ];
 }
 
@@ -77,8 +88,8 @@ export const HUB_CONTROLLERS: readonly HubControllerFactory[] = hubControllers()
 
 /**
  * The kinds the hub serves beyond Kubernetes' own: Karmada's and Cluster API's, with its
- * providers', Concord's governance kinds with their admission checks, its recovery kinds, and
- * Argo CD's.
+ * providers', Concord's governance kinds with their admission checks, its recovery kinds, Argo
+ * CD's, the Multi-Cluster Services API and k8gb's Gslb.
  */
 export const HUB_APIS: readonly ApiExtension[] = [
   karmadaApis,
@@ -88,6 +99,8 @@ export const HUB_APIS: readonly ApiExtension[] = [
   governanceAdmission,
   recoveryApis,
   argocdApis,
+  mcsApis,
+  k8gbApis,
 ];
 
 export interface HubOptions {
@@ -118,6 +131,12 @@ export interface HubOptions {
   dashboardDir?: string;
   /** Limit for scraping one member at /metrics/federate (default 3 s). */
   federationTimeoutMs?: number;
+  /**
+   * Port of the hub's DNS server on 127.0.0.1 (clusterset.local and global names), with the
+   * default controllers (default: a free port; `concord hub` and `concord up` use 15353). The
+   * port is written to DIR/dns.port.
+   */
+  dnsPort?: number;
 }
 
 export interface RunningHub {
@@ -185,7 +204,9 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       endpoint: { url: api.url, caPem: api.caPem },
       storeDescription: store.description,
     },
-    controllers: opts.controllers ?? HUB_CONTROLLERS,
+    controllers:
+      opts.controllers ??
+      (opts.dnsPort !== undefined ? hubControllers({}, { dnsPort: opts.dnsPort }) : HUB_CONTROLLERS),
     ...opts.leaderElection,
     ...(opts.informers ? { informers: opts.informers } : {}),
   });

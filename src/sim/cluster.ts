@@ -16,6 +16,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { loadOrCreateTokenFile } from '../apiserver/authn.js';
+import type { ApiExtension } from '../apiserver/extensions.js';
 import { loadOrCreateCA, loadOrIssueServingCertificate } from '../apiserver/pki.js';
 import { ApiServer, KUBERNETES_VERSION } from '../apiserver/server.js';
 import { InProcessClient } from '../client/in-process.js';
@@ -72,6 +73,8 @@ export interface SimClusterOptions {
    * echo pods that answer, a service proxy and cluster DNS. Off by default.
    */
   dataPlane?: boolean | DataPlaneOptions;
+  /** Kinds served beyond the built-in ones (the MCS API, which members serve for the hub). */
+  extensions?: readonly ApiExtension[];
   /** The simulated kubelet: heartbeat period, lease duration, pod timings ... */
   kubelet?: Pick<
     SimKubeletOptions,
@@ -270,6 +273,7 @@ export class SimCluster {
         ...(opts.anonymousAuth !== undefined ? { anonymousAuth: opts.anonymousAuth } : {}),
         ...(ranges.serviceCIDR ? { serviceCIDR: ranges.serviceCIDR } : {}),
         ...(opts.compactor ? { compactor: opts.compactor } : {}),
+        ...(opts.extensions ? { extensions: opts.extensions } : {}),
       });
       cleanup.push(() => server.close());
       const inner = await server.listen(0, '127.0.0.1');
@@ -349,7 +353,11 @@ export class SimCluster {
         ...(opts.kubelet ?? {}),
         ...(dataPlane ? { runtime: dataPlane.runtime } : {}),
       });
-      dataPlane?.attach(informers);
+      // A cluster that serves the MCS API reaches imported services through its data plane.
+      const servesImports = (opts.extensions ?? []).some((e) =>
+        (e.crds ?? []).some((c) => c.metadata.name === 'serviceimports.multicluster.x-k8s.io'),
+      );
+      dataPlane?.attach(informers, { clusterset: servesImports });
       informers.start();
       cleanup.push(() => kubelet.stop());
       await kubelet.start();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources } from '../../src/client/resources.js';
 import { type Application, argocdResources } from '../../src/hub/apis/argocd/index.js';
 import { refreshRepositories } from '../../src/hub/gitops/index.js';
+import { rollbackApplication } from '../../src/hub/gitops/operations.js';
 import { waitFor } from '../../src/kube/core.testing.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { markMember } from '../support/fleet.js';
@@ -111,6 +112,9 @@ describe.each(['sqlite', 'memory'] as const)('Applications from git [%s]', (stor
       'guestbook-member2',
     );
   });
+
+  // The rest is the store's business no more than the first test: SQLite alone runs it.
+  if (store === 'memory') return;
 
   it('picks up a commit changing the image as soon as the webhook names the repository', async () => {
     repo.write(
@@ -230,5 +234,72 @@ describe.each(['sqlite', 'memory'] as const)('Applications from git [%s]', (stor
     await syncedAt('guestbook-member1', next);
     await markMember(env.hub, 'member2', true);
     await syncedAt('guestbook-member2', next);
+  });
+
+  it('rolls an Application without automated sync back to an earlier revision of its history', async () => {
+    const manual = (extra = '') =>
+      applicationYaml('manual', repo.dir, 'member1', extra)
+        .replace(/ {2}syncPolicy:\n {4}automated:\n {6}prune: true\n {6}selfHeal: true\n/, '  syncPolicy:\n')
+        .replace('namespace: guestbook', 'namespace: manual');
+    await kubectl(['apply', '-f', '-'], manual());
+    const outOfSync = await waitFor('manual OutOfSync', async () => {
+      const a = await app('manual');
+      return a.status?.sync?.status === 'OutOfSync' ? a : undefined;
+    });
+    expect(outOfSync.status?.history ?? []).toEqual([]);
+    const first = repo.git('rev-parse', 'HEAD');
+    const sync = async () => {
+      await kubectl([
+        'patch',
+        'application',
+        'manual',
+        '-n',
+        'argocd',
+        '--type=merge',
+        '-p',
+        '{"operation":{"sync":{}}}',
+      ]);
+    };
+    await sync();
+    await syncedAt('manual', first);
+    repo.write(
+      'guestbook/guestbook-ui-deployment.yaml',
+      repo
+        .git('show', 'HEAD:guestbook/guestbook-ui-deployment.yaml')
+        .replace('gb-frontend:v7', 'gb-frontend:v8'),
+    );
+    const second = repo.commit('v8');
+    await refreshRepositories(env.hub, [repo.dir]);
+    await waitFor('manual OutOfSync at the new commit', async () => {
+      const a = await app('manual');
+      return a.status?.sync?.status === 'OutOfSync' && a.status.sync.revision === second ? a : undefined;
+    });
+    await sync();
+    await syncedAt('manual', second);
+    await expect(rollbackApplication(env.hub, 'guestbook-member1')).rejects.toThrow(/auto-sync is enabled/);
+    const r = await rollbackApplication(env.hub, 'manual', 0);
+    expect(r).toMatchObject({ id: 0, revision: first, namespace: 'argocd' });
+    const rolled = await waitFor('the rollback done', async () => {
+      const a = await app('manual');
+      return a.status?.history?.length === 3 && !a.operation ? a : undefined;
+    });
+    expect(rolled.status?.history?.map((h) => [h.id, h.revision])).toEqual([
+      [0, first],
+      [1, second],
+      [2, first],
+    ]);
+    const d = await env.members
+      .get('member1')!
+      .get<KubeObject & { spec: { template: { spec: { containers: { image: string }[] } } } }>(
+        resources.deployments,
+        'guestbook-ui',
+        { namespace: 'manual' },
+      );
+    expect(d.spec.template.spec.containers[0]!.image).toBe('gcr.io/google-samples/gb-frontend:v7');
+    // git has moved on, so the Application is OutOfSync until the next sync.
+    await waitFor('manual OutOfSync', async () => {
+      const a = await app('manual');
+      return a.status?.sync?.status === 'OutOfSync' && a.status.sync.revision === second ? a : undefined;
+    });
   });
 });

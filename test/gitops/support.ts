@@ -68,6 +68,8 @@ export interface GitopsEnv {
   hub: InProcessClient;
   sims: SimHost;
   members: Map<string, HttpsClient>;
+  /** Starts more GitOps controllers on the same hub (sharing nothing but the API). */
+  startControllers(opts: GitopsOptions): void;
   stop(): Promise<void>;
 }
 
@@ -96,19 +98,21 @@ export async function startGitopsEnv(
   }
   for (const name of memberNames) await markMember(hub, name, true);
   const informers = new InformerFactory(hub, { logger });
-  const controllers: RunningController[] = startGitopsControllers(
-    {
-      cluster: 'hub',
-      client: hub,
-      informers,
-      logger,
-      now: () => new Date(),
-      dataDir: dir,
-      identity: 'test',
-      endpoint: { url: server.url, caPem: '' },
-    },
-    { resyncIntervalMs: 1000, cacheDir: join(dir, 'gitops'), ...opts },
-  );
+  const ctx = {
+    cluster: 'hub',
+    client: hub,
+    informers,
+    logger,
+    now: () => new Date(),
+    dataDir: dir,
+    identity: 'test',
+    endpoint: { url: server.url, caPem: '' },
+  };
+  const controllers: RunningController[] = startGitopsControllers(ctx, {
+    resyncIntervalMs: 1000,
+    cacheDir: join(dir, 'gitops'),
+    ...opts,
+  });
   informers.start();
   return {
     dir,
@@ -116,6 +120,11 @@ export async function startGitopsEnv(
     hub,
     sims,
     members,
+    startControllers(more: GitopsOptions) {
+      controllers.push(
+        ...startGitopsControllers(ctx, { resyncIntervalMs: 1000, cacheDir: join(dir, 'gitops'), ...more }),
+      );
+    },
     async stop() {
       for (const c of controllers) await c.stop();
       informers.stop();

@@ -29,16 +29,20 @@ import { clusterReader } from '../support/clusters.js';
 import { type SimHostProcess, startSimHostProcess } from '../support/sim-host.js';
 
 const run = promisify(execFile);
-const NS = 'shop';
 
-async function createApp(client: Client) {
-  await client.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+const STRATEGIES = ['ActivePassive', 'ActiveActive', 'PilotLight', 'WarmStandby'] as const;
+const nsOf = (strategy: string) => strategy.toLowerCase();
+
+/** Echo pods behind a Service with their config, protected by `strategy`, in a namespace of its own. */
+async function createApp(client: Client, strategy: (typeof STRATEGIES)[number]) {
+  const ns = nsOf(strategy);
+  await client.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   await client.create(
     resources.deployments,
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: 'web', namespace: NS },
+      metadata: { name: 'web', namespace: ns },
       spec: {
         replicas: 2,
         selector: { matchLabels: { app: 'web' } },
@@ -50,36 +54,36 @@ async function createApp(client: Client) {
         },
       },
     },
-    { namespace: NS },
+    { namespace: ns },
   );
   await client.create(
     resources.services,
     {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'web', namespace: NS },
+      metadata: { name: 'web', namespace: ns },
       spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
     },
-    { namespace: NS },
+    { namespace: ns },
   );
   await client.create(
     resources.configmaps,
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'web-config', namespace: NS },
+      metadata: { name: 'web-config', namespace: ns },
       data: { mode: 'live' },
     },
-    { namespace: NS },
+    { namespace: ns },
   );
   await client.create(
     recoveryResources.strategies,
     {
       apiVersion: 'recovery.concord.dev/v1alpha1',
       kind: 'DisasterRecoveryStrategy',
-      metadata: { name: 'web', namespace: NS },
+      metadata: { name: 'web', namespace: ns },
       spec: {
-        strategy: 'ActivePassive',
+        strategy,
         resourceSelectors: [
           { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
           { apiVersion: 'v1', kind: 'Service', name: 'web' },
@@ -87,11 +91,27 @@ async function createApp(client: Client) {
         ],
         primary: { regions: ['europe'] },
         secondary: { regions: ['us'] },
+        // Generous: this machine runs the whole suite at once; bench/recovery measures the real figures.
         recoveryTimeObjective: '60s',
       },
     } as DisasterRecoveryStrategy,
-    { namespace: NS },
+    { namespace: ns },
   );
+}
+
+/** The kinds a member's Works hold for namespace `ns`, with the Deployment's replicas. */
+async function worksOn(client: Client, cluster: string, ns: string) {
+  const list = await client.list<Work>(karmadaResources.works, { namespace: `karmada-es-${cluster}` });
+  const manifests = list.items
+    .flatMap((w) => w.spec.workload?.manifests ?? [])
+    .filter((m) => (m as { metadata?: { namespace?: string } }).metadata?.namespace === ns) as {
+    kind: string;
+    spec?: { replicas?: number };
+  }[];
+  return {
+    kinds: manifests.map((m) => m.kind).sort(),
+    replicas: manifests.find((m) => m.kind === 'Deployment')?.spec?.replicas,
+  };
 }
 
 describe('concord drill on a live simulated fleet', () => {
@@ -124,19 +144,21 @@ describe('concord drill on a live simulated fleet', () => {
     }
     const reader = clusterReader(client);
     await Promise.all(['europe-1', 'us-1'].map((n) => reader.readyIs(n, 'True')));
-    await createApp(client);
-    await waitFor(
-      'the strategy Protected at full capacity',
-      async () => {
-        const d = await client.get<DisasterRecoveryStrategy>(recoveryResources.strategies, 'web', {
-          namespace: NS,
-        });
-        const full = d.status?.conditions?.some((c) => c.type === 'FullCapacity' && c.status === 'True');
-        return d.status?.state === 'Protected' && full ? d : undefined;
-      },
-      60_000,
-    );
-  }, 120_000);
+    for (const strategy of STRATEGIES) await createApp(client, strategy);
+    for (const strategy of STRATEGIES) {
+      await waitFor(
+        `the ${strategy} strategy Protected at full capacity`,
+        async () => {
+          const d = await client.get<DisasterRecoveryStrategy>(recoveryResources.strategies, 'web', {
+            namespace: nsOf(strategy),
+          });
+          const full = d.status?.conditions?.some((c) => c.type === 'FullCapacity' && c.status === 'True');
+          return d.status?.state === 'Protected' && full ? d : undefined;
+        },
+        90_000,
+      );
+    }
+  }, 180_000);
 
   afterAll(async () => {
     await hub?.close();
@@ -144,67 +166,70 @@ describe('concord drill on a live simulated fleet', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('takes the primary down, measures the recovery on us-1, heals, and keeps a DrillRun', async () => {
-    // The standby holds the application scaled to zero, with its Service and config.
-    const standbyWorks = await client.list<Work>(karmadaResources.works, { namespace: 'karmada-es-us-1' });
-    const kinds = standbyWorks.items.flatMap((w) =>
-      (w.spec.workload?.manifests ?? []).map((m) => (m as { kind: string }).kind),
+  it('puts on the standby what each strategy says', async () => {
+    const standby = Object.fromEntries(
+      await Promise.all(STRATEGIES.map(async (st) => [st, await worksOn(client, 'us-1', nsOf(st))] as const)),
     );
-    expect(kinds).toEqual(expect.arrayContaining(['Deployment', 'Service', 'ConfigMap']));
+    expect(standby.ActivePassive).toEqual({ kinds: ['ConfigMap', 'Deployment', 'Service'], replicas: 0 });
+    expect(standby.ActiveActive).toEqual({ kinds: ['ConfigMap', 'Deployment', 'Service'], replicas: 2 });
+    expect(standby.PilotLight).toEqual({ kinds: ['ConfigMap', 'Service'], replicas: undefined });
+    // 25% of 2 replicas, at least one.
+    expect(standby.WarmStandby).toEqual({ kinds: ['ConfigMap', 'Deployment', 'Service'], replicas: 1 });
+  });
 
+  it('concord drill --all: one outage of europe-1, every application recovered on us-1 and measured', async () => {
     const { stdout } = await run(
       process.execPath,
-      [
-        ...CONCORD,
-        'drill',
-        'web',
-        '-n',
-        NS,
-        '--kubeconfig',
-        hub.kubeconfigPath,
-        '--data-dir',
-        join(dir, 'sims'),
-      ],
-      { timeout: 150_000 },
+      [...CONCORD, 'drill', '--all', '--kubeconfig', hub.kubeconfigPath, '--data-dir', join(dir, 'sims')],
+      { timeout: 170_000 },
     );
-    expect(stdout).toMatch(/^drill shop\/web \(ActivePassive, cluster-down\): Succeeded/);
-    expect(stdout).toContain('primary:    europe-1 -> us-1');
-    expect(stdout).toMatch(/RTO: +first success [0-9.]+s, full capacity [0-9.]+s \(objective 60s: met\)/);
-    expect(stdout).toMatch(/objects: +3\/3 in place, lost: none, running twice: none/);
-    expect(stdout).toContain('healed:     yes');
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^NAMESPACE\s+STRATEGY\s+TYPE\s+SCENARIO\s+PHASE\s+FIRST-SUCCESS\s+FULL-CAPACITY\s+OBJECTIVE\s+MET\s+FAILED\s+REQUESTS$/,
+    );
+    for (const strategy of STRATEGIES) {
+      expect(stdout).toMatch(
+        new RegExp(
+          `${nsOf(strategy)}\\s+web\\s+${strategy}\\s+cluster-down\\s+Succeeded\\s+[0-9.]+s\\s+[0-9.]+s\\s+60s\\s+yes`,
+        ),
+      );
+    }
+    expect(lines.at(-1)).toMatch(/^4 drill\(s\) in [0-9.]+s$/);
 
-    const runs = await client.list<DrillRun>(recoveryResources.drillruns, { namespace: NS });
-    expect(runs.items).toHaveLength(1);
-    const s = runs.items[0]!.status!;
-    expect(s).toMatchObject({
-      phase: 'Succeeded',
-      method: 'fault',
-      targetClusters: ['europe-1'],
-      primaryBefore: 'europe-1',
-      primaryAfter: 'us-1',
-      objectiveMet: true,
-      healed: true,
-      objects: { expected: 3, found: 3, lost: [], duplicated: [] },
-    });
-    // Requests went to europe-1 until the failover: some failed, and us-1 answered afterwards.
-    expect(s.requests!.failed).toBeGreaterThan(0);
-    expect(s.requests!.total).toBeGreaterThan(s.requests!.failed);
-    expect(s.rtoFirstSuccessSeconds).toBeGreaterThan(0);
-    expect(s.rtoFullCapacitySeconds).toBeGreaterThan(0);
-    // The drill's figures agree with the times it recorded.
-    const faultTime = new Date(s.faultTime!).getTime();
-    expect(new Date(s.healTime!).getTime()).toBeGreaterThan(faultTime);
+    for (const strategy of STRATEGIES) {
+      const ns = nsOf(strategy);
+      const runs = await client.list<DrillRun>(recoveryResources.drillruns, { namespace: ns });
+      expect(runs.items).toHaveLength(1);
+      const s = runs.items[0]!.status!;
+      expect(s, strategy).toMatchObject({
+        phase: 'Succeeded',
+        method: 'fault',
+        targetClusters: ['europe-1'],
+        primaryBefore: 'europe-1',
+        primaryAfter: 'us-1',
+        objectiveMet: true,
+        healed: true,
+        objects: { expected: 3, found: 3, lost: [], duplicated: [] },
+      });
+      expect(s.requests!.total, strategy).toBeGreaterThan(s.requests!.failed);
+      expect(s.rtoFirstSuccessSeconds, strategy).toBeGreaterThanOrEqual(0);
+      expect(s.rtoFullCapacitySeconds, strategy).toBeGreaterThan(0);
+      expect(new Date(s.healTime!).getTime()).toBeGreaterThan(new Date(s.faultTime!).getTime());
 
-    // The strategy failed over and, europe-1 healed, stands by on it.
-    const drs = await client.get<DisasterRecoveryStrategy>(recoveryResources.strategies, 'web', {
-      namespace: NS,
-    });
-    expect(drs.status).toMatchObject({
-      currentPrimary: 'us-1',
-      currentStandby: 'europe-1',
-      state: 'FailedOver',
-    });
-    expect(drs.status?.lastFailover).toMatchObject({ from: 'europe-1', to: 'us-1' });
-    expect(drs.status?.lastFailover?.recoverySeconds).toBeGreaterThan(0);
+      // The strategy failed over and, europe-1 healed, stands by on it.
+      const drs = await client.get<DisasterRecoveryStrategy>(recoveryResources.strategies, 'web', {
+        namespace: ns,
+      });
+      expect(drs.status, strategy).toMatchObject({
+        currentPrimary: 'us-1',
+        currentStandby: 'europe-1',
+        state: 'FailedOver',
+      });
+      expect(drs.status?.lastFailover).toMatchObject({ from: 'europe-1', to: 'us-1' });
+    }
+    // Only europe-1 served the active-passive application: its requests failed until us-1 took over.
+    const ap = (await client.list<DrillRun>(recoveryResources.drillruns, { namespace: 'activepassive' }))
+      .items[0]!;
+    expect(ap.status!.requests!.failed).toBeGreaterThan(0);
   }, 180_000);
 });

@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import type { RunningController } from '../../controller/context.js';
 import type { HubContext } from '../manager.js';
 import { type ApplicationControllerOptions, startApplicationController } from './application/controller.js';
+import { startApplicationSetController } from './applicationset/controller.js';
 import { DEFAULT_POLL_INTERVAL_MS, RepoServer } from './repo-server.js';
 
 export { APPLICATION_CONTROLLER, startApplicationController } from './application/controller.js';
+export { APPLICATIONSET_CONTROLLER, startApplicationSetController } from './applicationset/controller.js';
+export * from './promotion/gates.js';
 export { DEFAULT_POLL_INTERVAL_MS, RepoServer } from './repo-server.js';
 export { refreshRepositories, WEBHOOK_PATH, webhookRoute } from './webhook.js';
 
@@ -23,6 +26,8 @@ export interface GitopsOptions {
   requestTimeoutMs?: number;
   /** Where git mirrors and rendered trees live (default DATA_DIR/gitops). */
   cacheDir?: string;
+  /** Which controllers to run (default both). */
+  controllers?: readonly ('application' | 'applicationset')[];
 }
 
 /** The poll interval from the environment (CONCORD_GITOPS_POLL_INTERVAL, e.g. "3m", "30s"), if set. */
@@ -50,7 +55,11 @@ export function startGitopsControllers(ctx: HubContext, opts: GitopsOptions = {}
   const appOpts: ApplicationControllerOptions = { repoServer };
   if (opts.resyncIntervalMs) appOpts.resyncIntervalMs = opts.resyncIntervalMs;
   if (opts.requestTimeoutMs) appOpts.requestTimeoutMs = opts.requestTimeoutMs;
-  return [startApplicationController(ctx, appOpts)];
+  const which = opts.controllers ?? ['application', 'applicationset'];
+  const out: RunningController[] = [];
+  if (which.includes('application')) out.push(startApplicationController(ctx, appOpts));
+  if (which.includes('applicationset')) out.push(startApplicationSetController(ctx, { repoServer }));
+  return out;
 }
 
 /** The GitOps controllers as a factory of the hub's controller manager. */

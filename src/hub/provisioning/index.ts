@@ -11,8 +11,18 @@ import { startLocalClusterControllers } from './local/cluster-controller.js';
 import { startLocalMachineControllers } from './local/machine-controller.js';
 import { LocalSims } from './local/sims.js';
 import { startMachineController } from './machine/controller.js';
+import { startMachineDeploymentController } from './machinedeployment/controller.js';
+import { startMachineSetController } from './machineset/controller.js';
+import { type RegisterMember, startRegistrationController } from './registration/controller.js';
+
+export type { MemberRegistration, RegisterMember } from './registration/controller.js';
 
 export interface ProvisioningOptions {
+  /**
+   * Registers a provisioned Cluster as a member (the member registry's registerCluster, given by
+   * the hub); without it provisioned Clusters are not registered.
+   */
+  register?: RegisterMember;
   /**
    * Store of the simulated clusters: sqlite (their objects survive a restart of the hub) or
    * memory. Default: memory when the hub's own store is memory, else sqlite.
@@ -28,9 +38,12 @@ export function startProvisioningControllers(
   const sims = new LocalSims(ctx.dataDir, store, ctx.logger);
   const controllers = [
     startClusterController(ctx),
+    startMachineDeploymentController(ctx),
+    startMachineSetController(ctx),
     startMachineController(ctx),
     ...startLocalClusterControllers(ctx, sims),
     ...startLocalMachineControllers(ctx, sims),
+    ...(opts.register ? [startRegistrationController(ctx, opts.register)] : []),
   ].map(stopOnce);
   return [
     ...controllers,

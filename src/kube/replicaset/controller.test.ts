@@ -143,12 +143,18 @@ describe('ReplicaSet controller', () => {
       expect(s?.replicas).toBe(4);
       expect(s?.readyReplicas).toBe(2);
     }, WAIT);
+    // The status can count the new pods before the scheduler has bound the one it can place.
+    const { unscheduled, notReady } = await vi.waitFor(async () => {
+      const all = await pods('app=web');
+      const found = {
+        unscheduled: all.find((p) => !p.spec?.nodeName),
+        notReady: all.find((p) => p.spec?.nodeName && fates.get(p.metadata.name!) === 'running'),
+      };
+      expect(found.unscheduled).toBeDefined();
+      expect(found.notReady).toBeDefined();
+      return found as { unscheduled: Pod; notReady: Pod };
+    }, WAIT);
     stopFates();
-    const all = await pods('app=web');
-    const unscheduled = all.find((p) => !p.spec?.nodeName)!;
-    const notReady = all.find((p) => p.spec?.nodeName && fates.get(p.metadata.name!) === 'running')!;
-    expect(unscheduled).toBeDefined();
-    expect(notReady).toBeDefined();
 
     const scaleTo = (replicas: number) =>
       env.client.patch(resources.replicasets, 'web', { spec: { replicas } }, 'merge', {

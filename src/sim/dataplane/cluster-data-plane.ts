@@ -9,7 +9,7 @@
 
 import type { Logger } from 'pino';
 import type { InformerFactory } from '../../client/informer-factory.js';
-import { formatCidr, type Ipv4Cidr } from '../kubelet/addresses.js';
+import { formatCidr, type Ipv4Cidr, parseCidr } from '../kubelet/addresses.js';
 import {
   checkDataPlaneCidr,
   type DataPlaneAddresses,
@@ -19,7 +19,9 @@ import {
   isLoopbackIPv4,
   MAX_DATA_PLANE_CLUSTERS,
 } from './addresses.js';
+import { ClustersetImports } from './clusterset.js';
 import { ClusterDns } from './dns/cluster-dns.js';
+import { CLUSTERSET_DOMAIN } from './dns/clusterset-records.js';
 import { DnsServer } from './dns/server.js';
 import { Zone } from './dns/zone.js';
 import { EchoRuntime } from './echo-runtime.js';
@@ -109,6 +111,8 @@ export class ClusterDataPlane {
   private view: ServiceEndpoints | undefined;
   private serviceProxy: ServiceProxy | undefined;
   private clusterDns: ClusterDns | undefined;
+  private clusterset: ClustersetImports | undefined;
+  private readonly clusterName: string;
   private mode: Reachability = 'up';
   private readonly logger: Logger;
 
@@ -126,6 +130,7 @@ export class ClusterDataPlane {
     },
   ) {
     this.logger = opts.logger;
+    this.clusterName = opts.cluster;
     this.dns = dns;
     this.podCIDR = checkDataPlaneCidr(opts.podCIDR ?? addresses.podCIDR, 'pod CIDR');
     this.serviceCIDR = checkDataPlaneCidr(opts.serviceCIDR ?? addresses.serviceCIDR, 'service CIDR');
@@ -148,11 +153,31 @@ export class ClusterDataPlane {
     };
   }
 
-  /** Follows the cluster's Services and EndpointSlices (call before the informers start). */
-  attach(informers: InformerFactory): void {
+  /**
+   * Follows the cluster's Services and EndpointSlices (call before the informers start); with
+   * `clusterset` (the cluster serves the MCS API) its ServiceImports too.
+   */
+  attach(informers: InformerFactory, opts: { clusterset?: boolean } = {}): void {
     this.view = new ServiceEndpoints(informers);
     this.serviceProxy = new ServiceProxy(this.view, this.proxy, this.serviceCIDR, this.logger);
     this.clusterDns = new ClusterDns(this.view, this.zone);
+    if (opts.clusterset) {
+      const zone = new Zone(CLUSTERSET_DOMAIN);
+      this.dns.addZone(zone);
+      this.clusterset = new ClustersetImports(
+        informers,
+        zone,
+        this.proxy,
+        parseCidr(this.addresses.gatewayCIDR, 'gateway CIDR'),
+        this.clusterName,
+        this.logger,
+      );
+    }
+  }
+
+  /** Where this cluster reaches a ClusterSetIP import (its own address for it), if it serves one. */
+  clustersetAddress(namespace: string, name: string): string | undefined {
+    return this.clusterset?.addressOf(namespace, name);
   }
 
   info(): DataPlaneInfo {
@@ -181,13 +206,16 @@ export class ClusterDataPlane {
   /** Resolves once the service proxy has applied every change seen so far. */
   async settled(): Promise<void> {
     await this.serviceProxy?.settled();
+    await this.clusterset?.settled();
   }
 
   async stop(): Promise<void> {
     this.serviceProxy?.stop();
     this.clusterDns?.stop();
+    this.clusterset?.stop();
     this.view?.stop();
     await this.serviceProxy?.settled();
+    await this.clusterset?.settled();
     await Promise.all([this.proxy.close(), this.dns.close(), this.runtime.stopAll()]);
   }
 }

@@ -7,11 +7,12 @@
 // namespace and labels as far as they tell. Members registered later, and resources created
 // later, are kept in by the scheduler's residency filter.
 
-import type { AdmissionRequest, ObjectReader, ValidatingAdmission } from '../../../apiserver/extensions.js';
+import type { AdmissionRequest, ValidatingAdmission } from '../../../apiserver/extensions.js';
 import { childPath, indexPath } from '../../../machinery/field-path.js';
 import { parseApiVersion } from '../../../machinery/gvk.js';
 import type { LabelSelector } from '../../../machinery/object.js';
 import type { FieldError } from '../../../machinery/status.js';
+import { ARGOCD_GROUP } from '../../apis/argocd/index.js';
 import { GOVERNANCE_GROUP, type ResidencyRule, residencyRules } from '../../apis/governance/index.js';
 import {
   type Cluster,
@@ -24,36 +25,19 @@ import {
   type PropagationSpec,
   type ResourceSelector,
 } from '../../apis/karmada/index.js';
+import { judgeArgoCD } from './argocd.js';
+import { type Judgement, namespaceLabels } from './judgement.js';
 import {
   clusterAllowed,
   describeAllowed,
   describeCluster,
   hasNamespaceFilter,
   kindCovered,
-  type Labels,
   namespaceCovered,
   ruleCovers,
 } from './match.js';
 
 export const RESIDENCY_ADMISSION = 'residency.governance.concord.dev';
-
-/** What admission knows while judging one policy. */
-interface Judgement {
-  reader: ObjectReader;
-  rules: ResidencyRule[];
-  clusters: Cluster[];
-  /** The policy's namespace (namespaced policies select only there). */
-  namespace?: string;
-  namespaceLabels: Map<string, Labels | undefined>;
-}
-
-async function namespaceLabels(j: Judgement, name: string): Promise<Labels | undefined> {
-  if (!j.namespaceLabels.has(name)) {
-    const ns = await j.reader.get('', 'namespaces', undefined, name);
-    j.namespaceLabels.set(name, ns ? (ns.metadata.labels ?? {}) : undefined);
-  }
-  return j.namespaceLabels.get(name);
-}
 
 /** Whether two label selectors surely select nothing in common (conflicting matchLabels or In sets). */
 function disjoint(a: LabelSelector | undefined, b: LabelSelector | undefined): boolean {
@@ -145,7 +129,12 @@ function refusal(rule: ResidencyRule, field: string, what: string, outside: Clus
   };
 }
 
-function check(covering: ResidencyRule[], field: string, what: string, members: Cluster[]): FieldError[] {
+export function check(
+  covering: ResidencyRule[],
+  field: string,
+  what: string,
+  members: Cluster[],
+): FieldError[] {
   const errs: FieldError[] = [];
   for (const rule of covering) {
     const outside = members.filter((c) => !clusterAllowed(rule, c));
@@ -183,6 +172,7 @@ async function judge(req: AdmissionRequest): Promise<FieldError[]> {
     ...(req.namespace ? { namespace: req.namespace } : {}),
   };
   const what = 'the resources it covers';
+  if (req.group === ARGOCD_GROUP) return judgeArgoCD(j, req.object, check);
   if (req.kind.endsWith('PropagationPolicy')) {
     const spec = req.object.spec as PropagationSpec | undefined;
     const covering = await rulesCovering(j, spec?.resourceSelectors);
@@ -208,8 +198,12 @@ async function judge(req: AdmissionRequest): Promise<FieldError[]> {
 
 export const residencyAdmission: ValidatingAdmission = {
   name: RESIDENCY_ADMISSION,
-  kinds: ['PropagationPolicy', 'ClusterPropagationPolicy', 'OverridePolicy', 'ClusterOverridePolicy'].map(
-    (k) => `${POLICY_GROUP}/${k}`,
-  ),
+  kinds: [
+    ...['PropagationPolicy', 'ClusterPropagationPolicy', 'OverridePolicy', 'ClusterOverridePolicy'].map(
+      (k) => `${POLICY_GROUP}/${k}`,
+    ),
+    `${ARGOCD_GROUP}/Application`,
+    `${ARGOCD_GROUP}/ApplicationSet`,
+  ],
   validate: judge,
 };

@@ -5,23 +5,14 @@
 // Rules and namespaces come from informers; a resource's own labels are read from the hub only
 // when a rule that may cover it selects by label.
 
-import type { Client } from '../../../client/client.js';
 import type { Informer } from '../../../client/informer.js';
 import { resources } from '../../../client/resources.js';
-import { type DiscoveryClient, RESTMapper } from '../../../client/rest-mapper.js';
 import type { ControllerContext } from '../../../controller/context.js';
 import type { KubeObject } from '../../../machinery/object.js';
-import { isNotFound } from '../../../machinery/status.js';
 import { type ResidencyRule, residencyRules } from '../../apis/governance/index.js';
 import type { Cluster, ClusterResourceBinding, ResourceBinding } from '../../apis/karmada/index.js';
-import {
-  hasNamespaceFilter,
-  kindCovered,
-  type Labels,
-  namespaceCovered,
-  residencyRefusal,
-  ruleCovers,
-} from './match.js';
+import { hasNamespaceFilter, kindCovered, namespaceCovered, residencyRefusal, ruleCovers } from './match.js';
+import { TemplateLabels } from './templates.js';
 
 export const RESIDENCY_FILTER = 'Residency';
 
@@ -34,31 +25,11 @@ export interface ResidencyFilter {
   onChange(listener: () => void): () => void;
 }
 
-function mapperFor(client: Client): RESTMapper {
-  const discovery = client as Client & Partial<DiscoveryClient>;
-  if (typeof discovery.discover !== 'function') {
-    throw new TypeError('the residency filter needs a client that can discover');
-  }
-  return new RESTMapper(discovery as DiscoveryClient);
-}
-
 /** The hub's residency filter on the controller context's informers. */
 export function residencyFilter(ctx: ControllerContext): ResidencyFilter {
   const rules: Informer<ResidencyRule> = ctx.informers.informerFor(residencyRules);
   const namespaces: Informer<KubeObject> = ctx.informers.informerFor(resources.namespaces);
-  const mapper = mapperFor(ctx.client);
-
-  async function templateLabels(r: ResourceBinding['spec']['resource']): Promise<Labels> {
-    try {
-      const ref = await mapper.refFor(r.apiVersion, r.kind);
-      const obj = await ctx.client.get(ref, r.name, r.namespace ? { namespace: r.namespace } : {});
-      return obj.metadata.labels ?? {};
-    } catch (err) {
-      // A template already gone is judged by kind and namespace alone.
-      if (isNotFound(err)) return {};
-      throw err;
-    }
-  }
+  const templates = new TemplateLabels(ctx.client);
 
   return {
     name: RESIDENCY_FILTER,
@@ -75,7 +46,7 @@ export function residencyFilter(ctx: ControllerContext): ResidencyFilter {
       });
       if (candidates.length === 0) return undefined;
       const labels = candidates.some((rule) => rule.spec.resourceSelector?.labelSelector)
-        ? await templateLabels(r)
+        ? await templates.of(r)
         : {};
       const covering = candidates.filter((rule) =>
         ruleCovers(

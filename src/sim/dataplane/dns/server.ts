@@ -13,12 +13,12 @@ import type net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { isLoopbackIPv4 } from '../addresses.js';
 import { type Reachability, TcpListener } from '../listener.js';
-import { type EncodedRRset, encodeRecords, normalizeName, type Zone } from './zone.js';
+import { type DnsZone, type EncodedRRset, encodeRecords, normalizeName } from './zone.js';
 
 export interface DnsServerOptions {
   address: string;
   port: number;
-  zones?: Zone[];
+  zones?: DnsZone[];
 }
 
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
@@ -80,7 +80,7 @@ function questionLength(buf: Buffer): number | undefined {
 export class DnsServer {
   readonly address: string;
   private boundPort: number;
-  private zones: Zone[] = [];
+  private zones: DnsZone[] = [];
   private udp: dgram.Socket | undefined;
   private tcp: TcpListener | undefined;
   private state: Reachability = 'up';
@@ -99,11 +99,11 @@ export class DnsServer {
     return this.boundPort;
   }
 
-  addZone(zone: Zone): void {
+  addZone(zone: DnsZone): void {
     this.zones = [...this.zones, zone].sort((a, b) => b.origin.length - a.origin.length);
   }
 
-  removeZone(zone: Zone): void {
+  removeZone(zone: DnsZone): void {
     this.zones = this.zones.filter((z) => z !== zone);
   }
 
@@ -171,7 +171,7 @@ export class DnsServer {
       this.stats.dropped++;
       return;
     }
-    const reply = this.answer(msg, true);
+    const reply = this.answer(msg, true, rinfo.address);
     if (reply) udp.send(reply, rinfo.port, rinfo.address);
   }
 
@@ -185,7 +185,7 @@ export class DnsServer {
         if (pending.length < 2 + len) break;
         const msg = pending.subarray(2, 2 + len);
         pending = pending.subarray(2 + len);
-        const reply = this.answer(msg, false);
+        const reply = this.answer(msg, false, socket.remoteAddress);
         if (!reply) {
           socket.destroy();
           return;
@@ -198,8 +198,8 @@ export class DnsServer {
     });
   }
 
-  /** The reply to one message (undefined: drop it). */
-  answer(msg: Buffer, udp: boolean): Buffer | undefined {
+  /** The reply to one message from `client` (its address; undefined: drop it). */
+  answer(msg: Buffer, udp: boolean, client?: string): Buffer | undefined {
     this.stats.queries++;
     if (msg.length < 12 || (msg.readUInt16BE(2) & FLAG_QR) !== 0) {
       this.stats.dropped++;
@@ -223,7 +223,7 @@ export class DnsServer {
     const name = normalizeName(query.questions![0]!.name);
     const zone = qclass === CLASS_IN || qclass === CLASS_ANY ? this.zoneOf(name) : undefined;
     if (!zone) return this.reply(msg, id, flags, qlen, RCODE.REFUSED, 0, undefined, undefined, opt, udp);
-    const found = zone.lookup(name, qtype);
+    const found = zone.lookup(name, qtype, client);
     const rcode = found.rcode === 'NXDOMAIN' ? RCODE.NXDOMAIN : RCODE.NOERROR;
     return this.reply(
       msg,
@@ -239,7 +239,7 @@ export class DnsServer {
     );
   }
 
-  private zoneOf(name: string): Zone | undefined {
+  private zoneOf(name: string): DnsZone | undefined {
     for (const z of this.zones) if (z.contains(name)) return z;
     return undefined;
   }

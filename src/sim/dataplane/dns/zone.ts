@@ -39,9 +39,22 @@ export interface ZoneAnswer {
   answer?: EncodedRRset;
 }
 
+/**
+ * What the DNS server asks of a zone. Zone holds static records; a zone may also choose its
+ * answer per query (global names answered by strategy and by the client's address).
+ */
+export interface DnsZone {
+  readonly origin: string;
+  /** The SOA record, for the authority section of negative answers. */
+  readonly soaRecord: EncodedRRset;
+  contains(name: string): boolean;
+  /** The answer for a normalized name inside the zone, a query type code and the client's address. */
+  lookup(name: string, type: number, client?: string): ZoneAnswer;
+}
+
 /** Record types by their code, for the queries a zone understands. */
-const TYPE_ANY = 255;
-const TYPE_CODES: Record<string, number> = { A: 1, CNAME: 5, SOA: 6, TXT: 16, AAAA: 28, SRV: 33 };
+export const TYPE_ANY = 255;
+export const TYPE_CODES: Record<string, number> = { A: 1, CNAME: 5, SOA: 6, TXT: 16, AAAA: 28, SRV: 33 };
 
 export function normalizeName(name: string): string {
   let n = name.toLowerCase();
@@ -59,7 +72,7 @@ export function encodeRecords(answers: dnsPacket.Answer[]): EncodedRRset {
 const AT_QUESTION = Buffer.from([0xc0, 0x0c]);
 
 /** Encodes records whose owner is the question's name (see EncodedRRset). */
-function encodeAtQuestion(answers: dnsPacket.Answer[]): EncodedRRset {
+export function encodeAtQuestion(answers: dnsPacket.Answer[]): EncodedRRset {
   // Each record is encoded with the root name (one zero byte), which the pointer replaces.
   const parts = answers.flatMap((a) => [AT_QUESTION, encodeRecords([{ ...a, name: '.' }]).bytes.subarray(1)]);
   return { bytes: Buffer.concat(parts), count: answers.length };
@@ -74,7 +87,7 @@ interface Node {
   refs: number;
 }
 
-export class Zone {
+export class Zone implements DnsZone {
   readonly origin: string;
   readonly ttl: number;
   private readonly nodes = new Map<string, Node>();
