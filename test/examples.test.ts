@@ -13,8 +13,10 @@ import { InProcessClient } from '../src/client/in-process.js';
 import { InformerFactory } from '../src/client/informer-factory.js';
 import type { RunningController } from '../src/controller/context.js';
 import { type Cluster, karmadaApis, karmadaResources } from '../src/hub/apis/karmada/index.js';
+import { recoveryApis } from '../src/hub/apis/recovery/index.js';
 import { startPropagationControllers } from '../src/hub/propagation/index.js';
 import { putMember } from '../src/hub/propagation/propagation.testing.js';
+import { startRecoveryControllers } from '../src/hub/recovery/index.js';
 import { waitFor } from '../src/kube/core.testing.js';
 import { SqliteStore } from '../src/storage/sqlite.js';
 import { startTestApiServer, type TestApiServer } from './support/apiserver.js';
@@ -30,6 +32,7 @@ describe('examples/ applied with kubectl [sqlite]', () => {
   let dir: string;
   let informers: InformerFactory;
   let controllers: RunningController;
+  let recovery: RunningController;
   const tested = new Set<string>();
 
   const kubectl = async (args: string[]): Promise<string> => {
@@ -65,17 +68,13 @@ describe('examples/ applied with kubectl [sqlite]', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'concord-examples-'));
     const store = await SqliteStore.open({ path: join(dir, 'state.db') });
-    server = await startTestApiServer({ store, extensions: [karmadaApis] });
+    server = await startTestApiServer({ store, extensions: [karmadaApis, recoveryApis] });
     const logger = pino({ level: process.env.CONCORD_TEST_LOG_LEVEL ?? 'silent' });
     const client = new InProcessClient(server.server);
     informers = new InformerFactory(client, { logger });
-    controllers = startPropagationControllers({
-      cluster: 'hub',
-      client,
-      informers,
-      logger,
-      now: () => new Date(),
-    });
+    const ctx = { cluster: 'hub', client, informers, logger, now: () => new Date() };
+    controllers = startPropagationControllers(ctx);
+    recovery = startRecoveryControllers(ctx);
     informers.start();
     // The fleet `concord up` makes (a cluster per region), and a GPU cluster tainted for GPU work,
     // each with the capacity its health probe would report.
@@ -97,6 +96,7 @@ describe('examples/ applied with kubectl [sqlite]', () => {
   }, 60_000);
 
   afterAll(async () => {
+    await recovery?.stop();
     await controllers?.stop();
     informers?.stop();
     await server?.stop();
@@ -133,6 +133,21 @@ describe('examples/ applied with kubectl [sqlite]', () => {
 
   it('gpu-placement: every worker on the cluster that has GPUs and tolerates none of the others', async () => {
     expect(await apply('gpu-placement', 'trainer')).toEqual({ 'gpu-1': 3 });
+  });
+
+  it('disaster-recovery: the app in Europe, the US standby with the Deployment scaled to zero', async () => {
+    tested.add('disaster-recovery');
+    await kubectl(['apply', '-f', join(EXAMPLES, 'disaster-recovery')]);
+    expect((await sent('europe-1', 'checkout')).spec.replicas).toBe(3);
+    await waitFor('the US standby scaled to zero', async () => {
+      const us = await sent('us-1', 'checkout');
+      return us.spec.replicas === 0 ? us : undefined;
+    });
+    const drs = await waitFor('the strategy reconciled', async () => {
+      const d = await getJson(['drs', 'checkout']).catch(() => undefined);
+      return d?.status?.currentStandby ? d : undefined;
+    });
+    expect(drs.status).toMatchObject({ currentPrimary: 'europe-1', currentStandby: 'us-1' });
   });
 
   it('covers every example in the folder', () => {

@@ -9,143 +9,16 @@
 //
 //   node dist/bench/dataplane/main.js [--parts dns,proxy] [--seconds S]
 
-import dgram from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import dnsPacket from 'dns-packet';
 import { resources } from '../../src/client/resources.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { SimCluster } from '../../src/sim/cluster.js';
 import { DnsServer } from '../../src/sim/dataplane/dns/server.js';
 import { Zone } from '../../src/sim/dataplane/dns/zone.js';
 import { benchOptions, countOption, usageError } from '../cli.js';
-
-const round = (n: number, digits = 0) => Number(n.toFixed(digits));
-const progress = (text: string) => process.stderr.write(`${text}\n`);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-interface LoadResult {
-  count: number;
-  seconds: number;
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-function summarize(latencies: number[], seconds: number): LoadResult {
-  latencies.sort((a, b) => a - b);
-  return {
-    count: latencies.length,
-    seconds: round(seconds, 2),
-    perSecond: round(latencies.length / seconds),
-    p50Ms: round(percentile(latencies, 50), 3),
-    p99Ms: round(percentile(latencies, 99), 3),
-  };
-}
-
-// --- load generators (in a worker thread) ---------------------------------------------------
-
-type Job =
-  | { kind: 'dns'; address: string; port: number; names: string[]; inFlight: number; seconds: number }
-  | { kind: 'http'; host: string; port: number; inFlight: number; seconds: number; keepAlive: boolean };
-
-async function dnsLoad(job: Extract<Job, { kind: 'dns' }>): Promise<LoadResult> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  const queries = job.names.map((name, i) =>
-    dnsPacket.encode({
-      type: 'query',
-      id: i,
-      flags: dnsPacket.RECURSION_DESIRED,
-      questions: [{ type: 'A', name }],
-    }),
-  );
-  const sentAt = new Map<number, number>();
-  const latencies: number[] = [];
-  let next = 0;
-  let id = 0;
-  const start = performance.now();
-  const end = start + job.seconds * 1000;
-  return await new Promise((resolve) => {
-    const send = () => {
-      const q = queries[next++ % queries.length]!;
-      id = (id + 1) & 0xffff;
-      q.writeUInt16BE(id, 0);
-      sentAt.set(id, performance.now());
-      socket.send(q, job.port, job.address);
-    };
-    socket.on('message', (msg) => {
-      const t = sentAt.get(msg.readUInt16BE(0));
-      if (t === undefined) return;
-      sentAt.delete(msg.readUInt16BE(0));
-      const now = performance.now();
-      latencies.push(now - t);
-      if (now < end) send();
-      else if (sentAt.size === 0) {
-        socket.close();
-        resolve(summarize(latencies, (now - start) / 1000));
-      }
-    });
-    // Lost datagrams are given up after a second, and replaced.
-    const sweep = setInterval(() => {
-      const now = performance.now();
-      for (const [k, t] of sentAt) {
-        if (now - t > 1000) {
-          sentAt.delete(k);
-          if (now < end) send();
-        }
-      }
-      if (now >= end + 1000) {
-        clearInterval(sweep);
-        socket.close();
-        resolve(summarize(latencies, (now - start) / 1000));
-      }
-    }, 250);
-    for (let i = 0; i < job.inFlight; i++) send();
-  });
-}
-
-async function httpLoad(job: Extract<Job, { kind: 'http' }>): Promise<LoadResult> {
-  const agent = job.keepAlive ? new http.Agent({ keepAlive: true, maxSockets: job.inFlight }) : false;
-  const latencies: number[] = [];
-  const start = performance.now();
-  const end = start + job.seconds * 1000;
-  const one = () =>
-    new Promise<void>((resolve, reject) => {
-      const t = performance.now();
-      http
-        .get({ host: job.host, port: job.port, path: '/', agent }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            latencies.push(performance.now() - t);
-            resolve();
-          });
-        })
-        .on('error', reject);
-    });
-  await Promise.all(
-    Array.from({ length: job.inFlight }, async () => {
-      while (performance.now() < end) await one();
-    }),
-  );
-  if (agent) agent.destroy();
-  return summarize(latencies, (performance.now() - start) / 1000);
-}
-
-function inWorker(job: Job): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL(import.meta.url), { workerData: job });
-    w.once('message', resolve);
-    w.once('error', reject);
-  });
-}
+import { inWorker, type LoadResult, progress, round } from './load.js';
 
 // --- parts --------------------------------------------------------------------------------------
 
@@ -304,15 +177,10 @@ async function main(): Promise<void> {
   console.log(`dataplane: ${summary.join('; ')}`);
 }
 
-if (isMainThread) {
-  main().then(
-    () => process.exit(0),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-} else {
-  const job = workerData as Job;
-  (job.kind === 'dns' ? dnsLoad(job) : httpLoad(job)).then((r) => parentPort!.postMessage(r));
-}
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -165,6 +165,19 @@ async function settled(
   }
 }
 
+function countProblems(runs: DrillRun[], strategies: DisasterRecoveryStrategy[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of runs) {
+    if (r.status?.phase === 'Succeeded') continue;
+    const type = strategies.find((s) => s.metadata.namespace === r.metadata.namespace)?.spec.strategy;
+    for (const p of (r.status?.message ?? 'unknown').split('; ')) {
+      const key = `${type}: ${p.replace(/[0-9.]+s/g, 'Ns').replace(/on [a-z0-9-]+/g, 'on X')}`;
+      out[key] = (out[key] ?? 0) + 1;
+    }
+  }
+  return out;
+}
+
 function median(values: number[]): number | undefined {
   const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   return s.length === 0 ? undefined : s[Math.floor(s.length / 2)];
@@ -239,7 +252,9 @@ try {
   );
 
   // One drill of many applications.
-  let all: { apps: number; elapsedS: number; succeeded: number } | undefined;
+  let all:
+    | { apps: number; elapsedS: number; succeeded: number; problems: Record<string, number> }
+    | undefined;
   if (APPS > 0) {
     for (const ns of perStrategy) await client.delete(recoveryResources.strategies, 'web', { namespace: ns });
     const many = Array.from({ length: APPS }, (_, i) => `bench-app-${i}`);
@@ -267,6 +282,8 @@ try {
       apps: APPS,
       elapsedS: Math.round((Date.now() - started) / 100) / 10,
       succeeded: runs.filter((r) => r.status?.phase === 'Succeeded').length,
+      // What made the others fail, by kind of problem and strategy.
+      problems: countProblems(runs, strategies),
     };
   }
 

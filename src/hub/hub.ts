@@ -29,6 +29,7 @@ import { karmadaApis } from './apis/karmada/index.js';
 import { mcsApis } from './apis/mcs/index.js';
 import { recoveryApis } from './apis/recovery/index.js';
 import { type ClusterHealthOptions, clusterControllers } from './clusters/index.js';
+import { registerCluster } from './clusters/join.js';
 import { dashboardRoutes } from './dashboard/static.js';
 import { gitopsControllers, gitopsOptionsFromEnv, webhookRoute } from './gitops/index.js';
 import { governanceAdmission, governanceControllers, residencyFilter } from './governance/index.js';
@@ -67,7 +68,7 @@ export function hubControllers(
     (ctx) => [startPropagationControllers(ctx, { scheduler: { filters: [residencyFilter(ctx)] } })],
     (ctx) => [startRecoveryControllers(ctx)],
     governanceControllers,
-    provisioningControllers(),
+    provisioningControllers({ register: registerCluster }),
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Client } from '../../src/client/client.js';
 import { InProcessClient } from '../../src/client/in-process.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
 import { mcsApis } from '../../src/hub/apis/mcs/index.js';
@@ -27,6 +28,8 @@ export interface NetworkingFleet {
   host: SimHost;
   members: Map<string, SimCluster>;
   dnsPort: number;
+  /** The in-process client of the hub ("hub") or a member (for polling without a process each time). */
+  client(target: string): Client;
   /** kubectl against the hub ("hub") or a member, which must succeed. */
   ok(target: string, args: string[], input?: string): Promise<string>;
   kubectl(target: string, args: string[], input?: string): Promise<KubectlResult>;
@@ -51,13 +54,17 @@ export async function startNetworkingFleet(
     dataDir: dir,
     port: 0,
     ...(opts.store === 'memory' ? { store: 'memory' } : {}),
-    controllers: [clusterControllers(), networkingControllers({ dnsPort: 0, resyncMs: 5000 })],
+    // Probes twice a second: a member that dies is noticed within about a second.
+    controllers: [
+      clusterControllers({ probeIntervalMs: 500, failureRetryMs: 100 }),
+      networkingControllers({ dnsPort: 0, resyncMs: 5000 }),
+    ],
   });
   const host = await SimHost.start({
     dataDir: dir,
     control: false,
     defaults: {
-      nodes: 2,
+      nodes: 1,
       dataPlane: true,
       extensions: [mcsApis],
       kubelet: { heartbeatIntervalMs: 1000, leaseDurationSeconds: 4, timings: { startDelayMs: 50 } },
@@ -99,6 +106,7 @@ export async function startNetworkingFleet(
     host,
     members: started,
     dnsPort,
+    client: (target) => (target === 'hub' ? hubClient : started.get(target)!.client),
     ok,
     kubectl,
     json: async (target, args) => JSON.parse(await ok(target, [...args, '-o', 'json'])) as Json,

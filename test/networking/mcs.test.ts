@@ -8,6 +8,11 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResourceRef } from '../../src/client/client.js';
+import { resources } from '../../src/client/resources.js';
+import { k8gbResources } from '../../src/hub/apis/k8gb/index.js';
+import { karmadaResources } from '../../src/hub/apis/karmada/index.js';
+import { mcsResources } from '../../src/hub/apis/mcs/index.js';
 import {
   curl,
   dig,
@@ -37,9 +42,41 @@ function condition(obj: Json, type: string): Json | undefined {
   return (obj.status?.conditions ?? []).find((c: Json) => c.type === type);
 }
 
+const REFS: Record<string, ResourceRef> = {
+  serviceimports: mcsResources.serviceimports,
+  serviceexports: mcsResources.serviceexports,
+  clusterproperties: mcsResources.clusterproperties,
+  'gslbs.k8gb.io': k8gbResources.gslbs,
+  service: resources.services,
+  endpointslices: resources.endpointslices,
+  clusters: karmadaResources.clusters,
+};
+
+/**
+ * `kubectl get KIND [-n NS] [NAME | -l SELECTOR]` read through the in-process client (polls would
+ * start a kubectl process each time): the object, the list, or undefined when it is not found.
+ */
 async function getJson(target: string, args: string[]): Promise<Json | undefined> {
-  const r = await fleet.kubectl(target, [...args, '-o', 'json']);
-  return r.code === 0 ? (JSON.parse(r.stdout) as Json) : undefined;
+  const [, kind, ...rest] = args;
+  let namespace: string | undefined;
+  let labelSelector: string | undefined;
+  let name: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '-n') namespace = rest[++i];
+    else if (rest[i] === '-l') labelSelector = rest[++i];
+    else name = rest[i];
+  }
+  const ref = REFS[kind!]!;
+  const client = fleet.client(target);
+  if (name === undefined) {
+    return (await client.list(ref, {
+      ...(namespace ? { namespace } : {}),
+      ...(labelSelector ? { labelSelector } : {}),
+    })) as Json;
+  }
+  return (await client.get(ref, name, namespace ? { namespace } : {}).catch(() => undefined)) as
+    | Json
+    | undefined;
 }
 
 /** The clusters answering `n` requests to host:port. */
@@ -63,7 +100,7 @@ beforeAll(async () => {
   await waitFor(
     'every member Ready',
     async () => {
-      const list = await fleet.json('hub', ['get', 'clusters']);
+      const list = (await getJson('hub', ['get', 'clusters']))!;
       return (
         list.items.length === 3 && list.items.every((c: Json) => condition(c, 'Ready')?.status === 'True')
       );
@@ -96,7 +133,17 @@ describe('multi-cluster services', () => {
     // The same import in the exporting members, with the same clusterset IP.
     for (const m of ['east', 'west']) {
       const i = await waitFor(`the ServiceImport in ${m}`, () =>
-        getJson(m, ['get', 'serviceimports.v1alpha1.multicluster.x-k8s.io', '-n', 'demo', 'serve']),
+        fleet
+          .kubectl(m, [
+            'get',
+            'serviceimports.v1alpha1.multicluster.x-k8s.io',
+            '-n',
+            'demo',
+            'serve',
+            '-o',
+            'json',
+          ])
+          .then((r) => (r.code === 0 ? (JSON.parse(r.stdout) as Json) : undefined)),
       );
       expect(i.apiVersion).toBe('multicluster.x-k8s.io/v1alpha1');
       expect(i.spec.ips).toEqual(imported.spec.ips);
@@ -116,14 +163,14 @@ describe('multi-cluster services', () => {
 
     // EndpointSlices of both clusters in the importing member, labelled as the API says.
     const slices = await waitFor('the MCS EndpointSlices in south', async () => {
-      const list = await fleet.json('south', [
+      const list = (await getJson('south', [
         'get',
         'endpointslices',
         '-n',
         'demo',
         '-l',
         'multicluster.kubernetes.io/service-name=serve',
-      ]);
+      ]))!;
       const ready = list.items.filter((s: Json) => (s.endpoints ?? []).length === 2);
       return ready.length === 2 ? list.items : undefined;
     });
@@ -265,14 +312,14 @@ spec:
       await waitFor(
         "west's slices withdrawn from south",
         async () => {
-          const list = await fleet.json('south', [
+          const list = (await getJson('south', [
             'get',
             'endpointslices',
             '-n',
             'demo',
             '-l',
             'multicluster.kubernetes.io/source-cluster=west',
-          ]);
+          ]))!;
           return list.items.length === 0;
         },
         30_000,
@@ -393,25 +440,40 @@ spec:
     });
     const eastIP = (await fleet.json('east', ['get', 'service', '-n', 'demo', 'frontend-podinfo'])).spec
       .clusterIP;
-    // 10,000 queries over UDP: the first answer follows the weights (eu 5, us 5).
+    // 10,000 queries over UDP, 100 at a time: the first answer follows the weights (eu 5, us 5).
     const socket = dgram.createSocket('udp4');
     let first = 0;
     const total = 10_000;
+    const pending = new Map<number, () => void>();
+    socket.on('message', (m) => {
+      const reply = dnsPacket.decode(m);
+      if ((reply.answers?.[0] as { data?: string } | undefined)?.data === eastIP) first++;
+      pending.get(reply.id ?? -1)?.();
+    });
     try {
-      for (let i = 0; i < total; i++) {
-        const reply = await new Promise<dnsPacket.DecodedPacket>((resolve) => {
-          socket.once('message', (m) => resolve(dnsPacket.decode(m)));
-          socket.send(
-            dnsPacket.encode({
-              type: 'query',
-              id: i & 0xffff,
-              questions: [{ type: 'A', name: 'terratest-roundrobin.cloud.example.com' }],
-            }),
-            fleet.dnsPort,
-            '127.0.0.1',
-          );
-        });
-        if ((reply.answers?.[0] as { data?: string } | undefined)?.data === eastIP) first++;
+      for (let batch = 0; batch < total / 100; batch++) {
+        await Promise.all(
+          Array.from(
+            { length: 100 },
+            (_, i) =>
+              new Promise<void>((resolve) => {
+                const id = batch * 100 + i;
+                pending.set(id, () => {
+                  pending.delete(id);
+                  resolve();
+                });
+                socket.send(
+                  dnsPacket.encode({
+                    type: 'query',
+                    id,
+                    questions: [{ type: 'A', name: 'terratest-roundrobin.cloud.example.com' }],
+                  }),
+                  fleet.dnsPort,
+                  '127.0.0.1',
+                );
+              }),
+          ),
+        );
       }
     } finally {
       socket.close();

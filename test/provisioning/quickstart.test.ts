@@ -125,6 +125,18 @@ describe.each(['sqlite', 'memory'] as const)('the Docker quick start (%s store)'
     await writeFile(workload, Buffer.from(secret?.data.value, 'base64'));
     const node = await get('node', machine?.status.nodeRef.name, workload);
     expect(node?.status.nodeInfo.kubeletVersion).toBe('v1.33.0');
+
+    // The worker of md-0 joins once the control plane is initialized.
+    const worker = await waitFor('the md-0 worker running', async () => {
+      const [w] = await list('machines.cluster.x-k8s.io', 'topology.cluster.x-k8s.io/deployment-name=md-0');
+      return w?.status?.phase === 'Running' ? w : undefined;
+    });
+    const workerConfig = await get(
+      'kubeadmconfigs.bootstrap.cluster.x-k8s.io',
+      worker.spec.bootstrap.configRef.name,
+    );
+    expect(workerConfig?.status.ready).toBe(true);
+    expect(await get('node', worker.status.nodeRef.name, workload)).toBeDefined();
   }, 90_000);
 
   // The rest once, on the default store: what they add does not depend on the hub's store.
@@ -157,6 +169,86 @@ describe.each(['sqlite', 'memory'] as const)('the Docker quick start (%s store)'
       });
     },
     60_000,
+  );
+
+  it.runIf(store === 'sqlite')(
+    'replaces a worker whose Node a MachineHealthCheck finds unhealthy',
+    async () => {
+      const [worker] = await list(
+        'machines.cluster.x-k8s.io',
+        'topology.cluster.x-k8s.io/deployment-name=md-0',
+      );
+      await ok(
+        ['apply', '-f', '-'],
+        `apiVersion: cluster.x-k8s.io/v1beta1
+kind: MachineHealthCheck
+metadata:
+  name: capi-quickstart-md-0
+spec:
+  clusterName: capi-quickstart
+  maxUnhealthy: 100%
+  selector:
+    matchLabels:
+      topology.cluster.x-k8s.io/deployment-name: md-0
+  unhealthyConditions:
+  - type: e2e.remediation.condition
+    status: "False"
+    timeout: 10s
+`,
+      );
+      // As Cluster API's e2e does: the Node reports the condition (here since a minute ago).
+      const since = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const workload = join(dir, 'capi-quickstart.kubeconfig');
+      const node = (await get('node', worker?.status.nodeRef.name, workload)) as Json;
+      const conditions = [
+        ...node.status.conditions,
+        {
+          type: 'e2e.remediation.condition',
+          status: 'False',
+          reason: 'E2E',
+          message: '',
+          lastTransitionTime: since,
+          lastHeartbeatTime: since,
+        },
+      ];
+      await ok(
+        [
+          'patch',
+          'node',
+          node.metadata.name,
+          '--subresource=status',
+          '--type=merge',
+          '-p',
+          JSON.stringify({ status: { conditions } }),
+        ],
+        undefined,
+        workload,
+      );
+      const replacement = await waitFor(
+        'a new md-0 worker running in its place',
+        async () => {
+          const ws = await list(
+            'machines.cluster.x-k8s.io',
+            'topology.cluster.x-k8s.io/deployment-name=md-0',
+          );
+          const others = ws.filter((w) => w.metadata.name !== worker?.metadata.name);
+          return !ws.some((w) => w.metadata.name === worker?.metadata.name) &&
+            others[0]?.status?.phase === 'Running'
+            ? others[0]
+            : undefined;
+        },
+        60_000,
+      );
+      expect(replacement.metadata.name).not.toBe(worker?.metadata.name);
+      const mhc = await waitFor('all healthy again', async () => {
+        const m = await get('machinehealthchecks.cluster.x-k8s.io', 'capi-quickstart-md-0');
+        return m?.status?.currentHealthy === 1 && m.status.targets?.[0] === replacement.metadata.name
+          ? m
+          : undefined;
+      });
+      expect(mhc.status).toMatchObject({ expectedMachines: 1, remediationsAllowed: 1 });
+    },
+    90_000,
   );
 
   it.runIf(store === 'sqlite')(

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { InProcessClient } from '../../src/client/in-process.js';
 import { resources } from '../../src/client/resources.js';
+import { type Gslb, k8gbResources } from '../../src/hub/apis/k8gb/index.js';
 import {
   karmadaResources,
   type OverridePolicy,
@@ -188,7 +189,40 @@ describe.each(STORES)('disaster-recovery strategies [%s]', (storeKind) => {
   it('ActivePassive: standby scaled to zero, promoted when the primary fails, RTO measured, manual failback', async () => {
     const ns = 'shop';
     await createApp(client, ns, 4);
-    await client.create(recoveryResources.strategies, strategy(ns, 'ActivePassive'), { namespace: ns });
+    // k8gb's failover Gslb for the app's global name: the strategy keeps it on the primary's region.
+    await client.create(
+      k8gbResources.gslbs,
+      {
+        apiVersion: 'k8gb.io/v1beta1',
+        kind: 'Gslb',
+        metadata: { name: 'web', namespace: ns },
+        spec: {
+          ingress: {
+            rules: [
+              {
+                host: 'web.global.example',
+                http: {
+                  paths: [
+                    {
+                      path: '/',
+                      pathType: 'Prefix',
+                      backend: { service: { name: 'web', port: { number: 80 } } },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+          strategy: { type: 'failover', primaryGeoTag: 'europe' },
+        },
+      },
+      { namespace: ns },
+    );
+    const ap = strategy(ns, 'ActivePassive');
+    ap.spec.traffic = { gslbName: 'web' };
+    await client.create(recoveryResources.strategies, ap, { namespace: ns });
+    const geoTag = async () =>
+      (await client.get<Gslb>(k8gbResources.gslbs, 'web', { namespace: ns })).spec.strategy.primaryGeoTag;
 
     // The policies the user can see, owned by the strategy.
     const pp = await waitFor('the workloads policy on both members', async () => {
@@ -242,6 +276,12 @@ describe.each(STORES)('disaster-recovery strategies [%s]', (storeKind) => {
     expect(new Date(failingOver.status!.lastFailover!.failureTime).getTime()).toBe(
       new Date(failureTime!).getTime(),
     );
+    await waitFor('the global name follows to the us region', async () =>
+      (await geoTag()) === 'us' ? true : undefined,
+    );
+    expect(failingOver.status?.conditions?.find((c) => c.type === 'TrafficRouted')?.status ?? 'True').toBe(
+      'True',
+    );
     await waitFor('us-1 runs all 4 replicas, europe-1 is now the standby', async () => {
       const [eu, us] = await Promise.all([worksOn(client, 'europe-1', ns), worksOn(client, 'us-1', ns)]);
       return us.replicas === 4 && eu.replicas === 0 ? true : undefined;
@@ -261,6 +301,10 @@ describe.each(STORES)('disaster-recovery strategies [%s]', (storeKind) => {
     expect(full).toBeGreaterThanOrEqual(reportedAt - 5);
     expect(fo?.recoverySeconds).toBeCloseTo((full - new Date(failureTime!).getTime()) / 1000, 0);
     expect(fo?.recoveryTime).toMatch(/^[0-9.]+s$/);
+    expect(failedOver.status?.conditions?.find((c) => c.type === 'TrafficRouted')).toMatchObject({
+      status: 'True',
+      message: 'Gslb web answers us first',
+    });
 
     // kubectl shows the strategy's columns.
     const table = await runKubectl('1.33', hub.kubeconfigPath, ['get', 'drs', '-n', ns]);
@@ -297,6 +341,7 @@ describe.each(STORES)('disaster-recovery strategies [%s]', (storeKind) => {
     const back = await drsWhere(ns, 'Protected again', (d) => d.status?.state === 'Protected');
     expect(back.status?.lastFailback).toMatchObject({ from: 'us-1', to: 'europe-1', trigger: 'Manual' });
     expect(back.status?.lastFailback?.completionTime).toBeDefined();
+    expect(await geoTag()).toBe('europe');
     await waitFor('us-1 scaled to zero again', async () =>
       (await worksOn(client, 'us-1', ns)).replicas === 0 ? true : undefined,
     );

@@ -13,8 +13,16 @@ import { LocalSims } from './local/sims.js';
 import { startMachineController } from './machine/controller.js';
 import { startMachineDeploymentController } from './machinedeployment/controller.js';
 import { startMachineSetController } from './machineset/controller.js';
+import { type RegisterMember, startRegistrationController } from './registration/controller.js';
+
+export type { MemberRegistration, RegisterMember } from './registration/controller.js';
 
 export interface ProvisioningOptions {
+  /**
+   * Registers a provisioned Cluster as a member (the member registry's registerCluster, given by
+   * the hub); without it provisioned Clusters are not registered.
+   */
+  register?: RegisterMember;
   /**
    * Store of the simulated clusters: sqlite (their objects survive a restart of the hub) or
    * memory. Default: memory when the hub's own store is memory, else sqlite.
@@ -35,6 +43,7 @@ export function startProvisioningControllers(
     startMachineController(ctx),
     ...startLocalClusterControllers(ctx, sims),
     ...startLocalMachineControllers(ctx, sims),
+    ...(opts.register ? [startRegistrationController(ctx, opts.register)] : []),
   ].map(stopOnce);
   return [
     ...controllers,

@@ -39,6 +39,8 @@ export const StrategyConditionType = {
   FullCapacity: 'FullCapacity',
   /** The policies the strategy writes are in place. */
   PoliciesApplied: 'PoliciesApplied',
+  /** The Gslb of spec.traffic.gslbName answers the current primary's region first. */
+  TrafficRouted: 'TrafficRouted',
 } as const;
 
 export const StrategyReason = {

@@ -124,6 +124,10 @@ const strategyCrd: KubeObject = crd({
                     description: "The Service's port (default its first).",
                   }),
                   hostname: string({ description: "The application's global DNS name." }),
+                  gslbName: string({
+                    description:
+                      "A k8gb Gslb (strategy failover) whose primaryGeoTag follows the current primary's region.",
+                  }),
                 },
                 { description: 'How clients reach the application.' },
               ),

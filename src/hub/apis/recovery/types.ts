@@ -22,6 +22,11 @@ export interface TrafficSpec {
   port?: number;
   /** The application's global DNS name, answered by the hub's DNS server. */
   hostname?: string;
+  /**
+   * A k8gb Gslb (k8gb.io, in the strategy's namespace) of strategy failover whose primaryGeoTag
+   * the strategy keeps on the current primary's region, so the global name follows a failover.
+   */
+  gslbName?: string;
 }
 
 export interface DisasterRecoveryStrategySpec {

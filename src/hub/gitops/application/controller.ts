@@ -53,6 +53,9 @@ import { runSync, type Target } from './sync.js';
 
 export const APPLICATION_CONTROLLER = 'argocd-application-controller';
 
+/** How soon an Application whose resources are Progressing is compared again. */
+const PROGRESSING_RECHECK_MS = 1000;
+
 export interface ApplicationControllerOptions {
   repoServer: RepoServer;
   /** How often live state is compared again without any event (default 10 s). */
@@ -460,6 +463,11 @@ export function startApplicationController(
       syncStatus = 'Unknown';
       health = { status: 'Unknown' };
       requeue = Math.min(requeue, 5_000);
+    }
+
+    // Resources on their way to health are looked at again soon, not at the next resync.
+    if (health.status === 'Progressing' || (health.status === 'Missing' && automatedOf(app))) {
+      requeue = Math.min(requeue, PROGRESSING_RECHECK_MS);
     }
 
     // The operation: asked for, under way, or wanted by automated sync.

@@ -29,6 +29,7 @@ import {
   executionSpaceName,
   karmadaResources,
   RESOURCE_BINDING_PERMANENT_ID_LABEL,
+  type TargetCluster,
   WORK_PERMANENT_ID_LABEL,
   type Work,
 } from '../../apis/karmada/index.js';
@@ -38,6 +39,9 @@ import { templateOf } from '../scheduler/controller.js';
 import { restMapperFor, TemplateInformers } from '../templates.js';
 import { type AnyBinding, bindingKey, parseBindingKey, worksOfBinding } from '../util.js';
 import { clustersKeepingWorks, jobCompletionsFor, renderWork, targetClusters } from './work.js';
+
+/** Works of one binding written at once. */
+const WORK_WRITES_AT_ONCE = 16;
 
 export interface BindingControllerOptions {
   recorder?: EventRecorder;
@@ -183,9 +187,12 @@ export function startBindingController(
     if (!template) return undefined;
     const completions = jobCompletionsFor(b, template);
     const errors: string[] = [];
-    for (const target of targetClusters(b.spec)) {
+    // Members' Works are written side by side (a few at a time), so that a binding over a hundred
+    // members does not wait for a hundred writes in a row.
+    let retry = false;
+    const writeFor = async (target: TargetCluster) => {
       const cluster = clusters.get(target.name);
-      if (!cluster || cluster.metadata.deletionTimestamp) continue;
+      if (!cluster || cluster.metadata.deletionTimestamp) return;
       try {
         const work = renderWork({
           binding: b,
@@ -199,10 +206,15 @@ export function startBindingController(
         await ensureExecutionSpace(target.name);
         await writeWork(work);
       } catch (err) {
-        if ((err as { retry?: boolean }).retry || isConflict(err)) return { requeue: true };
-        errors.push(`${target.name}: ${err instanceof Error ? err.message : String(err)}`);
+        if ((err as { retry?: boolean }).retry || isConflict(err)) retry = true;
+        else errors.push(`${target.name}: ${err instanceof Error ? err.message : String(err)}`);
       }
+    };
+    const targets = targetClusters(b.spec);
+    for (let i = 0; i < targets.length; i += WORK_WRITES_AT_ONCE) {
+      await Promise.all(targets.slice(i, i + WORK_WRITES_AT_ONCE).map(writeFor));
     }
+    if (retry) return { requeue: true };
     if (errors.length > 0) {
       const message = `Failed to sync works: ${errors.join('; ')}`;
       recorder.event(b, 'Warning', 'SyncWorkFailed', message);

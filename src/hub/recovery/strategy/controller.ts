@@ -33,6 +33,7 @@ import { decideRoles } from './phases.js';
 import { configPolicyName, desiredPolicies, workloadSelectors, workloadsPolicyName } from './policies.js';
 import { resolveSites } from './sites.js';
 import { capacityOn, computeStatus, resourceRefs } from './status.js';
+import { routeTraffic, withTrafficCondition } from './traffic.js';
 
 export const STRATEGY_FINALIZER = 'recovery.concord.dev/strategy';
 const CONTROLLER = 'recovery-strategy';
@@ -205,6 +206,13 @@ export function startStrategyController(
       ...(policiesError ? { policiesError } : {}),
       now,
     });
+    let trafficError: string | undefined;
+    try {
+      const route = await routeTraffic(ctx.client, drs, clusters.get(status.currentPrimary ?? ''));
+      status.conditions = withTrafficCondition(status.conditions, route, now.toISOString());
+    } catch (err) {
+      trafficError = `routing traffic failed: ${(err as Error).message}`;
+    }
     if (!deepEqual(status, drs.status)) {
       await updateStatus(ctx.client, recoveryResources.strategies, drs, status);
     }
@@ -235,7 +243,7 @@ export function startStrategyController(
         status.lastFailover.from,
       );
     }
-    if (policiesError) throw new Error(policiesError);
+    if (policiesError || trafficError) throw new Error(policiesError ?? trafficError);
     if (decision.recheckAfterMs !== undefined) return { requeueAfter: Math.max(50, decision.recheckAfterMs) };
     if (status.state === 'FailingOver' || status.state === 'Degraded')
       return { requeueAfter: FAILING_OVER_RECHECK_MS };

@@ -83,7 +83,10 @@ export function onPrimarySite(sites: Sites, name: string | undefined): boolean {
   return sites.primary.some((c) => c.metadata.name === name);
 }
 
-/** The first healthy member among these (by name), leaving out `except`; prefers `preferred`. */
+/**
+ * The first healthy member among these, leaving out `except`; prefers `preferred`, then members
+ * without taints (a member tainted for dedicated work would take nothing), then by name.
+ */
 export function pickHealthy(
   candidates: readonly Cluster[],
   except: readonly (string | undefined)[] = [],
@@ -91,5 +94,6 @@ export function pickHealthy(
 ): string | undefined {
   const ok = candidates.filter((c) => isHealthy(c) && !except.includes(c.metadata.name));
   if (preferred && ok.some((c) => c.metadata.name === preferred)) return preferred;
-  return ok[0]?.metadata.name;
+  const untainted = ok.filter((c) => (c.spec.taints ?? []).length === 0);
+  return (untainted[0] ?? ok[0])?.metadata.name;
 }

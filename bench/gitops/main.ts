@@ -1,0 +1,253 @@
+// GitOps at fleet scale: the hub's API server on SQLite with the application and ApplicationSet
+// controllers in process, N simulated members (one node each, in this process too), and a git
+// repository made with the git CLI holding K apps (a ConfigMap and a one-replica Deployment each).
+// One ApplicationSet (matrix of the clusters generator and a git directories generator) makes
+// N x K Applications. Measured: Applications generated per second, the time until all are Synced
+// and Healthy, then — after a commit changing every app and the webhook's refresh — the time
+// until all are Synced and Healthy at the new commit; and the process's RSS (hub and members).
+// Prints one JSON document, then a one-line summary.
+//
+//   npm run bench:gitops      # = npm run build && node dist/bench/gitops/main.js
+//   node --import tsx bench/gitops/main.ts [--members 100] [--apps 10]
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { ApiServer } from '../../src/apiserver/server.js';
+import { InProcessClient } from '../../src/client/in-process.js';
+import { InformerFactory } from '../../src/client/informer-factory.js';
+import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
+import { resources } from '../../src/client/resources.js';
+import { type Application, argocdApis, argocdResources } from '../../src/hub/apis/argocd/index.js';
+import { karmadaApis, karmadaResources } from '../../src/hub/apis/karmada/index.js';
+import { registerCluster } from '../../src/hub/clusters/join.js';
+import { refreshRepositories, startGitopsControllers } from '../../src/hub/gitops/index.js';
+import { SimHost } from '../../src/sim/host.js';
+import { SqliteStore } from '../../src/storage/sqlite.js';
+import { benchOptions, countOption } from '../cli.js';
+
+const USAGE = `usage: bench/gitops/main.ts [--members N] [--apps K]
+  --members N   simulated member clusters (default 100)
+  --apps K      apps in the repository, each synced to every member (default 10)
+`;
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+}
+
+function writeApps(repo: string, apps: number, version: string): void {
+  for (let i = 0; i < apps; i++) {
+    const dir = join(repo, 'apps', `app-${i}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'manifests.yaml'),
+      `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-${i}-config
+data:
+  version: "${version}"
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-${i}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: app-${i}}
+  template:
+    metadata:
+      labels: {app: app-${i}}
+    spec:
+      containers:
+      - name: web
+        image: registry.example/app-${i}:${version}
+`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = benchOptions(USAGE, {
+    members: { type: 'string', default: '100' },
+    apps: { type: 'string', default: '10' },
+  });
+  const members = countOption(USAGE, 'members', opts.members);
+  const apps = countOption(USAGE, 'apps', opts.apps);
+  const total = members * apps;
+  const dir = mkdtempSync(join(tmpdir(), 'concord-bench-gitops-'));
+  const logger = pino({ level: process.env.CONCORD_LOG_LEVEL ?? 'warn' });
+  const repo = join(dir, 'repo');
+  mkdirSync(repo);
+  git(repo, 'init', '--quiet', '--initial-branch=main');
+  git(repo, 'config', 'user.email', 'bench@example.com');
+  git(repo, 'config', 'user.name', 'bench');
+  writeApps(repo, apps, 'v1');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '--quiet', '-m', 'v1');
+
+  const store = await SqliteStore.open({ path: join(dir, 'hub.db') });
+  const api = await ApiServer.start({
+    name: 'hub',
+    store,
+    tokens: [],
+    tls: { caPem: '', certPem: '', keyPem: '' },
+    logger,
+    extensions: [karmadaApis, argocdApis],
+  });
+  const hub = new InProcessClient(api);
+  const sims = await SimHost.start({
+    dataDir: join(dir, 'sims'),
+    control: false,
+    logger,
+    defaults: { nodes: 1 },
+  });
+  const startMembers = performance.now();
+  for (let i = 0; i < members; i++) {
+    const name = `member-${String(i).padStart(3, '0')}`;
+    const cluster = await sims.startCluster({ name });
+    await registerCluster(hub, {
+      name,
+      connection: await loadKubeconfig(cluster.kubeconfigPath),
+      region: `region-${i % 5}`,
+    });
+    const c = await hub.get(karmadaResources.clusters, name);
+    await hub.update(
+      karmadaResources.clusters,
+      {
+        ...c,
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'ClusterReady',
+              message: 'cluster is healthy and ready to accept workloads',
+              lastTransitionTime: new Date().toISOString(),
+            },
+          ],
+        },
+      },
+      { subresource: 'status' },
+    );
+  }
+  const membersSeconds = (performance.now() - startMembers) / 1000;
+  const informers = new InformerFactory(hub, { logger });
+  const controllers = startGitopsControllers(
+    {
+      cluster: 'hub',
+      client: hub,
+      informers,
+      logger,
+      now: () => new Date(),
+      dataDir: dir,
+      identity: 'bench',
+      endpoint: { url: '', caPem: '' },
+    },
+    { cacheDir: join(dir, 'gitops'), resyncIntervalMs: 30_000 },
+  );
+  informers.start();
+  await hub.create(resources.namespaces, {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'argocd' },
+  });
+
+  const started = performance.now();
+  await hub.create(
+    argocdResources.applicationsets,
+    {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: { name: 'fleet', namespace: 'argocd' },
+      spec: {
+        goTemplate: true,
+        generators: [
+          {
+            matrix: {
+              generators: [
+                { clusters: {} },
+                { git: { repoURL: repo, revision: 'HEAD', directories: [{ path: 'apps/*' }] } },
+              ],
+            },
+          },
+        ],
+        template: {
+          metadata: { name: '{{.path.basename}}-{{.name}}' },
+          spec: {
+            project: 'default',
+            source: { repoURL: repo, targetRevision: 'HEAD', path: '{{.path.path}}' },
+            destination: { server: '{{.server}}', namespace: '{{.path.basename}}' },
+            syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+          },
+        },
+      },
+    },
+    { namespace: 'argocd' },
+  );
+  const list = async () =>
+    (await hub.list<Application>(argocdResources.applications, { namespace: 'argocd' })).items;
+  const until = async (what: string, done: (items: Application[]) => boolean, timeoutMs = 900_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const items = await list();
+      if (done(items)) return (performance.now() - started) / 1000;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const generated = await until('the Applications', (items) => items.length === total);
+  const healthyAt = (rev: string | undefined) => (items: Application[]) =>
+    items.length === total &&
+    items.every(
+      (a) =>
+        a.status?.sync?.status === 'Synced' &&
+        a.status.health?.status === 'Healthy' &&
+        (!rev || a.status.sync.revision === rev),
+    );
+  const firstSynced = await until('all Synced and Healthy', healthyAt(undefined));
+
+  writeApps(repo, apps, 'v2');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '--quiet', '-m', 'v2');
+  const next = git(repo, 'rev-parse', 'HEAD');
+  const commitAt = performance.now();
+  await refreshRepositories(hub, [repo]);
+  const deadline = Date.now() + 900_000;
+  for (;;) {
+    if (healthyAt(next)(await list())) break;
+    if (Date.now() > deadline) throw new Error('timed out waiting for the new commit');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const commitSeconds = (performance.now() - commitAt) / 1000;
+  const rssMiB = Math.round(process.memoryUsage().rss / 1024 / 1024);
+
+  const result = {
+    members,
+    appsPerMember: apps,
+    applications: total,
+    cores: availableParallelism(),
+    membersStartSeconds: Number(membersSeconds.toFixed(1)),
+    generatedSeconds: Number(generated.toFixed(2)),
+    applicationsPerSecond: Number((total / generated).toFixed(1)),
+    firstSyncedHealthySeconds: Number(firstSynced.toFixed(1)),
+    commitToSyncedHealthySeconds: Number(commitSeconds.toFixed(1)),
+    processRssMiB: rssMiB,
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(
+    `gitops: ${total} Applications over ${members} members generated in ${result.generatedSeconds}s (${result.applicationsPerSecond}/s), all Synced+Healthy ${result.firstSyncedHealthySeconds}s; commit+webhook -> all Synced+Healthy ${result.commitToSyncedHealthySeconds}s; RSS ${rssMiB} MiB (hub and members in one process)\n`,
+  );
+  for (const c of controllers) await c.stop();
+  informers.stop();
+  await sims.stop();
+  await api.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await main();

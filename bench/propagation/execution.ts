@@ -1,0 +1,214 @@
+// Propagation latency end to end: from a Deployment's create request to the hub (over HTTPS, as
+// kubectl sends it) to that Deployment present on every target member, with 10 and 100 members,
+// push (the hub's execution controller) and pull (one agent per member, run in this process with
+// the same code `concord agent` runs). The hub runs in this process with its default controllers
+// (registry, propagation, execution, status) on SQLite; the members are simulated clusters in a
+// sim host process of their own. One PropagationPolicy duplicates every Deployment labelled
+// bench=latency to all members; Deployments are created one at a time (after a few not counted)
+// and each member's arrival is seen by a watch on that member. Prints one JSON document, then a
+// one-line summary per run.
+//
+//   node --import tsx bench/propagation/execution.ts [--members 10,100] [--modes push,pull] [--workloads 40]
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { startAgent } from '../../src/agent/agent.js';
+import { HttpsClient } from '../../src/client/https.js';
+import { InProcessClient } from '../../src/client/in-process.js';
+import { Informer } from '../../src/client/informer.js';
+import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
+import { resources } from '../../src/client/resources.js';
+import { type Cluster, karmadaResources } from '../../src/hub/apis/karmada/index.js';
+import { agentKubeconfig, grantAgentAccess, loadHubCA } from '../../src/hub/clusters/agent-access.js';
+import { joinCluster } from '../../src/hub/clusters/join.js';
+import { startHub } from '../../src/hub/hub.js';
+import { parseKubeconfig, resolveContext } from '../../src/machinery/kubeconfig.js';
+import { startSimHostProcess } from '../../test/support/sim-host.js';
+import { benchOptions, countOption, usageError } from '../cli.js';
+
+const USAGE = `usage: node --import tsx bench/propagation/execution.ts [--members 10,100] [--modes push,pull] [--workloads 40]`;
+const WARMUP = 3;
+
+const percentile = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+const round = (n: number) => Number(n.toFixed(1));
+const stats = (values: number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  return {
+    p50Ms: round(percentile(s, 50)),
+    p90Ms: round(percentile(s, 90)),
+    p99Ms: round(percentile(s, 99)),
+    n: s.length,
+  };
+};
+
+async function waitUntil(
+  what: string,
+  fn: () => Promise<boolean> | boolean,
+  timeoutMs = 600_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function run(members: number, mode: 'push' | 'pull', workloads: number) {
+  const dir = await mkdtemp(join(tmpdir(), `concord-bench-exec-${mode}-${members}-`));
+  const logger = pino({ level: process.env.CONCORD_LOG_LEVEL ?? 'error' });
+  const names = Array.from({ length: members }, (_, i) => `m${i}`);
+  const hubDir = join(dir, 'hub');
+  const [hub, sims] = await Promise.all([
+    startHub({ dataDir: hubDir, port: 0, logger }),
+    startSimHostProcess(join(dir, 'sims'), names),
+  ]);
+  const inProcess = new InProcessClient(hub.api.server);
+  const admin = new HttpsClient(await loadKubeconfig(hub.kubeconfigPath));
+  const kubeconfigOf = (n: string) => join(dir, 'sims', 'clusters', `${n}.kubeconfig`);
+  const agents: { stop(): Promise<void> }[] = [];
+  const clients: HttpsClient[] = [admin];
+  const watchers: Informer[] = [];
+  try {
+    const ca = mode === 'pull' ? await loadHubCA(hubDir) : undefined;
+    for (const name of names) {
+      await joinCluster(inProcess, {
+        name,
+        kubeconfig: kubeconfigOf(name),
+        syncMode: mode === 'push' ? 'Push' : 'Pull',
+      });
+      if (mode === 'pull') {
+        await grantAgentAccess(inProcess, name);
+        const text = await agentKubeconfig({ cluster: name, ca: ca!, server: hub.url });
+        const hubClient = new HttpsClient(resolveContext(parseKubeconfig(text)));
+        const member = new HttpsClient(await loadKubeconfig(kubeconfigOf(name)));
+        clients.push(hubClient, member);
+        agents.push(
+          startAgent({ cluster: name, hub: hubClient, member, logger, statusUpdateFrequencyMs: 10_000 }),
+        );
+      }
+    }
+    await waitUntil('every member Ready', async () => {
+      const list = await inProcess.list<Cluster>(karmadaResources.clusters);
+      return (
+        list.items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'))
+          .length === members
+      );
+    });
+
+    // Arrivals on the members, seen by a watch on each.
+    const seen = new Map<string, Map<string, number>>();
+    for (const name of names) {
+      const member = new HttpsClient(await loadKubeconfig(kubeconfigOf(name)));
+      clients.push(member);
+      const informer = new Informer(member, resources.deployments, {
+        namespace: 'default',
+        labelSelector: 'bench=latency',
+        logger,
+      });
+      informer.addEventHandler({
+        onAdd: (d) => {
+          const at = performance.now();
+          const m = seen.get(d.metadata.name!) ?? new Map<string, number>();
+          seen.set(d.metadata.name!, m);
+          if (!m.has(name)) m.set(name, at);
+        },
+      });
+      informer.start();
+      watchers.push(informer);
+    }
+    await Promise.all(watchers.map((w) => w.waitForSync()));
+
+    await admin.create(
+      karmadaResources.propagationpolicies,
+      {
+        apiVersion: 'policy.karmada.io/v1alpha1',
+        kind: 'PropagationPolicy',
+        metadata: { name: 'latency', namespace: 'default' },
+        spec: {
+          resourceSelectors: [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'Deployment',
+              labelSelector: { matchLabels: { bench: 'latency' } },
+            },
+          ],
+          placement: {},
+        },
+      },
+      { namespace: 'default' },
+    );
+
+    const all: number[] = [];
+    const perMember: number[] = [];
+    const started = performance.now();
+    for (let i = 0; i < WARMUP + workloads; i++) {
+      const name = `web-${i}`;
+      const t0 = performance.now();
+      await admin.create(
+        resources.deployments,
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name, namespace: 'default', labels: { bench: 'latency' } },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: name } },
+            template: {
+              metadata: { labels: { app: name } },
+              spec: { containers: [{ name: 'c', image: 'nginx' }] },
+            },
+          },
+        },
+        { namespace: 'default' },
+      );
+      await waitUntil(`${name} on every member`, () => (seen.get(name)?.size ?? 0) === members);
+      if (i < WARMUP) continue;
+      const arrivals = [...seen.get(name)!.values()].map((t) => t - t0);
+      all.push(Math.max(...arrivals));
+      perMember.push(...arrivals);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      members,
+      mode,
+      workloads,
+      everyMember: stats(all),
+      eachMember: stats(perMember),
+      seconds: round(seconds),
+      load: loadavg().map(round),
+    };
+  } finally {
+    for (const w of watchers) w.stop();
+    for (const a of agents) await a.stop();
+    for (const c of clients) c.close();
+    await hub.close();
+    await sims.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const opts = benchOptions(USAGE, {
+  members: { type: 'string', default: '10,100' },
+  modes: { type: 'string', default: 'push,pull' },
+  workloads: { type: 'string', default: '40' },
+});
+const memberCounts = (opts.members as string).split(',').map((m) => countOption(USAGE, 'members', m));
+const modes = (opts.modes as string).split(',');
+for (const m of modes) if (m !== 'push' && m !== 'pull') usageError(USAGE, `--modes: push or pull, not ${m}`);
+const workloads = countOption(USAGE, 'workloads', opts.workloads as string);
+
+const results = [];
+for (const members of memberCounts) {
+  for (const mode of modes as ('push' | 'pull')[]) results.push(await run(members, mode, workloads));
+}
+process.stdout.write(
+  `${JSON.stringify({ benchmark: 'propagation-latency', loadStart: loadavg(), results }, null, 2)}\n`,
+);
+for (const r of results) {
+  process.stdout.write(
+    `${r.mode} ${r.members} members: template applied -> on every member p50 ${r.everyMember.p50Ms} ms, p90 ${r.everyMember.p90Ms} ms, p99 ${r.everyMember.p99Ms} ms (${r.workloads} Deployments)\n`,
+  );
+}
+process.exit(0);
