@@ -3,6 +3,7 @@ import { errorMessage } from '../machinery/status.js';
 import { registerAgent } from './agent.js';
 import { registerApp } from './app.js';
 import { registerAudit } from './audit.js';
+import { registerClusterApi } from './clusterapi.js';
 import { registerDrill } from './drill.js';
 import { registerFault } from './fault.js';
 import { registerHub } from './hub.js';
@@ -24,6 +25,7 @@ registerAgent(program);
 registerApp(program);
 registerAudit(program);
 registerDrill(program);
+registerClusterApi(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,13 +4,24 @@
 // member Ready; a LocalCluster's member carries the Cluster's labels, region and zones; deleting
 // a Cluster unregisters its member and removes its credentials.
 
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningHub, startHub } from '../../src/hub/hub.js';
 import { waitFor } from '../../src/kube/core.testing.js';
+import { CONCORD } from '../support/cli.js';
 import { runKubectl } from '../support/kubectl.js';
+
+/** `concord ARGS...` from the sources, to its end. */
+function concord(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...CONCORD, ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: objects read back from kubectl's JSON
 type Json = Record<string, any>;
@@ -120,6 +131,40 @@ describe('provisioned clusters become members (hub with all its controllers)', (
     expect(member?.spec.apiEndpoint).toBe(
       `https://${cluster.spec.controlPlaneEndpoint.host}:${cluster.spec.controlPlaneEndpoint.port}`,
     );
+
+    // concord get kubeconfig prints the Secret's value, and kubectl reaches the cluster with it.
+    const got = await concord(['get', 'kubeconfig', 'my-cluster', '--data-dir', dir]);
+    expect(got.code, got.stderr).toBe(0);
+    const secret = await get('secret', 'my-cluster-kubeconfig');
+    expect(got.stdout).toBe(Buffer.from(secret?.data.value, 'base64').toString('utf8'));
+    const path = join(dir, 'my-cluster.kubeconfig');
+    await writeFile(path, got.stdout);
+    const nodes = await runKubectl('1.33', path, ['get', 'nodes', '-o', 'name'], { home: join(dir, 'home') });
+    expect(nodes.stdout.trim().split('\n').sort()).toEqual(
+      machines.map((m) => `node/${m.metadata.name}`).sort(),
+    );
+    const missing = await concord(['get', 'kubeconfig', 'nowhere', '--data-dir', dir]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('secret default/nowhere-kubeconfig was not found');
+
+    // concord describe cluster: clusterctl's tree.
+    const described = await concord(['describe', 'cluster', 'my-cluster', '--data-dir', dir]);
+    expect(described.code, described.stderr).toBe(0);
+    const lines = described.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+READY\s+SEVERITY\s+REASON\s+SINCE\s+MESSAGE$/);
+    const cp = machines.find((m) => m.metadata.labels['cluster.x-k8s.io/control-plane'] !== undefined)!;
+    const worker = machines.find((m) => m !== cp)!;
+    const at = lines[0]!.indexOf('READY');
+    const row = (l: string) => [l.slice(0, at).trimEnd(), l.slice(at).split(/\s+/)[0]].filter(Boolean);
+    expect(lines.slice(1).map(row)).toEqual([
+      ['Cluster/my-cluster', 'True'],
+      ['├─ClusterInfrastructure - DockerCluster/my-cluster', 'True'],
+      ['├─ControlPlane - KubeadmControlPlane/controlplane', 'True'],
+      [`│ └─Machine/${cp.metadata.name}`, 'True'],
+      ['└─Workers'],
+      ['  └─MachineDeployment/worker-md-0', 'True'],
+      [`    └─Machine/${worker.metadata.name}`, 'True'],
+    ]);
   }, 200_000);
 
   it("carries a Cluster's labels, region and zones to its member, and unregisters it on deletion", async () => {
