@@ -2,19 +2,22 @@
 // DATA_DIR/hub/, and its controllers) and a fleet of simulated clusters spread over regions, in this process — with a
 // summary of where everything is and what to try first. Stops cleanly on SIGINT or SIGTERM.
 
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { Listr, PRESET_TIMER } from 'listr2';
 import type { Client } from '../client/client.js';
 import { InProcessClient } from '../client/in-process.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { type Cluster, karmadaResources } from '../hub/apis/karmada/index.js';
 import { mcsApis } from '../hub/apis/mcs/index.js';
 import { registerCluster } from '../hub/clusters/join.js';
-import { startHub } from '../hub/hub.js';
+import { type RunningHub, startHub } from '../hub/hub.js';
 import { DEFAULT_DNS_PORT } from '../hub/networking/index.js';
 import { ApiError } from '../machinery/status.js';
 import type { SimCluster } from '../sim/cluster.js';
 import { SimHost } from '../sim/host.js';
+import { applyDemo, askDemo, DEMO_APP, DEMO_NAMESPACE, demoClustersetIp, demoReplicas } from './demo.js';
 import { parsePort, untilSignal } from './process.js';
 import { parseClusterStore, parseCount, parseShape, reportFailures, shownPath } from './sim.js';
 import { dashboardUrl } from './status.js';
@@ -28,6 +31,51 @@ export function fleetPlan(n: number): { name: string; region: string }[] {
     const region = FLEET_REGIONS[i % FLEET_REGIONS.length]!;
     return { name: `${region}-${Math.floor(i / FLEET_REGIONS.length) + 1}`, region };
   });
+}
+
+interface UpState {
+  hub?: RunningHub;
+  client?: InProcessClient;
+  sims?: SimHost;
+  clusters: SimCluster[];
+  demoIp?: string;
+  demoAnsweredBy?: string;
+}
+
+/** Polls check until it holds (every 100 ms), giving up only when the user interrupts. */
+async function until(interrupted: () => void, check: () => Promise<boolean>): Promise<void> {
+  for (;;) {
+    interrupted();
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** How many of the fleet's members the registry reports Ready. */
+async function readyMembers(hub: Client, clusters: SimCluster[]): Promise<number> {
+  const names = new Set(clusters.map((c) => c.name));
+  const list = await hub.list<Cluster>(karmadaResources.clusters);
+  return list.items.filter(
+    (c) =>
+      names.has(c.metadata.name ?? '') &&
+      c.status?.conditions?.some((cond) => cond.type === 'Ready' && cond.status === 'True'),
+  ).length;
+}
+
+/** Shows a step's progress, once per change (the plain renderer prints every assignment). */
+function say(task: { output?: string }, text: string): void {
+  if (task.output !== text) task.output = text;
+}
+
+/** The DNS server's port: the one asked for, or (for 0) the one it wrote to DATA_DIR/dns.port. */
+async function dnsPortOf(dataDir: string, asked: number): Promise<string> {
+  if (asked !== 0) return String(asked);
+  for (let i = 0; i < 30; i++) {
+    const port = await readFile(join(dataDir, 'dns.port'), 'utf8').catch(() => '');
+    if (port.trim()) return port.trim();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return `$(cat ${join(shownPath(dataDir), 'dns.port')})`;
 }
 
 function pad(text: string, width: number): string {
@@ -82,9 +130,11 @@ export function registerUp(program: Command): void {
       parsePort,
       DEFAULT_DNS_PORT,
     )
+    .option('--no-demo', 'do not place the demo application (examples/demo)')
     .action(
       (
         opts: {
+          demo: boolean;
           clusters: number;
           nodes: number;
           dataDir: string;
@@ -98,56 +148,137 @@ export function registerUp(program: Command): void {
       ) =>
         reportFailures(cmd, async () => {
           const dataDir = resolve(opts.dataDir);
-          const hub = await startHub({ dataDir, port: opts.port, host: opts.host, dnsPort: opts.dnsPort });
-          const hubKubeconfig = hub.kubeconfigPath;
-          const sims = await SimHost.start({
-            dataDir,
-            defaults: {
-              nodes: opts.nodes,
-              host: opts.host,
-              store: opts.clusterStore,
-              nodeShape: opts.shape,
-              extensions: [mcsApis],
-            },
+          // Listening from the start: Ctrl-C while the fleet comes up stops it cleanly too.
+          let stopping: NodeJS.Signals | undefined;
+          const signalled = untilSignal().then((signal) => {
+            stopping = signal;
+            return signal;
           });
-          const stopAll = async () => {
-            await sims.stop();
-            await hub.close();
+          const interrupted = () => {
+            if (stopping) throw new Error(`${stopping} while starting`);
           };
-          const clusters: SimCluster[] = [];
+          const up: UpState = { clusters: [] };
+          const stopAll = async () => {
+            await up.sims?.stop();
+            await up.hub?.close();
+          };
+          const plan = fleetPlan(opts.clusters);
+          const tasks = new Listr<UpState>(
+            [
+              {
+                title: 'Start the hub',
+                task: async (ctx) => {
+                  ctx.hub = await startHub({
+                    dataDir,
+                    port: opts.port,
+                    host: opts.host,
+                    dnsPort: opts.dnsPort,
+                  });
+                  ctx.client = new InProcessClient(ctx.hub.api.server, { userAgent: 'concord-up' });
+                },
+              },
+              {
+                title: `Start ${plan.length} simulated clusters`,
+                task: async (ctx, task) => {
+                  ctx.sims = await SimHost.start({
+                    dataDir,
+                    defaults: {
+                      nodes: opts.nodes,
+                      host: opts.host,
+                      store: opts.clusterStore,
+                      nodeShape: opts.shape,
+                      extensions: [mcsApis],
+                      dataPlane: opts.demo,
+                    },
+                  });
+                  for (const c of plan) {
+                    interrupted();
+                    ctx.clusters.push(await ctx.sims.startCluster(c));
+                    say(task, `${ctx.clusters.length}/${plan.length} clusters`);
+                  }
+                },
+              },
+              {
+                title: 'Register them as members and wait until they are Ready',
+                task: async (ctx, task) => {
+                  await registerFleet(ctx.client!, ctx.clusters);
+                  await until(interrupted, async () => {
+                    const ready = await readyMembers(ctx.client!, ctx.clusters);
+                    say(task, `${ready}/${ctx.clusters.length} Ready`);
+                    return ready === ctx.clusters.length;
+                  });
+                },
+              },
+              {
+                title: 'Place the demo application (examples/demo) across the fleet',
+                enabled: () => opts.demo && plan.length > 0,
+                task: async (ctx, task) => {
+                  await applyDemo(ctx.client!);
+                  await until(interrupted, async () => {
+                    const r = await demoReplicas(ctx.client!);
+                    say(task, `${r.ready}/${r.desired} replicas ready`);
+                    return r.desired > 0 && r.ready === r.desired;
+                  });
+                },
+              },
+              {
+                title: 'Serve it through its clusterset IP',
+                enabled: () => opts.demo && plan.length > 0,
+                task: async (ctx, task) => {
+                  await until(interrupted, async () => {
+                    ctx.demoIp ??= await demoClustersetIp(ctx.client!);
+                    if (!ctx.demoIp) return false;
+                    say(task, `http://${ctx.demoIp}/`);
+                    ctx.demoAnsweredBy = await askDemo(ctx.demoIp);
+                    return ctx.demoAnsweredBy !== undefined;
+                  });
+                },
+              },
+            ],
+            {
+              // A task list on a terminal; plain lines (with times) when stdout is a file or a pipe.
+              renderer: 'default',
+              rendererOptions: { timer: PRESET_TIMER },
+              fallbackRenderer: 'simple',
+              fallbackRendererOptions: { timer: PRESET_TIMER },
+              fallbackRendererCondition: !process.stdout.isTTY,
+              exitOnError: true,
+            },
+          );
           try {
-            const plan = fleetPlan(opts.clusters);
-            for (const [i, c] of plan.entries()) {
-              clusters.push(await sims.startCluster(c));
-              if (plan.length > 3)
-                process.stderr.write(`\rstarting simulated clusters: ${i + 1}/${plan.length}`);
+            await tasks.run(up);
+          } catch (err) {
+            await stopAll();
+            if (stopping) {
+              process.stderr.write(`concord up: ${stopping}, stopped\n`);
+              return;
             }
-            if (plan.length > 3) process.stderr.write('\n');
-          } catch (err) {
-            await stopAll();
             throw err;
           }
+          const hub = up.hub!;
+          const clusters = up.clusters;
 
-          try {
-            await registerFleet(new InProcessClient(hub.api.server, { userAgent: 'concord-up' }), clusters);
-          } catch (err) {
-            await stopAll();
-            throw err;
-          }
-
-          const hubConfig = shownPath(hubKubeconfig);
+          const hubConfig = shownPath(hub.kubeconfigPath);
+          const dir = shownPath(dataDir);
+          const dnsPort = await dnsPortOf(dataDir, opts.dnsPort);
           const lines = [
             'concord is up',
             '',
             `hub        ${hub.url}   kubeconfig ${hubConfig}`,
             `           store ${hub.store.description}`,
-            `dns        127.0.0.1:${opts.dnsPort}   (clusterset.local and global names: dig @127.0.0.1 -p ${opts.dnsPort} NAME)`,
-            `dashboard  ${dashboardUrl(hub.url)}   (\`concord dashboard --data-dir ${shownPath(dataDir)}\` prints a link that signs in)`,
+            `dns        127.0.0.1:${dnsPort}   (clusterset.local and global names: dig @127.0.0.1 -p ${dnsPort} NAME)`,
+            `dashboard  ${dashboardUrl(hub.url)}   (\`concord dashboard --data-dir ${dir}\` prints a link that signs in)`,
+          ];
+          if (up.demoIp)
+            lines.push(
+              `demo       ${DEMO_APP}.${DEMO_NAMESPACE}: http://${up.demoIp}/ (${DEMO_APP}.${DEMO_NAMESPACE}.svc.clusterset.local), answered by its pods across the fleet`,
+            );
+          lines.push(
             '',
             clusters.length > 0
               ? `simulated clusters (${clusters.length}, store ${opts.clusterStore}):`
               : 'no simulated clusters',
-          ];
+          );
           const width = Math.max(10, ...clusters.map((c) => c.name.length + 2));
           for (const c of clusters) {
             lines.push(
@@ -156,17 +287,21 @@ export function registerUp(program: Command): void {
           }
           lines.push('', 'try:');
           lines.push(`  kubectl --kubeconfig ${hubConfig} get clusters`);
-          lines.push(`  concord status --data-dir ${shownPath(dataDir)}`);
-          if (clusters[0]) {
-            const first = clusters[0];
-            const cfg = shownPath(first.kubeconfigPath);
-            lines.push(`  kubectl --kubeconfig ${cfg} get nodes -L topology.kubernetes.io/zone`);
-            lines.push(`  kubectl --kubeconfig ${cfg} create deployment web --image=nginx --replicas=3`);
-            lines.push(`  concord fault down --cluster ${first.name} --data-dir ${shownPath(dataDir)}`);
+          lines.push(`  concord status --data-dir ${dir}`);
+          if (up.demoIp) {
+            lines.push(
+              `  kubectl --kubeconfig ${hubConfig} get deployment,resourcebinding -n ${DEMO_NAMESPACE}`,
+            );
+            lines.push(
+              `  dig @127.0.0.1 -p ${dnsPort} +short ${DEMO_APP}.${DEMO_NAMESPACE}.svc.clusterset.local && curl -s http://${up.demoIp}/`,
+            );
+          } else if (clusters[0]) {
+            lines.push(
+              `  kubectl --kubeconfig ${shownPath(clusters[0].kubeconfigPath)} get nodes -L topology.kubernetes.io/zone`,
+            );
           }
+          if (clusters[0]) lines.push(`  concord fault down --cluster ${clusters[0].name} --data-dir ${dir}`);
           lines.push('', 'Ctrl-C stops everything.');
-          // Listening before saying so: a signal sent on reading the line below must find the handler.
-          const signalled = untilSignal();
           process.stdout.write(`${lines.join('\n')}\n`);
 
           const signal = await signalled;

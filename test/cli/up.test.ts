@@ -1,13 +1,32 @@
-// `concord up` as users run it: the hub and a simulated cluster in one process, and a restart on
-// the same data dir that finds every object again — the hub's and the cluster's, whose default
-// store is SQLite.
+// `concord up` as a new user runs it (`npm start`: the built bin/concord.js, in an empty folder,
+// data dir .concord/ under it): three clusters in three regions become Ready members, the demo's
+// replicas run across them divided by its weights and answer real requests through its clusterset
+// IP, Ctrl-C (SIGINT) stops it cleanly, and a second run resumes the same fleet — the hub's and the
+// clusters' objects, whose default store is SQLite.
 
 import { mkdtemp, rm } from 'node:fs/promises';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConcord } from '../support/cli.js';
 import { runKubectl } from '../support/kubectl.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON read back from kubectl
+type Json = Record<string, any>;
+
+/** One request on its own connection (the clusterset IP balances connections, not requests). */
+function askOnce(url: string): Promise<{ region: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      res.on('end', () => resolve(JSON.parse(body)));
+    }).on('error', reject);
+  });
+}
 
 describe('concord up [sqlite]', () => {
   let dir: string;
@@ -18,36 +37,73 @@ describe('concord up [sqlite]', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  // Ports 0: the test must not take the machine's 6443 and 15353.
   const up = () =>
     startConcord(
-      ['up', '--clusters', '1', '--nodes', '1', '--port', '0', '--data-dir', dir],
+      ['up', '--nodes', '1', '--port', '0', '--dns-port', '0'],
       'Ctrl-C stops everything.',
+      120_000,
+      {
+        cwd: dir,
+        built: true,
+      },
     );
-  const kubectl = (kubeconfig: string, ...args: string[]) =>
-    runKubectl('1.33', join(dir, kubeconfig), args, { home: join(dir, 'home') });
+  const kubectl = async (kubeconfig: string, ...args: string[]): Promise<string> => {
+    const r = await runKubectl('1.33', join(dir, '.concord', kubeconfig), args, { home: join(dir, 'home') });
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const demoPods = async (cluster: string): Promise<Json[]> =>
+    JSON.parse(await kubectl(`clusters/${cluster}.kubeconfig`, 'get', 'pods', '-n', 'demo', '-o', 'json'))
+      .items;
 
-  it('keeps the hub’s and the simulated cluster’s objects across a restart', async () => {
+  it('brings up three Ready members serving the demo, stops on Ctrl-C and resumes the same fleet', async () => {
     const first = await up();
+    let uids: string[];
     try {
-      expect(first.output).toContain('simulated clusters (1, store sqlite):');
-      expect(first.output).toMatch(
-        /^ {2}europe-1 +https:\/\/127\.0\.0\.1:\d+ +region europe +1 nodes +kubeconfig /m,
-      );
-      for (const kubeconfig of ['hub.kubeconfig', 'clusters/europe-1.kubeconfig']) {
-        const created = await kubectl(kubeconfig, 'create', 'configmap', 'kept', '--from-literal=a=1');
-        expect(created.code, created.stderr).toBe(0);
+      const clusters = JSON.parse(await kubectl('hub.kubeconfig', 'get', 'clusters', '-o', 'json'))
+        .items as Json[];
+      expect(clusters.map((c) => c.metadata.name).sort()).toEqual(['asia-1', 'europe-1', 'us-1']);
+      for (const c of clusters)
+        expect(c.status.conditions.find((x: Json) => x.type === 'Ready')?.status, c.metadata.name).toBe(
+          'True',
+        );
+
+      // 8 replicas by weight 2:1:1 over Europe, the US and Asia, all Running.
+      const running: Record<string, number> = {};
+      for (const name of ['europe-1', 'us-1', 'asia-1'])
+        running[name] = (await demoPods(name)).filter((p) => p.status.phase === 'Running').length;
+      expect(running).toEqual({ 'europe-1': 4, 'us-1': 2, 'asia-1': 2 });
+
+      // Real requests through the clusterset IP the summary names reach pods in every region.
+      const ip = /demo +web\.demo: http:\/\/(127\.[\d.]+)\//.exec(first.output)?.[1];
+      expect(ip, first.output).toBeDefined();
+      // (The hub gathers each member's endpoints as they become ready: keep asking until all answer.)
+      const regions = new Set<string>();
+      for (const deadline = Date.now() + 60_000; regions.size < 3 && Date.now() < deadline; ) {
+        regions.add((await askOnce(`http://${ip}/`)).region);
       }
+      expect([...regions].sort()).toEqual(['asia', 'europe', 'us']);
+
+      uids = JSON.parse(await kubectl('hub.kubeconfig', 'get', 'clusters', '-o', 'json')).items.map(
+        (c: Json) => c.metadata.uid,
+      );
+      await kubectl('clusters/europe-1.kubeconfig', 'create', 'configmap', 'kept', '--from-literal=a=1');
     } finally {
-      expect(await first.stop()).toBe(0);
+      expect(await first.stop('SIGINT')).toBe(0);
     }
+    expect(first.output).toContain('concord up: SIGINT, stopping');
+
     const second = await up();
     try {
-      for (const kubeconfig of ['hub.kubeconfig', 'clusters/europe-1.kubeconfig']) {
-        const kept = await kubectl(kubeconfig, 'get', 'configmap', 'kept', '-o', 'jsonpath={.data.a}');
-        expect(kept, kubeconfig).toMatchObject({ code: 0, stdout: '1' });
-      }
+      const again = JSON.parse(await kubectl('hub.kubeconfig', 'get', 'clusters', '-o', 'json')).items;
+      expect(again.map((c: Json) => c.metadata.uid)).toEqual(uids);
+      expect(
+        await kubectl('clusters/europe-1.kubeconfig', 'get', 'configmap', 'kept', '-o', 'jsonpath={.data.a}'),
+      ).toBe('1');
+      expect(second.output).toMatch(/demo +web\.demo: http:\/\/127\./);
     } finally {
-      expect(await second.stop()).toBe(0);
+      expect(await second.stop('SIGINT')).toBe(0);
     }
-  });
+  }, 300_000);
 });

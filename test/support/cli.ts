@@ -16,8 +16,8 @@ export interface RunningConcord {
   child: ChildProcess;
   /** Everything printed so far, stdout and stderr together. */
   readonly output: string;
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop(): Promise<number | null>;
+  /** Sends SIGTERM (or the signal given) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Starts `concord ...args` and resolves once its output contains `ready`. */
@@ -25,8 +25,15 @@ export async function startConcord(
   args: string[],
   ready: string,
   timeoutMs = 90_000,
+  opts: { cwd?: string; built?: boolean } = {},
 ): Promise<RunningConcord> {
-  const child = spawn(process.execPath, [...CONCORD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (opts.built) checkBuilt();
+  // The built command runs as `npm start` runs it (bin/concord.js over dist/).
+  const command = opts.built ? ['--max-semi-space-size=64', BIN] : CONCORD;
+  const child = spawn(process.execPath, [...command, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => {
     output += c.toString();
@@ -50,8 +57,8 @@ export async function startConcord(
     get output() {
       return output;
     },
-    stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
+    stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
       return exited;
     },
   };

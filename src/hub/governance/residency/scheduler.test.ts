@@ -101,7 +101,7 @@ describe.each(['sqlite', 'memory'] as const)('residency filter in the scheduler 
     informers.start();
     await putMember(client, 'eu-1', { region: 'eu-west' });
     await putMember(client, 'us-1', { region: 'us-east' });
-    for (const ns of ['shop', 'misc']) {
+    for (const ns of ['shop', 'misc', 'vault']) {
       await client.create(resources.namespaces, {
         apiVersion: 'v1',
         kind: 'Namespace',
@@ -178,5 +178,38 @@ describe.each(['sqlite', 'memory'] as const)('residency filter in the scheduler 
       },
     );
     await waitFor('ledger only on us-1', async () => (await placedOn('ledger', 'misc')).join() === 'us-1');
+  });
+
+  it('never fails a covered workload over to a member outside its rule: it is left unplaced instead', async () => {
+    // A policy written before the rule (admission would refuse it now), then the rule.
+    await client.create(resources.deployments, deployment('secrets', 'vault'), { namespace: 'vault' });
+    await client.create(karmadaResources.propagationpolicies, policy('secrets', 'vault'), {
+      namespace: 'vault',
+    });
+    await waitFor('secrets on both members', async () => (await placedOn('secrets', 'vault')).length === 2);
+    await client.create(
+      residencyRules,
+      rule('vault-eu', {
+        resourceSelector: { namespaces: ['vault'] },
+        allowedClusters: { regions: ['eu-west'] },
+      }),
+    );
+    await waitFor('secrets on eu-1 only', async () => (await placedOn('secrets', 'vault')).join() === 'eu-1');
+    // The European member fails: a NoExecute taint the placement does not tolerate evicts it.
+    await putMember(client, 'eu-1', {
+      region: 'eu-west',
+      taints: [{ key: 'cluster.karmada.io/not-ready', effect: 'NoExecute' }],
+    });
+    const b = await waitFor('secrets evicted and not moved', async () => {
+      const rb = await binding('secrets', 'vault');
+      const cond = rb?.status?.conditions?.find((c) => c.type === 'Scheduled');
+      return cond?.status === 'False' && !(rb?.spec.clusters ?? []).some((c) => c.name === 'eu-1')
+        ? rb
+        : undefined;
+    });
+    expect((b.spec.clusters ?? []).map((c) => c.name)).not.toContain('us-1');
+    expect(b.status?.conditions?.find((c) => c.type === 'Scheduled')?.message).toContain(
+      'cluster(s) were outside residency rule vault-eu',
+    );
   });
 });

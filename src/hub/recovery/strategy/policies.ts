@@ -5,8 +5,8 @@
 //   <name>-standby-<binding>  OverridePolicy per workload: the standby's replicas (0 for
 //                     ActivePassive, standbyReplicas for WarmStandby).
 // The primary is named first. A failover or failback changes only which member these name and in
-// what order, so the scheduler and the binding controller do the moving. While a failback runs, the standby keeps its replicas until the new
-// primary runs them all.
+// what order, so the scheduler and the binding controller do the moving. While a failback runs, the standby's override gives it every
+// replica until the new primary runs them all.
 
 import { newControllerRef } from '../../../controller/controller-ref.js';
 import type { KubeObject } from '../../../machinery/object.js';
@@ -117,7 +117,7 @@ export function desiredPolicies(
       if (ready) clusters = both;
     }
     out.propagation.push(propagationPolicy(drs, workloadsPolicyName(drs), workloads, clusters));
-    if (standby && scaled && !failingBack) {
+    if (standby && scaled) {
       for (const b of workloadBindings) {
         const r = b.spec.resource;
         out.overrides.push({
@@ -136,7 +136,11 @@ export function desiredPolicies(
                     {
                       path: '/spec/replicas',
                       operator: 'replace',
-                      value: standbyReplicas(drs, b.spec.replicas ?? 0),
+                      // While failing back the standby keeps every replica; the override stays
+                      // (updated, never deleted and made again), so each change is one update.
+                      value: failingBack
+                        ? (b.spec.replicas ?? 0)
+                        : standbyReplicas(drs, b.spec.replicas ?? 0),
                     },
                   ],
                 },

@@ -4,7 +4,7 @@
 // turns within each round, so that the machine's load favours neither. Prints one JSON document
 // and a one-line summary per store.
 //
-//   npm run build && node dist/bench/up/main.js [--cluster-stores memory,sqlite] [--clusters N]
+//   npm run build && node dist/bench/first-run/main.js [--cluster-stores memory,sqlite] [--clusters N]
 //                                               [--nodes N] [--runs N]
 
 import { spawn } from 'node:child_process';
@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchOptions, countOption, usageError } from '../cli.js';
 
-const USAGE = `usage: node dist/bench/up/main.js [--cluster-stores memory,sqlite] [--clusters N] [--nodes N] [--runs N]
+const USAGE = `usage: node dist/bench/first-run/main.js [--cluster-stores memory,sqlite] [--clusters N] [--nodes N] [--runs N]
 
 How long \`concord up\` takes to be up: on a fresh data dir and on a restart, with the simulated
 clusters on each store. Runs the built command (bin/concord.js: run npm run build first).
@@ -76,7 +76,16 @@ async function main(): Promise<void> {
     for (const store of stores) {
       const dir = await mkdtemp(join(tmpdir(), 'concord-bench-up-'));
       try {
-        const args = ['--port', '0', '--clusters', String(clusters), '--nodes', String(nodes)];
+        const args = [
+          '--port',
+          '0',
+          '--dns-port',
+          '0',
+          '--clusters',
+          String(clusters),
+          '--nodes',
+          String(nodes),
+        ];
         args.push('--cluster-store', store, '--data-dir', dir);
         times.get(store)!.fresh.push(await timeUp(args));
         times.get(store)!.restart.push(await timeUp(args));
