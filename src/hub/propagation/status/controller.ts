@@ -37,6 +37,8 @@ import { type AnyBinding, bindingKey, bindingRef, parseBindingKey, worksOfBindin
 import { aggregateStatus, aggregatesStatus } from './aggregate.js';
 
 export const BINDING_STATUS_CONTROLLER = 'binding-status-controller';
+/** How long Work status changes are gathered before a binding's status is written. */
+const WORK_STATUS_BATCH_MS = 100;
 export const FULLY_APPLIED_SUCCESS_MESSAGE = 'All works have been successfully applied';
 export const FULLY_APPLIED_FAILED_MESSAGE =
   'Failed to apply all works, see status.aggregatedStatus for details';
@@ -183,14 +185,20 @@ export function startBindingStatusController(
 
   const controller = reconcileLoop(ctx, { name: BINDING_STATUS_CONTROLLER, workers: 2, reconcile });
 
+  // A binding over many members hears from each of its Works in a burst: their changes within a
+  // short window make one write of the binding's status, not one per Work.
   const enqueueOfWork = (w: Work) => {
     const a = w.metadata.annotations ?? {};
     if (a[RESOURCE_BINDING_NAME_ANNOTATION] && a[RESOURCE_BINDING_NAMESPACE_ANNOTATION]) {
-      controller.enqueue(
+      controller.enqueueAfter(
         `ResourceBinding/${a[RESOURCE_BINDING_NAMESPACE_ANNOTATION]}/${a[RESOURCE_BINDING_NAME_ANNOTATION]}`,
+        WORK_STATUS_BATCH_MS,
       );
     } else if (a[CLUSTER_RESOURCE_BINDING_ANNOTATION]) {
-      controller.enqueue(`ClusterResourceBinding/${a[CLUSTER_RESOURCE_BINDING_ANNOTATION]}`);
+      controller.enqueueAfter(
+        `ClusterResourceBinding/${a[CLUSTER_RESOURCE_BINDING_ANNOTATION]}`,
+        WORK_STATUS_BATCH_MS,
+      );
     }
   };
   const offWorks = works.addEventHandler({
