@@ -29,9 +29,11 @@ import { SimHost } from '../../src/sim/host.js';
 import { SqliteStore } from '../../src/storage/sqlite.js';
 import { benchOptions, countOption } from '../cli.js';
 
-const USAGE = `usage: bench/gitops/main.ts [--members N] [--apps K]
+const USAGE = `usage: node dist/bench/gitops/main.js [--members N] [--apps K]
+
   --members N   simulated member clusters (default 100)
   --apps K      apps in the repository, each synced to every member (default 10)
+  -h, --help    this text
 `;
 
 function git(dir: string, ...args: string[]): string {

@@ -28,7 +28,12 @@ import { parseKubeconfig, resolveContext } from '../../src/machinery/kubeconfig.
 import { startSimHostProcess } from '../../test/support/sim-host.js';
 import { benchOptions, countOption, usageError } from '../cli.js';
 
-const USAGE = `usage: node --import tsx bench/propagation/execution.ts [--members 10,100] [--modes push,pull] [--workloads 40]`;
+const USAGE = `usage: node dist/bench/propagation/execution.js [--members 10,100] [--modes push,pull] [--workloads N]
+
+  --members LIST   member counts to measure, comma-separated (default 10,100)
+  --modes LIST     sync modes to measure, comma-separated (default push,pull)
+  --workloads N    Deployments applied per measurement (default 40)
+  -h, --help       this text`;
 const WARMUP = 3;
 
 const percentile = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;

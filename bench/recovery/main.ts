@@ -31,13 +31,14 @@ import { startHub } from '../../src/hub/hub.js';
 import { runDrill } from '../../src/hub/recovery/drill/drill.js';
 import { benchOptions, countOption } from '../cli.js';
 
-const USAGE = `
+const USAGE = `usage: node dist/bench/recovery/main.js [--rounds N] [--apps N]
+
 Recovery time per disaster-recovery strategy (RTO to the first answered request and to full
 capacity, requests failed), and the time of one drill of many applications.
 
-usage: node dist/bench/recovery/main.js [--rounds N] [--apps N]
   --rounds N   outages per strategy (default 3)
   --apps N     applications drilled together at the end (default 100; 0: skip)
+  -h, --help   this text
 `;
 
 const opts = benchOptions(USAGE, { rounds: { type: 'string' }, apps: { type: 'string' } });
