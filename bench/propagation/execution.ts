@@ -100,7 +100,11 @@ async function queueFigures(registry: Registry) {
     o.queueMeanMs = round(s.queue[1] ? (1000 * s.queue[0]) / s.queue[1] : 0);
     o.workMeanMs = round(s.work[1] ? (1000 * s.work[0]) / s.work[1] : 0);
   }
-  return out;
+  return Object.fromEntries(
+    Object.entries(out)
+      .filter(([, q]) => q.adds > 0)
+      .sort((a, b) => b[1].adds - a[1].adds),
+  );
 }
 
 async function run(members: number, mode: 'push' | 'pull', workloads: number) {
@@ -183,7 +187,10 @@ async function run(members: number, mode: 'push' | 'pull', workloads: number) {
     >();
     const stageOf = (name: string) => {
       let s = stages.get(name);
-      if (!s) stages.set(name, (s = { works: new Set(), applied: new Set() }));
+      if (!s) {
+        s = { works: new Set(), applied: new Set() };
+        stages.set(name, s);
+      }
       return s;
     };
     const onBinding = (b: ResourceBinding) => {
