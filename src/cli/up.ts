@@ -2,10 +2,11 @@
 // DATA_DIR/hub/, and its controllers) and a fleet of simulated clusters spread over regions, in this process — with a
 // summary of where everything is and what to try first. Stops cleanly on SIGINT or SIGTERM.
 
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Listr, PRESET_TIMER } from 'listr2';
+import { pino } from 'pino';
 import type { Client } from '../client/client.js';
 import { InProcessClient } from '../client/in-process.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
@@ -162,6 +163,14 @@ export function registerUp(program: Command): void {
             await up.sims?.stop();
             await up.hub?.close();
           };
+          // The terminal is for the progress and the summary; the hub's and the clusters' logs go to a
+          // file in the data dir (CONCORD_LOG_LEVEL sets their level, warn by default).
+          await mkdir(dataDir, { recursive: true });
+          const logFile = join(dataDir, 'concord.log');
+          const logger = pino(
+            { level: process.env.CONCORD_LOG_LEVEL ?? 'warn' },
+            pino.destination({ dest: logFile, append: true, sync: false }),
+          );
           const plan = fleetPlan(opts.clusters);
           const tasks = new Listr<UpState>(
             [
@@ -170,6 +179,7 @@ export function registerUp(program: Command): void {
                 task: async (ctx) => {
                   ctx.hub = await startHub({
                     dataDir,
+                    logger,
                     port: opts.port,
                     host: opts.host,
                     dnsPort: opts.dnsPort,
@@ -182,6 +192,7 @@ export function registerUp(program: Command): void {
                 task: async (ctx, task) => {
                   ctx.sims = await SimHost.start({
                     dataDir,
+                    logger,
                     defaults: {
                       nodes: opts.nodes,
                       host: opts.host,
@@ -268,6 +279,7 @@ export function registerUp(program: Command): void {
             `           store ${hub.store.description}`,
             `dns        127.0.0.1:${dnsPort}   (clusterset.local and global names: dig @127.0.0.1 -p ${dnsPort} NAME)`,
             `dashboard  ${dashboardUrl(hub.url)}   (\`concord dashboard --data-dir ${dir}\` prints a link that signs in)`,
+            `logs       ${shownPath(logFile)}`,
           ];
           if (up.demoIp)
             lines.push(
