@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fleetPlan } from './up.js';
+import { fleetPlan } from './fleet.js';
 
 describe('fleetPlan', () => {
   it('spreads the fleet over europe, us and asia in turn', () => {
