@@ -6,10 +6,11 @@
 // same fleet. Prints a summary of where everything is and what to try first; stops cleanly on
 // SIGINT or SIGTERM.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Listr, PRESET_TIMER } from 'listr2';
+import { pino } from 'pino';
 import type { Client } from '../client/client.js';
 import { HttpsClient } from '../client/https.js';
 import { InProcessClient } from '../client/in-process.js';
@@ -202,6 +203,14 @@ export function registerUp(program: Command): void {
             // The hub's local provider stops the simulated clusters with its controllers.
             await up.hub?.close();
           };
+          // The terminal is for the progress and the summary; the hub's and the clusters' logs go to a
+          // file in the data dir (CONCORD_LOG_LEVEL sets their level, warn by default).
+          await mkdir(dataDir, { recursive: true });
+          const logFile = join(dataDir, 'concord.log');
+          const logger = pino(
+            { level: process.env.CONCORD_LOG_LEVEL ?? 'warn' },
+            pino.destination({ dest: logFile, append: true, sync: false }),
+          );
           const plan = fleetPlan(opts.clusters);
           const size = { nodes: opts.nodes, shape: opts.shape };
           const manifests = fleetManifests(plan, size);
@@ -214,6 +223,7 @@ export function registerUp(program: Command): void {
                 task: async (ctx) => {
                   ctx.hub = await startHub({
                     dataDir,
+                    logger,
                     port: opts.port,
                     host: opts.host,
                     dnsPort: opts.dnsPort,
@@ -332,6 +342,7 @@ export function registerUp(program: Command): void {
             `           store ${hub.store.description}`,
             `dns        127.0.0.1:${dnsPort}   (clusterset.local and global names: dig @127.0.0.1 -p ${dnsPort} NAME)`,
             `dashboard  ${dashboardUrl(hub.url)}   (\`concord dashboard --data-dir ${dir}\` prints a link that signs in)`,
+            `logs       ${shownPath(logFile)}`,
           ];
           if (up.demoIp)
             lines.push(

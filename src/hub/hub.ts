@@ -32,7 +32,12 @@ import { type ClusterHealthOptions, clusterControllers } from './clusters/index.
 import { registerCluster } from './clusters/join.js';
 import { dashboardRoutes } from './dashboard/static.js';
 import { gitopsControllers, gitopsOptionsFromEnv, webhookRoute } from './gitops/index.js';
-import { governanceAdmission, governanceControllers, residencyFilter } from './governance/index.js';
+import {
+  governanceAdmission,
+  governanceControllers,
+  governanceRoles,
+  residencyFilter,
+} from './governance/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -98,6 +103,7 @@ export const HUB_APIS: readonly ApiExtension[] = [
   infrastructureApis,
   governanceApis,
   governanceAdmission,
+  governanceRoles,
   recoveryApis,
   argocdApis,
   mcsApis,

@@ -133,6 +133,9 @@ describe('concord up [sqlite]', () => {
       expect(await first.stop('SIGINT')).toBe(0);
     }
     expect(first.output).toContain('concord up: SIGINT, stopping');
+    // The terminal shows progress and the summary; the servers' logs went to the file it names.
+    expect(first.output).toMatch(/logs +\.concord\/concord\.log/);
+    expect(first.output).not.toMatch(/"level":\d+/);
 
     const second = await up();
     try {
