@@ -361,11 +361,8 @@ export function registerUp(program: Command): void {
             );
           }
           lines.push('', 'try:');
-          lines.push(`  kubectl --kubeconfig ${hubConfig} get clusters`);
-          if (clusters[0])
-            lines.push(
-              `  kubectl --kubeconfig ${hubConfig} get clusters.cluster.x-k8s.io,kubeadmcontrolplanes,machinedeployments,machines`,
-            );
+          // The members, and the Cluster API Machines they were provisioned with.
+          lines.push(`  kubectl --kubeconfig ${hubConfig} get clusters${clusters[0] ? ',machines' : ''}`);
           lines.push(`  concord status --data-dir ${dir}`);
           if (up.demoIp) {
             lines.push(
