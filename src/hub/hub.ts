@@ -52,7 +52,7 @@ import { startPropagationControllers } from './propagation/index.js';
 import { startKubeadmConfigController } from './provisioning/bootstrap/index.js';
 import { startKubeadmControlPlaneController } from './provisioning/controlplane/index.js';
 import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
-import { provisioningControllers } from './provisioning/index.js';
+import { type ProvisioningOptions, provisioningControllers } from './provisioning/index.js';
 import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
 import { startClusterClassController, startTopologyController } from './provisioning/topology/index.js';
 import { startRecoveryControllers } from './recovery/index.js';
@@ -65,6 +65,7 @@ import { startRecoveryControllers } from './recovery/index.js';
 export function hubControllers(
   clusterHealth: ClusterHealthOptions = {},
   networking: NetworkingOptions = {},
+  provisioning: Omit<ProvisioningOptions, 'register'> = {},
 ): HubControllerFactory[] {
   return [
     startHubInfoController,
@@ -73,7 +74,7 @@ export function hubControllers(
     (ctx) => [startPropagationControllers(ctx, { scheduler: { filters: [residencyFilter(ctx)] } })],
     (ctx) => [startRecoveryControllers(ctx)],
     governanceControllers,
-    provisioningControllers({ register: registerCluster }),
+    provisioningControllers({ ...provisioning, register: registerCluster }),
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],
@@ -143,6 +144,8 @@ export interface HubOptions {
    * port is written to DIR/dns.port.
    */
   dnsPort?: number;
+  /** Settings of the local provider's simulated clusters, with the default controllers. */
+  provisioning?: Omit<ProvisioningOptions, 'register'>;
 }
 
 export interface RunningHub {
@@ -212,7 +215,9 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     },
     controllers:
       opts.controllers ??
-      (opts.dnsPort !== undefined ? hubControllers({}, { dnsPort: opts.dnsPort }) : HUB_CONTROLLERS),
+      (opts.dnsPort !== undefined || opts.provisioning
+        ? hubControllers({}, opts.dnsPort !== undefined ? { dnsPort: opts.dnsPort } : {}, opts.provisioning)
+        : HUB_CONTROLLERS),
     ...opts.leaderElection,
     ...(opts.informers ? { informers: opts.informers } : {}),
   });
