@@ -72,6 +72,8 @@ export function isReservedNamespace(ns: string | undefined): boolean {
   );
 }
 
+/** How long claims are gathered before a policy's status counts them again. */
+const POLICY_STATUS_BATCH_MS = 1000;
 const SEP = '\u0000';
 const templateKey = (t: { apiVersion: string; kind: string; namespace?: string; name: string }) =>
   ['T', t.apiVersion, t.kind, t.namespace ?? '', t.name].join(SEP);
@@ -103,8 +105,15 @@ export function startDetector(ctx: ControllerContext, opts: DetectorOptions = {}
       claim.kind === 'PropagationPolicy' ? pps.get(claim.name, claim.namespace) : cpps.get(claim.name);
     return policy ? { kind: claim.kind, policy } : undefined;
   };
+  /**
+   * A claim changed: the policy's status (how many resources it claims) is counted again, once for
+   * the claims of a second, not once per template (each count reads every template of its kinds).
+   */
   const enqueuePolicy = (p: AnyPolicy) =>
-    policyLoop.enqueue(policyKey(p.kind, p.policy.metadata.namespace, p.policy.metadata.name ?? ''));
+    policyLoop.enqueueAfter(
+      policyKey(p.kind, p.policy.metadata.namespace, p.policy.metadata.name ?? ''),
+      POLICY_STATUS_BATCH_MS,
+    );
 
   /** The policy that should claim the template now (see policies.ts), or undefined. */
   function claimerFor(t: KubeObject): AnyPolicy | undefined {
@@ -252,7 +261,8 @@ export function startDetector(ctx: ControllerContext, opts: DetectorOptions = {}
 
   const templateLoop = reconcileLoop(ctx, {
     name: 'resource-detector',
-    workers: 2,
+    // Templates are independent: more of them in flight share the store's commits.
+    workers: 4,
     reconcile: async (key) => {
       const [, apiVersion, kind, namespace, name] = key.split(SEP) as [
         string,
