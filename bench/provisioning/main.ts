@@ -49,10 +49,11 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const name = (i: number) => `c-${i}`;
-/** "secrets", "clusters.cluster.x-k8s.io" ... of a store key (/registry/[group/]resource/...). */
+/** "secrets", "clusters.cluster.x-k8s.io" ... of a store key (/registry/{core|group}/resource/...). */
 function resourceOfKey(key: string): string {
   const parts = key.split('/').filter(Boolean);
   if (parts[0] === 'registry') parts.shift();
+  if (parts[0] === 'core') return parts[1] ?? key;
   return parts[0]?.includes('.') ? `${parts[1]}.${parts[0]}` : (parts[0] ?? key);
 }
 const LOCAL = 'infrastructure.concord.dev/v1alpha1';
