@@ -60,7 +60,21 @@ describe('dashboard with a real fleet', () => {
     dir = await mkdtemp(join(tmpdir(), 'concord-dashboard-fleet-'));
     up = spawn(
       process.execPath,
-      ['--import', 'tsx', MAIN, 'up', '--clusters', '3', '--nodes', '1', '--port', '0', '--no-demo', '--data-dir', dir],
+      [
+        '--import',
+        'tsx',
+        MAIN,
+        'up',
+        '--clusters',
+        '3',
+        '--nodes',
+        '1',
+        '--port',
+        '0',
+        '--no-demo',
+        '--data-dir',
+        dir,
+      ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     up.stdout!.on('data', (c: Buffer) => {

@@ -12,8 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessClient } from '../src/client/in-process.js';
 import { InformerFactory } from '../src/client/informer-factory.js';
 import type { RunningController } from '../src/controller/context.js';
+import { argocdApis } from '../src/hub/apis/argocd/index.js';
+import { governanceApis } from '../src/hub/apis/governance/index.js';
 import { type Cluster, karmadaApis, karmadaResources } from '../src/hub/apis/karmada/index.js';
 import { recoveryApis } from '../src/hub/apis/recovery/index.js';
+import { startGitopsControllers } from '../src/hub/gitops/index.js';
+import { governanceAdmission } from '../src/hub/governance/index.js';
 import { startPropagationControllers } from '../src/hub/propagation/index.js';
 import { putMember } from '../src/hub/propagation/propagation.testing.js';
 import { startRecoveryControllers } from '../src/hub/recovery/index.js';
@@ -33,6 +37,7 @@ describe('examples/ applied with kubectl [sqlite]', () => {
   let informers: InformerFactory;
   let controllers: RunningController;
   let recovery: RunningController;
+  let gitops: RunningController[];
   const tested = new Set<string>();
 
   const kubectl = async (args: string[]): Promise<string> => {
@@ -40,15 +45,26 @@ describe('examples/ applied with kubectl [sqlite]', () => {
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
     return r.stdout;
   };
+  const refused = async (args: string[], input: string): Promise<string> => {
+    const r = await runKubectl('1.33', server.kubeconfigPath, args, { input });
+    if (r.code === 0) throw new Error(`kubectl ${args.join(' ')} was accepted: ${r.stdout}`);
+    return r.stderr;
+  };
   const getJson = async (args: string[]): Promise<Json> =>
     JSON.parse(await kubectl(['get', ...args, '-o', 'json']));
 
   /** Applies an example and waits until its Deployment's binding is scheduled; its clusters. */
-  const apply = async (example: string, deployment: string): Promise<Record<string, number>> => {
+  const apply = async (
+    example: string,
+    deployment: string,
+    namespace = 'default',
+  ): Promise<Record<string, number>> => {
     tested.add(example);
     await kubectl(['apply', '-f', join(EXAMPLES, example)]);
     const rb = await waitFor(`${example} scheduled`, async () => {
-      const b = await getJson(['resourcebinding', `${deployment}-deployment`]).catch(() => undefined);
+      const b = await getJson(['resourcebinding', `${deployment}-deployment`, '-n', namespace]).catch(
+        () => undefined,
+      );
       const cond = b?.status?.conditions?.find((c: Json) => c.type === 'Scheduled');
       return cond?.status === 'True' ? b : undefined;
     });
@@ -68,13 +84,22 @@ describe('examples/ applied with kubectl [sqlite]', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'concord-examples-'));
     const store = await SqliteStore.open({ path: join(dir, 'state.db') });
-    server = await startTestApiServer({ store, extensions: [karmadaApis, recoveryApis] });
+    server = await startTestApiServer({
+      store,
+      extensions: [karmadaApis, recoveryApis, argocdApis, governanceApis, governanceAdmission],
+    });
     const logger = pino({ level: process.env.CONCORD_TEST_LOG_LEVEL ?? 'silent' });
     const client = new InProcessClient(server.server);
     informers = new InformerFactory(client, { logger });
     const ctx = { cluster: 'hub', client, informers, logger, now: () => new Date() };
     controllers = startPropagationControllers(ctx);
     recovery = startRecoveryControllers(ctx);
+    // The ApplicationSet controller alone: the GitOps example's repository is on github.com, which
+    // the application controller would fetch (its syncs are tested in test/gitops/).
+    gitops = startGitopsControllers(
+      { ...ctx, dataDir: dir, identity: 'examples', endpoint: { url: server.url, caPem: '' } },
+      { controllers: ['applicationset'], cacheDir: join(dir, 'gitops') },
+    );
     informers.start();
     // The fleet `concord up` makes (a cluster per region), and a GPU cluster tainted for GPU work,
     // each with the capacity its health probe would report.
@@ -96,6 +121,7 @@ describe('examples/ applied with kubectl [sqlite]', () => {
   }, 60_000);
 
   afterAll(async () => {
+    for (const c of gitops ?? []) await c.stop();
     await recovery?.stop();
     await controllers?.stop();
     informers?.stop();
@@ -148,6 +174,52 @@ describe('examples/ applied with kubectl [sqlite]', () => {
       return d?.status?.currentStandby ? d : undefined;
     });
     expect(drs.status).toMatchObject({ currentPrimary: 'europe-1', currentStandby: 'us-1' });
+  });
+
+  it('data-residency: the records only in Europe, and a placement outside refused naming the rule', async () => {
+    tested.add('data-residency');
+    // The rule first, as a user would: it must exist before the placements it judges.
+    await kubectl(['apply', '-f', join(EXAMPLES, 'data-residency', 'rule.yaml')]);
+    expect(await apply('data-residency', 'records', 'patient-records')).toEqual({ 'europe-1': 2 });
+    expect((await sent('europe-1', 'records')).spec.template.spec.containers[0].image).toBe(
+      'concord.dev/echo',
+    );
+    const stderr = await refused(
+      ['apply', '-f', '-'],
+      `apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: records-us, namespace: patient-records}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: records}]
+  placement: {clusterAffinity: {clusterNames: [us-1]}}
+`,
+    );
+    expect(stderr).toContain('denied by residency rule "patient-records-eu"');
+    expect(stderr).toContain('us-1 (region us)');
+  });
+
+  it('gitops: one guestbook Application per member of the three regions, GPU cluster included', async () => {
+    tested.add('gitops');
+    await kubectl(['apply', '-f', join(EXAMPLES, 'gitops')]);
+    const apps = await waitFor('four Applications', async () => {
+      const list = await getJson(['applications', '-n', 'argocd']).catch(() => undefined);
+      return list?.items?.length === 4 ? list.items : undefined;
+    });
+    expect(
+      Object.fromEntries(
+        apps.map((a: Json) => [a.metadata.name, [a.metadata.labels.region, a.spec.destination]]),
+      ),
+    ).toEqual({
+      'guestbook-europe-1': ['europe', { name: 'europe-1', namespace: 'guestbook' }],
+      'guestbook-us-1': ['us', { name: 'us-1', namespace: 'guestbook' }],
+      'guestbook-asia-1': ['asia', { name: 'asia-1', namespace: 'guestbook' }],
+      'guestbook-gpu-1': ['us', { name: 'gpu-1', namespace: 'guestbook' }],
+    });
+    expect(apps[0].spec.source).toEqual({
+      repoURL: 'https://github.com/argoproj/argocd-example-apps.git',
+      targetRevision: 'HEAD',
+      path: 'guestbook',
+    });
   });
 
   it('covers every example in the folder', () => {

@@ -4,18 +4,24 @@
 // real kubectl. The Deployment runs on the members (pods Ready there), its status comes back to
 // the Work, the binding and the hub's Deployment. Then, on SQLite: conflict resolution (Abort by
 // default, Overwrite when asked), deletion from the members when the template goes (and
-// preserveResourcesOnDeletion), drift on a member corrected, and a partitioned member not
-// delaying the other.
+// preserveResourcesOnDeletion), drift on a member corrected, a partitioned member not delaying
+// the other, a fleet security baseline (docs/examples/governance/baseline.yaml) kept on every
+// member and shown by `concord audit` with its drift, and the hub's team roles as a team member
+// sees them with kubectl: its namespace only, and no member credentials for anyone.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueClientCertificate } from '../src/apiserver/pki.js';
+import { formatAudit, readAudit } from '../src/cli/audit.js';
 import { HttpsClient } from '../src/client/https.js';
 import { InProcessClient } from '../src/client/in-process.js';
 import { resources } from '../src/client/resources.js';
+import { AGENT_GROUP, agentUser, loadHubCA } from '../src/hub/clusters/agent-access.js';
 import { joinCluster } from '../src/hub/clusters/join.js';
 import { type RunningHub, startHub } from '../src/hub/hub.js';
+import { buildKubeconfig } from '../src/machinery/kubeconfig.js';
 import type { KubeObject } from '../src/machinery/object.js';
 import { requestFault } from '../src/sim/control.js';
 import { podReady, waitFor } from './sim/support.js';
@@ -27,6 +33,7 @@ import { type SimHostProcess, startSimHostProcess } from './support/sim-host.js'
 type Json = Record<string, any>;
 
 const NGINX = '/work/shared/fixtures/karmada/karmada-io_karmada/samples/nginx';
+const BASELINE = join(import.meta.dirname, '..', 'docs', 'examples', 'governance', 'baseline.yaml');
 const MEMBERS = ['member1', 'member2'];
 
 interface Fleet {
@@ -354,4 +361,173 @@ describe('push execution on SQLite', () => {
     }
     await waitFor('both on member2 once healed', () => memberDeployment(f, 'member2', 'both'), 60_000);
   }, 90_000);
+
+  it('keeps a fleet baseline on every member, puts drift right and shows it in concord audit', async () => {
+    await f.kubectl(['apply', '-f', BASELINE]);
+    const role = (m: string) =>
+      f.members[m]!.get<KubeObject & { rules: Json[] }>(resources.clusterroles, 'baseline-read-only').catch(
+        () => undefined,
+      );
+    const netpol = (m: string) =>
+      f.members[m]!.get(resources.networkpolicies, 'default-deny-ingress', { namespace: 'shop' }).catch(
+        () => undefined,
+      );
+    for (const m of MEMBERS) {
+      await waitFor(`the baseline ClusterRole on ${m}`, () => role(m));
+      await waitFor(`the baseline NetworkPolicy on ${m}`, () => netpol(m));
+    }
+    // Someone deletes the role on member1, then widens it there; another edits the policy on member2.
+    const first = (await role('member1'))!;
+    await f.members.member1!.delete(resources.clusterroles, 'baseline-read-only');
+    const back = await waitFor('the role back on member1', async () => {
+      const r = await role('member1');
+      return r && r.metadata.uid !== first.metadata.uid ? r : undefined;
+    });
+    await f.members.member1!.update(resources.clusterroles, {
+      ...back,
+      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
+    });
+    await waitFor('the rules put back on member1', async () => {
+      const r = await role('member1');
+      return r?.rules?.[0]?.verbs?.join(',') === 'get,list,watch' ? r : undefined;
+    });
+    await f.members.member2!.patch(
+      resources.networkpolicies,
+      'default-deny-ingress',
+      { spec: { policyTypes: ['Egress'] } },
+      'merge',
+      { namespace: 'shop' },
+    );
+    await waitFor('the NetworkPolicy put back on member2', async () => {
+      const p = (await netpol('member2')) as (KubeObject & { spec: Json }) | undefined;
+      return p && p.spec.policyTypes?.join(',') === 'Ingress' && p.metadata.generation! > 2 ? p : undefined;
+    });
+
+    const audit = await waitFor('the corrections in the audit', async () => {
+      const a = await readAudit(new InProcessClient(f.hub.api.server));
+      const [cr, np] = a.baselines;
+      return cr?.driftCorrections.length === 2 &&
+        np?.driftCorrections.length === 1 &&
+        a.baselines.every((b) => b.applied.length === 2)
+        ? a
+        : undefined;
+    });
+    expect(
+      audit.baselines.map((b) => [
+        b.kind,
+        b.namespace,
+        b.name,
+        b.policy,
+        b.clusters,
+        b.driftCorrections.map((d) => [d.cluster, d.change, d.count]).sort(),
+      ]),
+    ).toEqual([
+      [
+        'ClusterRole',
+        undefined,
+        'baseline-read-only',
+        'fleet-baseline',
+        MEMBERS,
+        [
+          ['member1', 'changed', 1],
+          ['member1', 'deleted', 1],
+        ],
+      ],
+      [
+        'NetworkPolicy',
+        'shop',
+        'default-deny-ingress',
+        'fleet-baseline',
+        MEMBERS,
+        [['member2', 'changed', 1]],
+      ],
+    ]);
+    const table = formatAudit(audit);
+    expect(table).toMatch(/^BASELINE\s+POLICY\s+CLUSTERS\s+APPLIED\s+DRIFT CORRECTED$/m);
+    const roleRow = table.split('\n').find((l) => /^ClusterRole baseline-read-only\s+fleet-baseline/.test(l));
+    expect(roleRow).toMatch(
+      /^ClusterRole baseline-read-only\s+fleet-baseline\s+member1,member2\s+2\/2\s+member1 \(/,
+    );
+    expect(roleRow).toMatch(/member1 \(deleted x1, 20\d\d-[^)]+\)/);
+    expect(roleRow).toMatch(/member1 \(changed x1, 20\d\d-[^)]+\)/);
+    expect(table).toMatch(
+      /^NetworkPolicy shop\/default-deny-ingress\s+fleet-baseline\s+member1,member2\s+2\/2\s+member2 \(changed x1, \S+\)$/m,
+    );
+  });
+
+  it("gives a team its namespace and nothing else, and nobody but the hub the members' credentials", async () => {
+    const ca = await loadHubCA(join(f.dir, 'hub'));
+    const as = async (user: string, groups: string[]) => {
+      const path = join(f.dir, `${user.replaceAll(':', '-')}.kubeconfig`);
+      const cert = await issueClientCertificate(ca, { user, groups });
+      await writeFile(
+        path,
+        buildKubeconfig({ name: 'hub', server: f.hub.url, caPem: ca.certPem, user: cert, userName: user }),
+      );
+      return (args: string[], input?: string) =>
+        runKubectl('1.33', path, args, {
+          home: join(f.dir, `home-${user.replaceAll(':', '-')}`),
+          ...(input === undefined ? {} : { input }),
+        });
+    };
+    for (const ns of ['team-a', 'team-b']) await f.kubectl(['create', 'namespace', ns]);
+    await f.kubectl([
+      'create',
+      'rolebinding',
+      'team-a-admins',
+      '-n',
+      'team-a',
+      '--clusterrole=concord:team-admin',
+      '--group=team-a',
+    ]);
+    const alice = await as('alice', ['team-a']);
+    const app = (ns: string) =>
+      [
+        JSON.stringify({
+          ...deployment('shop', 'web:1'),
+          metadata: { name: 'shop', namespace: ns, labels: { app: 'shop' } },
+        }),
+        JSON.stringify({
+          ...JSON.parse(policy('shop', ['member1'])),
+          metadata: { name: 'shop', namespace: ns },
+        }),
+      ].join('\n');
+    const own = await alice(['apply', '-f', '-'], app('team-a'));
+    expect(own.stderr).toBe('');
+    expect(own.stdout).toContain('deployment.apps/shop created');
+    expect(own.stdout).toContain('propagationpolicy.policy.karmada.io/shop created');
+    await waitFor('the team app on member1', () => memberDeployment(f, 'member1', 'shop', 'team-a'));
+    const listed = await alice(['get', 'propagationpolicies', '-n', 'team-a', '-o', 'name']);
+    expect(listed.stdout.trim()).toBe('propagationpolicy.policy.karmada.io/shop');
+
+    const other = await alice(['apply', '-f', '-'], app('team-b'));
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain(
+      'deployments.apps "shop" is forbidden: User "alice" cannot get resource "deployments" in API group "apps" in the namespace "team-b"',
+    );
+    const cpp = await alice(['apply', '-f', BASELINE]);
+    expect(cpp.stderr).toContain(
+      'clusterpropagationpolicies.policy.karmada.io "fleet-baseline" is forbidden: User "alice" cannot get resource "clusterpropagationpolicies" in API group "policy.karmada.io" at the cluster scope',
+    );
+    const cluster = await alice(['label', 'cluster', 'member1', 'team=a']);
+    expect(cluster.stderr).toContain(
+      'clusters.cluster.karmada.io "member1" is forbidden: User "alice" cannot',
+    );
+
+    // The members' credentials: the Secrets join wrote in karmada-cluster.
+    const secret = ['get', 'secret', 'member1', '-n', 'karmada-cluster'];
+    await f.kubectl(secret); // there, for the hub
+    const agent = await as(agentUser('member1'), [AGENT_GROUP]);
+    const nobody = await as('bob', []);
+    for (const [who, kubectl] of [
+      ['alice', alice],
+      [agentUser('member1'), agent],
+      ['bob', nobody],
+    ] as const) {
+      const r = await kubectl(secret);
+      expect(r.stderr).toContain(
+        `secrets "member1" is forbidden: User "${who}" cannot get resource "secrets" in API group "" in the namespace "karmada-cluster"`,
+      );
+    }
+  });
 });

@@ -1,20 +1,22 @@
 // GitOps at fleet scale: the hub's API server on SQLite with the application and ApplicationSet
-// controllers in process, N simulated members (one node each, in this process too), and a git
+// controllers in this process, N simulated members (one node each) in a child process of their
+// own (as members are other machines: the hub's CPU time and RSS are its own), and a git
 // repository made with the git CLI holding K apps (a ConfigMap and a one-replica Deployment each).
 // One ApplicationSet (matrix of the clusters generator and a git directories generator) makes
 // N x K Applications. Measured: Applications generated per second, the time until all are Synced
 // and Healthy, then — after a commit changing every app and the webhook's refresh — the time
-// until all are Synced and Healthy at the new commit; and the process's RSS (hub and members).
-// Prints one JSON document, then a one-line summary.
+// until all are Synced and Healthy at the new commit, with the CPU time the hub and the members
+// spent meanwhile; and each process's RSS. Prints one JSON document, then a one-line summary.
 //
 //   npm run bench:gitops      # = npm run build && node dist/bench/gitops/main.js
 //   node --import tsx bench/gitops/main.ts [--members 100] [--apps 10]
 
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ApiServer } from '../../src/apiserver/server.js';
 import { InProcessClient } from '../../src/client/in-process.js';
@@ -73,6 +75,58 @@ spec:
   }
 }
 
+interface Usage {
+  cpu: NodeJS.CpuUsage;
+  rss: number;
+}
+
+type Request = { type: 'start'; names: string[] } | { type: 'usage' } | { type: 'stop' };
+
+/** The simulated members, in a child process running this file with --members-host. */
+class MembersProcess {
+  private readonly child: ChildProcess;
+  private waiting: ((v: unknown) => void)[] = [];
+
+  constructor(dataDir: string) {
+    this.child = fork(fileURLToPath(import.meta.url), ['--members-host', dataDir], {
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child.on('message', (m) => this.waiting.shift()?.(m));
+    this.child.on('exit', (code) => {
+      if (this.waiting.length) {
+        process.stderr.write(`the members' process exited (${code})\n`);
+        process.exit(1);
+      }
+    });
+  }
+
+  /** One request at a time: answers come in order. */
+  ask(req: Request): Promise<unknown> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.child.send(req);
+    });
+  }
+}
+
+async function membersHost(dataDir: string): Promise<void> {
+  const logger = pino({ level: process.env.CONCORD_LOG_LEVEL ?? 'warn' });
+  const sims = await SimHost.start({ dataDir, control: false, logger, defaults: { nodes: 1 } });
+  process.on('message', async (req: Request) => {
+    if (req.type === 'start') {
+      const out: string[] = [];
+      for (const name of req.names) out.push((await sims.startCluster({ name })).kubeconfigPath);
+      process.send!(out);
+    } else if (req.type === 'usage') {
+      process.send!({ cpu: process.cpuUsage(), rss: process.memoryUsage().rss } satisfies Usage);
+    } else {
+      await sims.stop();
+      process.send!('stopped', () => process.exit(0));
+    }
+  });
+}
+
 async function main(): Promise<void> {
   const opts = benchOptions(USAGE, {
     members: { type: 'string', default: '100' },
@@ -102,19 +156,15 @@ async function main(): Promise<void> {
     extensions: [karmadaApis, argocdApis],
   });
   const hub = new InProcessClient(api);
-  const sims = await SimHost.start({
-    dataDir: join(dir, 'sims'),
-    control: false,
-    logger,
-    defaults: { nodes: 1 },
-  });
   const startMembers = performance.now();
+  const sims = new MembersProcess(join(dir, 'sims'));
+  const names = Array.from({ length: members }, (_, i) => `member-${String(i).padStart(3, '0')}`);
+  const kubeconfigs = (await sims.ask({ type: 'start', names })) as string[];
   for (let i = 0; i < members; i++) {
-    const name = `member-${String(i).padStart(3, '0')}`;
-    const cluster = await sims.startCluster({ name });
+    const name = names[i]!;
     await registerCluster(hub, {
       name,
-      connection: await loadKubeconfig(cluster.kubeconfigPath),
+      connection: await loadKubeconfig(kubeconfigs[i]!),
       region: `region-${i % 5}`,
     });
     const c = await hub.get(karmadaResources.clusters, name);
@@ -191,18 +241,38 @@ async function main(): Promise<void> {
     },
     { namespace: 'argocd' },
   );
-  const list = async () =>
-    (await hub.list<Application>(argocdResources.applications, { namespace: 'argocd' })).items;
-  const until = async (what: string, done: (items: Application[]) => boolean, timeoutMs = 900_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const items = await list();
-      if (done(items)) return (performance.now() - started) / 1000;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  const generated = await until('the Applications', (items) => items.length === total);
+  // Waiting watches the Applications through the informer the controllers share (no list of
+  // every Application from the store per check, which at 1,000 would cost the hub more than
+  // the work measured).
+  const appInformer = informers.informerFor<Application>(argocdResources.applications);
+  const until = (what: string, done: (items: Application[]) => boolean, timeoutMs = 900_000) =>
+    new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let scheduled = false;
+      const check = () => {
+        scheduled = false;
+        if (!done(appInformer.list({ namespace: 'argocd' }))) return;
+        clearTimeout(timer);
+        remove();
+        resolve();
+      };
+      // Events come in bursts: one check per burst (a macrotask later), not one per event.
+      const soon = () => {
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(check);
+        }
+      };
+      const remove = appInformer.addEventHandler({ onAdd: soon, onUpdate: soon, onDelete: soon });
+      timer = setTimeout(() => {
+        remove();
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      soon();
+    });
+  const since = (t: number) => (performance.now() - t) / 1000;
+  await until('the Applications', (items) => items.length === total);
+  const generated = since(started);
   const healthyAt = (rev: string | undefined) => (items: Application[]) =>
     items.length === total &&
     items.every(
@@ -211,22 +281,25 @@ async function main(): Promise<void> {
         a.status.health?.status === 'Healthy' &&
         (!rev || a.status.sync.revision === rev),
     );
-  const firstSynced = await until('all Synced and Healthy', healthyAt(undefined));
+  await until('all Synced and Healthy', healthyAt(undefined));
+  const firstSynced = since(started);
 
   writeApps(repo, apps, 'v2');
   git(repo, 'add', '-A');
   git(repo, 'commit', '--quiet', '-m', 'v2');
   const next = git(repo, 'rev-parse', 'HEAD');
   const commitAt = performance.now();
+  const hubCpuAt = process.cpuUsage();
+  const membersCpuAt = (await sims.ask({ type: 'usage' })) as Usage;
+  logger.info({ monotonicUs: Number(process.hrtime.bigint() / 1000n) }, 'commit');
   await refreshRepositories(hub, [repo]);
-  const deadline = Date.now() + 900_000;
-  for (;;) {
-    if (healthyAt(next)(await list())) break;
-    if (Date.now() > deadline) throw new Error('timed out waiting for the new commit');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until('the new commit', healthyAt(next));
   const commitSeconds = (performance.now() - commitAt) / 1000;
-  const rssMiB = Math.round(process.memoryUsage().rss / 1024 / 1024);
+  logger.info({ monotonicUs: Number(process.hrtime.bigint() / 1000n) }, 'all synced at the new commit');
+  const hubCpu = process.cpuUsage(hubCpuAt);
+  const membersUsage = (await sims.ask({ type: 'usage' })) as Usage;
+  const cpuSeconds = (u: NodeJS.CpuUsage) => Number(((u.user + u.system) / 1e6).toFixed(1));
+  const hubRssMiB = Math.round(process.memoryUsage().rss / 1024 / 1024);
 
   const result = {
     members,
@@ -238,18 +311,25 @@ async function main(): Promise<void> {
     applicationsPerSecond: Number((total / generated).toFixed(1)),
     firstSyncedHealthySeconds: Number(firstSynced.toFixed(1)),
     commitToSyncedHealthySeconds: Number(commitSeconds.toFixed(1)),
-    processRssMiB: rssMiB,
+    commitHubCpuSeconds: cpuSeconds(hubCpu),
+    commitMembersCpuSeconds: cpuSeconds({
+      user: membersUsage.cpu.user - membersCpuAt.cpu.user,
+      system: membersUsage.cpu.system - membersCpuAt.cpu.system,
+    }),
+    hubRssMiB,
+    membersRssMiB: Math.round(membersUsage.rss / 1024 / 1024),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(
-    `gitops: ${total} Applications over ${members} members generated in ${result.generatedSeconds}s (${result.applicationsPerSecond}/s), all Synced+Healthy ${result.firstSyncedHealthySeconds}s; commit+webhook -> all Synced+Healthy ${result.commitToSyncedHealthySeconds}s; RSS ${rssMiB} MiB (hub and members in one process)\n`,
+    `gitops: ${total} Applications over ${members} members generated in ${result.generatedSeconds}s (${result.applicationsPerSecond}/s), all Synced+Healthy ${result.firstSyncedHealthySeconds}s; commit+webhook -> all Synced+Healthy ${result.commitToSyncedHealthySeconds}s (CPU: hub ${result.commitHubCpuSeconds}s, members ${result.commitMembersCpuSeconds}s); RSS hub ${hubRssMiB} MiB, members ${result.membersRssMiB} MiB\n`,
   );
   for (const c of controllers) await c.stop();
   informers.stop();
-  await sims.stop();
+  await sims.ask({ type: 'stop' });
   await api.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 }
 
-await main();
+if (process.argv[2] === '--members-host') await membersHost(process.argv[3]!);
+else await main();

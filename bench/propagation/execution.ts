@@ -14,16 +14,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { Registry } from 'prom-client';
 import { startAgent } from '../../src/agent/agent.js';
 import { HttpsClient } from '../../src/client/https.js';
 import { InProcessClient } from '../../src/client/in-process.js';
 import { Informer } from '../../src/client/informer.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
 import { resources } from '../../src/client/resources.js';
-import { type Cluster, karmadaResources } from '../../src/hub/apis/karmada/index.js';
+import {
+  type Cluster,
+  karmadaResources,
+  type ResourceBinding,
+  WORK_APPLIED,
+  type Work,
+} from '../../src/hub/apis/karmada/index.js';
 import { agentKubeconfig, grantAgentAccess, loadHubCA } from '../../src/hub/clusters/agent-access.js';
 import { joinCluster } from '../../src/hub/clusters/join.js';
 import { startHub } from '../../src/hub/hub.js';
+import { isConditionTrue } from '../../src/machinery/conditions.js';
 import { parseKubeconfig, resolveContext } from '../../src/machinery/kubeconfig.js';
 import { startSimHostProcess } from '../../test/support/sim-host.js';
 import { benchOptions, countOption, usageError } from '../cli.js';
@@ -40,6 +48,7 @@ const percentile = (s: number[], p: number) => s[Math.min(s.length - 1, Math.flo
 const round = (n: number) => Number(n.toFixed(1));
 const stats = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return { p50Ms: Number.NaN, p90Ms: Number.NaN, p99Ms: Number.NaN, n: 0 };
   return {
     p50Ms: round(percentile(s, 50)),
     p90Ms: round(percentile(s, 90)),
@@ -58,6 +67,44 @@ async function waitUntil(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * The hub's work queues over the run (its own metrics, clusters summed): items added, mean wait in
+ * the queue and mean time worked per item, retries.
+ */
+async function queueFigures(registry: Registry) {
+  const out: Record<string, { adds: number; queueMeanMs: number; workMeanMs: number; retries: number }> = {};
+  const of = (name: string) => (out[name] ??= { adds: 0, queueMeanMs: 0, workMeanMs: 0, retries: 0 });
+  const sums = new Map<string, { queue: [number, number]; work: [number, number] }>();
+  for (const m of await registry.getMetricsAsJSON()) {
+    for (const v of m.values as { value: number; labels: Record<string, string>; metricName?: string }[]) {
+      const name = String(v.labels.name ?? '');
+      if (!name) continue;
+      const s = sums.get(name) ?? { queue: [0, 0], work: [0, 0] };
+      sums.set(name, s);
+      if (m.name === 'workqueue_adds_total') of(name).adds += v.value;
+      if (m.name === 'workqueue_retries_total') of(name).retries += v.value;
+      for (const [metric, field] of [
+        ['workqueue_queue_duration_seconds', 'queue'],
+        ['workqueue_work_duration_seconds', 'work'],
+      ] as const) {
+        if (m.name !== metric) continue;
+        if (v.metricName === `${metric}_sum`) s[field][0] += v.value;
+        if (v.metricName === `${metric}_count`) s[field][1] += v.value;
+      }
+    }
+  }
+  for (const [name, s] of sums) {
+    const o = of(name);
+    o.queueMeanMs = round(s.queue[1] ? (1000 * s.queue[0]) / s.queue[1] : 0);
+    o.workMeanMs = round(s.work[1] ? (1000 * s.work[0]) / s.work[1] : 0);
+  }
+  return Object.fromEntries(
+    Object.entries(out)
+      .filter(([, q]) => q.adds > 0)
+      .sort((a, b) => b[1].adds - a[1].adds),
+  );
 }
 
 async function run(members: number, mode: 'push' | 'pull', workloads: number) {
@@ -125,6 +172,54 @@ async function run(members: number, mode: 'push' | 'pull', workloads: number) {
     }
     await Promise.all(watchers.map((w) => w.waitForSync()));
 
+    // The hub's side of each Deployment's way, seen by watches on the hub: its binding, the
+    // binding scheduled onto every member, a Work for every member, every Work reported Applied.
+    const stages = new Map<
+      string,
+      {
+        binding?: number;
+        scheduled?: number;
+        works: Set<string>;
+        worksAt?: number;
+        applied: Set<string>;
+        appliedAt?: number;
+      }
+    >();
+    const stageOf = (name: string) => {
+      let s = stages.get(name);
+      if (!s) {
+        s = { works: new Set(), applied: new Set() };
+        stages.set(name, s);
+      }
+      return s;
+    };
+    const onBinding = (b: ResourceBinding) => {
+      const s = stageOf(b.spec.resource.name);
+      s.binding ??= performance.now();
+      if ((b.spec.clusters?.length ?? 0) === members) s.scheduled ??= performance.now();
+    };
+    const onWork = (w: Work) => {
+      const template = w.spec.workload?.manifests?.[0]?.metadata.name;
+      if (!template) return;
+      const s = stageOf(template);
+      s.works.add(w.metadata.namespace!);
+      if (s.works.size === members) s.worksAt ??= performance.now();
+      if (isConditionTrue(w.status?.conditions, WORK_APPLIED)) s.applied.add(w.metadata.namespace!);
+      if (s.applied.size === members) s.appliedAt ??= performance.now();
+    };
+    const bindingWatch = new Informer<ResourceBinding>(inProcess, karmadaResources.resourcebindings, {
+      namespace: 'default',
+      logger,
+    });
+    bindingWatch.addEventHandler({ onAdd: onBinding, onUpdate: (_o, b) => onBinding(b) });
+    const workWatch = new Informer<Work>(inProcess, karmadaResources.works, { logger });
+    workWatch.addEventHandler({ onAdd: onWork, onUpdate: (_o, w) => onWork(w) });
+    for (const w of [bindingWatch, workWatch]) {
+      w.start();
+      watchers.push(w as unknown as Informer);
+    }
+    await Promise.all([bindingWatch.waitForSync(), workWatch.waitForSync()]);
+
     await admin.create(
       karmadaResources.propagationpolicies,
       {
@@ -147,6 +242,8 @@ async function run(members: number, mode: 'push' | 'pull', workloads: number) {
 
     const all: number[] = [];
     const perMember: number[] = [];
+    const stageTimes = { binding: [] as number[], scheduled: [] as number[], works: [] as number[] };
+    const appliedNames: [string, number][] = [];
     const started = performance.now();
     for (let i = 0; i < WARMUP + workloads; i++) {
       const name = `web-${i}`;
@@ -173,15 +270,40 @@ async function run(members: number, mode: 'push' | 'pull', workloads: number) {
       const arrivals = [...seen.get(name)!.values()].map((t) => t - t0);
       all.push(Math.max(...arrivals));
       perMember.push(...arrivals);
+      const st = stages.get(name);
+      if (st?.binding !== undefined) stageTimes.binding.push(st.binding - t0);
+      if (st?.scheduled !== undefined) stageTimes.scheduled.push(st.scheduled - t0);
+      if (st?.worksAt !== undefined) stageTimes.works.push(st.worksAt - t0);
+      appliedNames.push([name, t0]);
     }
+    // Work status lags the arrival on the members: wait for the last reports.
+    await waitUntil(
+      'every Work Applied',
+      () => appliedNames.every(([n]) => stages.get(n)?.appliedAt !== undefined),
+      120_000,
+    ).catch(() => undefined);
+    const applied = appliedNames.flatMap(([n, t0]) => {
+      const at = stages.get(n)?.appliedAt;
+      return at === undefined ? [] : [at - t0];
+    });
     const seconds = (performance.now() - started) / 1000;
+    const queues = await queueFigures(hub.api.server.metrics);
     return {
       members,
       mode,
       workloads,
       everyMember: stats(all),
       eachMember: stats(perMember),
+      // From the create request to: the binding, the binding scheduled, every member's Work
+      // written, every Work's status Applied (reported after the member has the object).
+      stages: {
+        binding: stats(stageTimes.binding),
+        scheduled: stats(stageTimes.scheduled),
+        works: stats(stageTimes.works),
+        applied: stats(applied),
+      },
       seconds: round(seconds),
+      queues,
       load: loadavg().map(round),
     };
   } finally {
@@ -213,7 +335,7 @@ process.stdout.write(
 );
 for (const r of results) {
   process.stdout.write(
-    `${r.mode} ${r.members} members: template applied -> on every member p50 ${r.everyMember.p50Ms} ms, p90 ${r.everyMember.p90Ms} ms, p99 ${r.everyMember.p99Ms} ms (${r.workloads} Deployments)\n`,
+    `${r.mode} ${r.members} members: template applied -> on every member p50 ${r.everyMember.p50Ms} ms, p90 ${r.everyMember.p90Ms} ms, p99 ${r.everyMember.p99Ms} ms (${r.workloads} Deployments; p50/p99 binding ${r.stages.binding.p50Ms}/${r.stages.binding.p99Ms} ms, scheduled ${r.stages.scheduled.p50Ms}/${r.stages.scheduled.p99Ms} ms, every Work ${r.stages.works.p50Ms}/${r.stages.works.p99Ms} ms, every Work Applied ${r.stages.applied.p50Ms}/${r.stages.applied.p99Ms} ms; load ${r.load.join(' ')})\n`,
   );
 }
 process.exit(0);

@@ -19,6 +19,11 @@ export interface ApiExtension {
   strategies?: Record<string, Strategy>;
   /** Checks of writes that need other objects (built-in kinds too), run after a kind's own validation. */
   validatingAdmission?: ValidatingAdmission[];
+  /**
+   * ClusterRoles the server creates when it starts unless they exist (roles users bind to reach
+   * the extension's kinds), as Kubernetes' bootstrap policy: a role changed by a user is kept.
+   */
+  clusterRoles?: KubeObject[];
 }
 
 /** "group/Kind" -> strategy. */

@@ -462,6 +462,10 @@ export class ApiServer {
       const info = this.registry.get('rbac.authorization.k8s.io', 'v1', resource)!;
       await this.ensure(info, undefined, obj as unknown as KubeObject);
     }
+    const clusterRoles = this.registry.get('rbac.authorization.k8s.io', 'v1', 'clusterroles')!;
+    for (const role of (this.opts.extensions ?? []).flatMap((e) => e.clusterRoles ?? [])) {
+      await this.ensure(clusterRoles, undefined, role);
+    }
     this.isReady = true;
     this.aggregateClusterRoles();
   }

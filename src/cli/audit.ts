@@ -1,7 +1,8 @@
 // `concord audit [--format table|json]`: where every propagated resource runs, which residency
 // rules cover it and where it breaks them, each rule with the members it allows, and the recent
-// Events about residency (refused placements, bindings left unplaced). Read from the hub's API
-// objects through the hub kubeconfig; exits 1 when any violation exists.
+// Events about residency (refused placements, bindings left unplaced), and the fleet security
+// baselines with the drift put right on each member. Read from the hub's API objects through the
+// hub kubeconfig; exits 1 when any residency violation exists.
 
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -12,11 +13,13 @@ import { resources } from '../client/resources.js';
 import { type ResidencyRule, residencyRules } from '../hub/apis/governance/index.js';
 import {
   type Cluster,
+  type ClusterPropagationPolicy,
   type ClusterResourceBinding,
   karmadaResources,
   type ResourceBinding,
   type Work,
 } from '../hub/apis/karmada/index.js';
+import { auditBaselines, type BaselineEntry } from '../hub/governance/audit/baselines.js';
 import { type AuditReport, auditResidency, resourceKey } from '../hub/governance/audit/report.js';
 import type { Labels } from '../hub/governance/residency/match.js';
 import { TemplateLabels } from '../hub/governance/residency/templates.js';
@@ -34,21 +37,26 @@ export interface AuditEvent {
 export interface AuditOutput extends AuditReport {
   /** Events about residency, newest last (at most 50). */
   events: AuditEvent[];
+  /** Resources of baseline ClusterPropagationPolicies, with their drift put right. */
+  baselines: BaselineEntry[];
 }
 
 const MAX_EVENTS = 50;
 
 /** Reads what `concord audit` shows from a hub. */
 export async function readAudit(hub: Client): Promise<AuditOutput> {
-  const [rules, clusters, bindings, clusterBindings, works, namespaces, events] = await Promise.all([
-    hub.list<ResidencyRule>(residencyRules),
-    hub.list<Cluster>(karmadaResources.clusters),
-    hub.list<ResourceBinding>(karmadaResources.resourcebindings),
-    hub.list<ClusterResourceBinding>(karmadaResources.clusterresourcebindings),
-    hub.list<Work>(karmadaResources.works),
-    hub.list(resources.namespaces),
-    hub.list(resources.events),
-  ]);
+  const [rules, clusters, bindings, clusterBindings, works, namespaces, events, policies] = await Promise.all(
+    [
+      hub.list<ResidencyRule>(residencyRules),
+      hub.list<Cluster>(karmadaResources.clusters),
+      hub.list<ResourceBinding>(karmadaResources.resourcebindings),
+      hub.list<ClusterResourceBinding>(karmadaResources.clusterresourcebindings),
+      hub.list<Work>(karmadaResources.works),
+      hub.list(resources.namespaces),
+      hub.list(resources.events),
+      hub.list<ClusterPropagationPolicy>(karmadaResources.clusterpropagationpolicies),
+    ],
+  );
   const allBindings = [...bindings.items, ...clusterBindings.items];
   const templateLabels = new Map<string, Labels>();
   if (rules.items.some((r) => r.spec.resourceSelector?.labelSelector)) {
@@ -66,7 +74,16 @@ export async function readAudit(hub: Client): Promise<AuditOutput> {
     namespaces: namespaces.items,
     templateLabels,
   });
-  return { ...report, events: residencyEvents(events.items) };
+  return {
+    ...report,
+    events: residencyEvents(events.items),
+    baselines: auditBaselines({
+      policies: policies.items,
+      bindings: allBindings,
+      works: works.items,
+      events: events.items,
+    }),
+  };
 }
 
 function residencyEvents(events: KubeObject[]): AuditEvent[] {
@@ -119,6 +136,22 @@ export function formatAudit(a: AuditOutput): string {
       ]),
     );
   }
+  if (a.baselines.length > 0) {
+    lines.push(
+      '',
+      table([
+        ['BASELINE', 'POLICY', 'CLUSTERS', 'APPLIED', 'DRIFT CORRECTED'],
+        ...a.baselines.map((b) => [
+          `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name}`,
+          b.policy,
+          b.clusters.join(',') || '-',
+          `${b.applied.length}/${b.clusters.length}`,
+          b.driftCorrections.map((d) => `${d.cluster} (${d.change} x${d.count}, ${d.lastTime})`).join(', ') ||
+            '-',
+        ]),
+      ]),
+    );
+  }
   if (a.events.length > 0) {
     lines.push('', 'recent residency events:');
     for (const e of a.events) lines.push(`  ${e.time}  ${e.object}  ${e.reason}: ${e.message}`);
@@ -138,7 +171,7 @@ export function registerAudit(program: Command): void {
   program
     .command('audit')
     .description(
-      'where every propagated resource runs, the residency rules covering it, violations (exit 1 on any)',
+      'where every propagated resource runs, the residency rules covering it, violations (exit 1 on any), fleet baselines and their drift',
     )
     .option('--format <format>', 'table or json', parseFormat, 'table')
     .option('--kubeconfig <file>', 'the hub kubeconfig (default DIR/hub.kubeconfig)')

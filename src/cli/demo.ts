@@ -25,16 +25,24 @@ export function demoManifestPath(): string {
   return join(dir, 'examples', 'demo', 'app.yaml');
 }
 
+/** Applies the objects to the hub in order, by server-side apply (field manager concord-up). */
+export async function applyObjects(
+  hub: InProcessClient,
+  objs: KubeObject[],
+  mapper = new RESTMapper(hub),
+): Promise<void> {
+  for (const obj of objs) {
+    const ref = await mapper.refFor(obj.apiVersion, obj.kind);
+    await hub.apply(ref, obj, { fieldManager: 'concord-up', force: true });
+  }
+}
+
 /** Applies every object of the demo manifest to the hub (field manager concord-up). */
 export async function applyDemo(hub: InProcessClient, path = demoManifestPath()): Promise<KubeObject[]> {
   const docs = parseAllDocuments(await readFile(path, 'utf8'))
     .map((d) => d.toJS() as KubeObject | null)
     .filter((o): o is KubeObject => !!o);
-  const mapper = new RESTMapper(hub);
-  for (const obj of docs) {
-    const ref = await mapper.refFor(obj.apiVersion, obj.kind);
-    await hub.apply(ref, obj, { fieldManager: 'concord-up', force: true });
-  }
+  await applyObjects(hub, docs);
   return docs;
 }
 

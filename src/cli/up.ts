@@ -1,43 +1,61 @@
-// `concord up`: everything on one machine — the hub (its API server over SQLite in
-// DATA_DIR/hub/, and its controllers) and a fleet of simulated clusters spread over regions, in this process — with a
-// summary of where everything is and what to try first. Stops cleanly on SIGINT or SIGTERM.
+// `concord up`: everything on one machine — the hub (its API server over SQLite in DATA_DIR/hub/,
+// and its controllers) and a fleet of simulated clusters spread over regions, provisioned the way a
+// user would provision them: Cluster API objects applied to the hub (written to DATA_DIR/fleet.yaml),
+// which the hub's local provider turns into simulated clusters in this process and registers as
+// members. A restart on the same data dir finds those objects in the hub's store and resumes the
+// same fleet. Prints a summary of where everything is and what to try first; stops cleanly on
+// SIGINT or SIGTERM.
 
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Listr, PRESET_TIMER } from 'listr2';
+import { pino } from 'pino';
 import type { Client } from '../client/client.js';
+import { HttpsClient } from '../client/https.js';
 import { InProcessClient } from '../client/in-process.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
+import { resources } from '../client/resources.js';
+import { RESTMapper } from '../client/rest-mapper.js';
+import { clusterApiResources, Labels, type Machine, MachinePhase } from '../hub/apis/cluster-api/index.js';
 import { type Cluster, karmadaResources } from '../hub/apis/karmada/index.js';
 import { mcsApis } from '../hub/apis/mcs/index.js';
-import { registerCluster } from '../hub/clusters/join.js';
 import { type RunningHub, startHub } from '../hub/hub.js';
 import { DEFAULT_DNS_PORT } from '../hub/networking/index.js';
-import { ApiError } from '../machinery/status.js';
-import type { SimCluster } from '../sim/cluster.js';
-import { SimHost } from '../sim/host.js';
-import { applyDemo, askDemo, DEMO_APP, DEMO_NAMESPACE, demoClustersetIp, demoReplicas } from './demo.js';
+import type { KubeObject } from '../machinery/object.js';
+import { clusterKubeconfigPath } from '../sim/cluster.js';
+import {
+  applyDemo,
+  applyObjects,
+  askDemo,
+  DEMO_APP,
+  DEMO_NAMESPACE,
+  demoClustersetIp,
+  demoReplicas,
+} from './demo.js';
+import { clusterManifests, type FleetMember, fleetManifests, fleetPlan, manifestsYaml } from './fleet.js';
 import { parsePort, untilSignal } from './process.js';
 import { parseClusterStore, parseCount, parseShape, reportFailures, shownPath } from './sim.js';
 import { dashboardUrl } from './status.js';
 
-/** Regions the fleet is spread over, in turn. */
-export const FLEET_REGIONS = ['europe', 'us', 'asia'];
+export { FLEET_REGIONS, fleetPlan } from './fleet.js';
 
-/** Names and regions of a fleet of n clusters: europe-1, us-1, asia-1, europe-2 ... */
-export function fleetPlan(n: number): { name: string; region: string }[] {
-  return Array.from({ length: n }, (_, i) => {
-    const region = FLEET_REGIONS[i % FLEET_REGIONS.length]!;
-    return { name: `${region}-${Math.floor(i / FLEET_REGIONS.length) + 1}`, region };
-  });
+/** Where `concord up` writes the Cluster API objects it applies, in the data dir. */
+export const FLEET_FILE = 'fleet.yaml';
+
+/** A member of the fleet as the summary shows it. */
+interface FleetRow {
+  name: string;
+  url: string;
+  region: string;
+  nodes: number;
+  kubeconfigPath: string;
 }
 
 interface UpState {
   hub?: RunningHub;
   client?: InProcessClient;
-  sims?: SimHost;
-  clusters: SimCluster[];
+  members: Cluster[];
   demoIp?: string;
   demoAnsweredBy?: string;
 }
@@ -51,15 +69,52 @@ async function until(interrupted: () => void, check: () => Promise<boolean>): Pr
   }
 }
 
-/** How many of the fleet's members the registry reports Ready. */
-async function readyMembers(hub: Client, clusters: SimCluster[]): Promise<number> {
-  const names = new Set(clusters.map((c) => c.name));
+/** The fleet's members the registry reports Ready. */
+async function readyMembers(hub: Client, plan: FleetMember[]): Promise<Cluster[]> {
+  const names = new Set(plan.map((c) => c.name));
   const list = await hub.list<Cluster>(karmadaResources.clusters);
   return list.items.filter(
     (c) =>
       names.has(c.metadata.name ?? '') &&
       c.status?.conditions?.some((cond) => cond.type === 'Ready' && cond.status === 'True'),
-  ).length;
+  );
+}
+
+/** The fleet's Machines, and how many of them run with a Node (phase Running), per cluster. */
+async function fleetMachines(hub: Client, plan: FleetMember[]): Promise<Map<string, number>> {
+  const running = new Map(plan.map((c) => [c.name, 0]));
+  const list = await hub.list<Machine>(clusterApiResources.machines, { namespace: 'default' });
+  for (const m of list.items) {
+    const cluster = m.metadata.labels?.[Labels.clusterName] ?? '';
+    if (running.has(cluster) && m.status?.phase === MachinePhase.Running && m.status.nodeRef)
+      running.set(cluster, running.get(cluster)! + 1);
+  }
+  return running;
+}
+
+/**
+ * Ready Nodes of a simulated cluster, asked of the cluster itself through its kubeconfig (the hub's
+ * Machines may still say Running from the last run while the cluster starts again); 0 while it
+ * does not answer.
+ */
+async function readyNodes(dataDir: string, name: string): Promise<number> {
+  let client: HttpsClient | undefined;
+  try {
+    client = new HttpsClient(await loadKubeconfig(clusterKubeconfigPath(dataDir, name)), {
+      timeoutMs: 2_000,
+      userAgent: 'concord-up',
+    });
+    const nodes = await client.list<KubeObject>(resources.nodes);
+    return nodes.items.filter((n) =>
+      (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
+        (c) => c.type === 'Ready' && c.status === 'True',
+      ),
+    ).length;
+  } catch {
+    return 0;
+  } finally {
+    client?.close();
+  }
 }
 
 /** Shows a step's progress, once per change (the plain renderer prints every assignment). */
@@ -82,38 +137,19 @@ function pad(text: string, width: number): string {
   return text.length >= width ? `${text} ` : text + ' '.repeat(width - text.length);
 }
 
-/**
- * Makes every simulated cluster a member of the hub (Push, its region, provider concord-sim). A
- * member registered by an earlier run on this data dir keeps its Cluster and Secret (the sim's
- * credentials persist with the data dir); only an endpoint that moved is updated.
- */
-async function registerFleet(hub: Client, clusters: SimCluster[]): Promise<void> {
-  for (const c of clusters) {
-    let existing: Cluster | undefined;
-    try {
-      existing = await hub.get<Cluster>(karmadaResources.clusters, c.name);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-    }
-    if (!existing) {
-      await registerCluster(hub, {
-        name: c.name,
-        connection: await loadKubeconfig(c.kubeconfigPath),
-        region: c.region,
-        provider: 'concord-sim',
-      });
-    } else if (existing.spec.apiEndpoint !== c.url) {
-      await hub.patch(karmadaResources.clusters, c.name, { spec: { apiEndpoint: c.url } }, 'merge');
-    }
-  }
-}
-
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('start the hub and a fleet of simulated clusters, all in this process')
+    .description(
+      'start the hub and a fleet of simulated clusters provisioned through Cluster API, all in this process',
+    )
     .option('--clusters <n>', 'number of simulated clusters', parseCount('--clusters'), 3)
-    .option('--nodes <n>', 'nodes per cluster', parseCount('--nodes', 1), 3)
+    .option(
+      '--nodes <n>',
+      "worker nodes per cluster (its MachineDeployment's replicas; each cluster also has one control plane node)",
+      parseCount('--nodes', 1),
+      3,
+    )
     .option('--data-dir <dir>', 'where state, certificates and kubeconfigs live', '.concord')
     .option('--port <port>', 'HTTPS port of the hub (0 picks a free one)', parsePort, 6443)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -123,7 +159,12 @@ export function registerUp(program: Command): void {
       parseClusterStore,
       'sqlite',
     )
-    .option('--shape <shape>', 'node shape of the simulated clusters', parseShape, 'sim.xlarge')
+    .option(
+      '--shape <shape>',
+      "node shape (the LocalMachineTemplates' instanceType)",
+      parseShape,
+      'sim.xlarge',
+    )
     .option(
       '--dns-port <port>',
       'port of the hub DNS server on 127.0.0.1 (clusterset.local, global names; written to DATA_DIR/dns.port)',
@@ -157,12 +198,24 @@ export function registerUp(program: Command): void {
           const interrupted = () => {
             if (stopping) throw new Error(`${stopping} while starting`);
           };
-          const up: UpState = { clusters: [] };
+          const up: UpState = { members: [] };
           const stopAll = async () => {
-            await up.sims?.stop();
+            // The hub's local provider stops the simulated clusters with its controllers.
             await up.hub?.close();
           };
+          // The terminal is for the progress and the summary; the hub's and the clusters' logs go to a
+          // file in the data dir (CONCORD_LOG_LEVEL sets their level, warn by default).
+          await mkdir(dataDir, { recursive: true });
+          const logFile = join(dataDir, 'concord.log');
+          const logger = pino(
+            { level: process.env.CONCORD_LOG_LEVEL ?? 'warn' },
+            pino.destination({ dest: logFile, append: true, sync: false }),
+          );
           const plan = fleetPlan(opts.clusters);
+          const size = { nodes: opts.nodes, shape: opts.shape };
+          const manifests = fleetManifests(plan, size);
+          // Each cluster: a control plane machine and its workers.
+          const machinesPerCluster = opts.nodes + 1;
           const tasks = new Listr<UpState>(
             [
               {
@@ -170,42 +223,55 @@ export function registerUp(program: Command): void {
                 task: async (ctx) => {
                   ctx.hub = await startHub({
                     dataDir,
+                    logger,
                     port: opts.port,
                     host: opts.host,
                     dnsPort: opts.dnsPort,
+                    provisioning: {
+                      simStore: opts.clusterStore,
+                      simulated: {
+                        host: opts.host,
+                        extensions: [mcsApis],
+                        dataPlane: opts.demo,
+                      },
+                    },
                   });
                   ctx.client = new InProcessClient(ctx.hub.api.server, { userAgent: 'concord-up' });
                 },
               },
               {
-                title: `Start ${plan.length} simulated clusters`,
+                title: `Provision ${plan.length} clusters through Cluster API (${shownPath(join(dataDir, FLEET_FILE))})`,
+                enabled: () => plan.length > 0,
                 task: async (ctx, task) => {
-                  ctx.sims = await SimHost.start({
-                    dataDir,
-                    defaults: {
-                      nodes: opts.nodes,
-                      host: opts.host,
-                      store: opts.clusterStore,
-                      nodeShape: opts.shape,
-                      extensions: [mcsApis],
-                      dataPlane: opts.demo,
-                    },
+                  await writeFile(join(dataDir, FLEET_FILE), manifestsYaml(manifests));
+                  // The clusters first, all at once, so that their simulated clusters start while
+                  // their machines are declared.
+                  const mapper = new RESTMapper(ctx.client!);
+                  const objs = plan.map((c) => clusterManifests(c, size));
+                  await Promise.all(objs.map((o) => applyObjects(ctx.client!, o.cluster, mapper)));
+                  await Promise.all(objs.map((o) => applyObjects(ctx.client!, o.machines, mapper)));
+                  await until(interrupted, async () => {
+                    const running = await fleetMachines(ctx.client!, plan);
+                    const total = [...running.values()].reduce((a, b) => a + b, 0);
+                    say(task, `${total}/${plan.length * machinesPerCluster} machines Running`);
+                    if (![...running.values()].every((n) => n >= machinesPerCluster)) return false;
+                    const ready = await Promise.all(plan.map((c) => readyNodes(dataDir, c.name)));
+                    say(
+                      task,
+                      `${ready.reduce((a, b) => a + b, 0)}/${plan.length * machinesPerCluster} nodes Ready`,
+                    );
+                    return ready.every((n) => n >= machinesPerCluster);
                   });
-                  for (const c of plan) {
-                    interrupted();
-                    ctx.clusters.push(await ctx.sims.startCluster(c));
-                    say(task, `${ctx.clusters.length}/${plan.length} clusters`);
-                  }
                 },
               },
               {
-                title: 'Register them as members and wait until they are Ready',
+                title: 'Wait until they are Ready members',
+                enabled: () => plan.length > 0,
                 task: async (ctx, task) => {
-                  await registerFleet(ctx.client!, ctx.clusters);
                   await until(interrupted, async () => {
-                    const ready = await readyMembers(ctx.client!, ctx.clusters);
-                    say(task, `${ready}/${ctx.clusters.length} Ready`);
-                    return ready === ctx.clusters.length;
+                    ctx.members = await readyMembers(ctx.client!, plan);
+                    say(task, `${ctx.members.length}/${plan.length} Ready`);
+                    return ctx.members.length === plan.length;
                   });
                 },
               },
@@ -256,7 +322,15 @@ export function registerUp(program: Command): void {
             throw err;
           }
           const hub = up.hub!;
-          const clusters = up.clusters;
+          const nodes = await fleetMachines(up.client!, plan);
+          const byName = new Map(up.members.map((m) => [m.metadata.name ?? '', m]));
+          const clusters: FleetRow[] = plan.map((c) => ({
+            name: c.name,
+            url: byName.get(c.name)?.spec.apiEndpoint ?? '',
+            region: byName.get(c.name)?.spec.region ?? c.region,
+            nodes: nodes.get(c.name) ?? 0,
+            kubeconfigPath: clusterKubeconfigPath(dataDir, c.name),
+          }));
 
           const hubConfig = shownPath(hub.kubeconfigPath);
           const dir = shownPath(dataDir);
@@ -268,6 +342,7 @@ export function registerUp(program: Command): void {
             `           store ${hub.store.description}`,
             `dns        127.0.0.1:${dnsPort}   (clusterset.local and global names: dig @127.0.0.1 -p ${dnsPort} NAME)`,
             `dashboard  ${dashboardUrl(hub.url)}   (\`concord dashboard --data-dir ${dir}\` prints a link that signs in)`,
+            `logs       ${shownPath(logFile)}`,
           ];
           if (up.demoIp)
             lines.push(
@@ -276,17 +351,18 @@ export function registerUp(program: Command): void {
           lines.push(
             '',
             clusters.length > 0
-              ? `simulated clusters (${clusters.length}, store ${opts.clusterStore}):`
+              ? `simulated clusters (${clusters.length}, store ${opts.clusterStore}; Cluster API objects in ${shownPath(join(dataDir, FLEET_FILE))}):`
               : 'no simulated clusters',
           );
           const width = Math.max(10, ...clusters.map((c) => c.name.length + 2));
           for (const c of clusters) {
             lines.push(
-              `  ${pad(c.name, width)}${pad(c.url, 26)}${pad(`region ${c.region}`, 16)}${pad(`${c.kubelet.nodeNames().length} nodes`, 9)}kubeconfig ${shownPath(c.kubeconfigPath)}`,
+              `  ${pad(c.name, width)}${pad(c.url, 26)}${pad(`region ${c.region}`, 16)}${pad(`${c.nodes} nodes`, 9)}kubeconfig ${shownPath(c.kubeconfigPath)}`,
             );
           }
           lines.push('', 'try:');
-          lines.push(`  kubectl --kubeconfig ${hubConfig} get clusters`);
+          // The members, and the Cluster API Machines they were provisioned with.
+          lines.push(`  kubectl --kubeconfig ${hubConfig} get clusters${clusters[0] ? ',machines' : ''}`);
           lines.push(`  concord status --data-dir ${dir}`);
           if (up.demoIp) {
             lines.push(

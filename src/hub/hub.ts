@@ -32,7 +32,12 @@ import { type ClusterHealthOptions, clusterControllers } from './clusters/index.
 import { registerCluster } from './clusters/join.js';
 import { dashboardRoutes } from './dashboard/static.js';
 import { gitopsControllers, gitopsOptionsFromEnv, webhookRoute } from './gitops/index.js';
-import { governanceAdmission, governanceControllers, residencyFilter } from './governance/index.js';
+import {
+  governanceAdmission,
+  governanceControllers,
+  governanceRoles,
+  residencyFilter,
+} from './governance/index.js';
 import { startHubInfoController } from './identity/hub-info-controller.js';
 import {
   ControllerManager,
@@ -47,7 +52,7 @@ import { startPropagationControllers } from './propagation/index.js';
 import { startKubeadmConfigController } from './provisioning/bootstrap/index.js';
 import { startKubeadmControlPlaneController } from './provisioning/controlplane/index.js';
 import { startMachineHealthCheckController } from './provisioning/healthcheck/index.js';
-import { provisioningControllers } from './provisioning/index.js';
+import { type ProvisioningOptions, provisioningControllers } from './provisioning/index.js';
 import { startClusterResourceSetController } from './provisioning/resourceset/index.js';
 import { startClusterClassController, startTopologyController } from './provisioning/topology/index.js';
 import { startRecoveryControllers } from './recovery/index.js';
@@ -60,6 +65,7 @@ import { startRecoveryControllers } from './recovery/index.js';
 export function hubControllers(
   clusterHealth: ClusterHealthOptions = {},
   networking: NetworkingOptions = {},
+  provisioning: Omit<ProvisioningOptions, 'register'> = {},
 ): HubControllerFactory[] {
   return [
     startHubInfoController,
@@ -68,7 +74,7 @@ export function hubControllers(
     (ctx) => [startPropagationControllers(ctx, { scheduler: { filters: [residencyFilter(ctx)] } })],
     (ctx) => [startRecoveryControllers(ctx)],
     governanceControllers,
-    provisioningControllers({ register: registerCluster }),
+    provisioningControllers({ ...provisioning, register: registerCluster }),
     startFleetGaugesController,
     (ctx) => [startKubeadmConfigController(ctx)],
     (ctx) => [startClusterResourceSetController(ctx)],
@@ -97,6 +103,7 @@ export const HUB_APIS: readonly ApiExtension[] = [
   infrastructureApis,
   governanceApis,
   governanceAdmission,
+  governanceRoles,
   recoveryApis,
   argocdApis,
   mcsApis,
@@ -137,6 +144,8 @@ export interface HubOptions {
    * port is written to DIR/dns.port.
    */
   dnsPort?: number;
+  /** Settings of the local provider's simulated clusters, with the default controllers. */
+  provisioning?: Omit<ProvisioningOptions, 'register'>;
 }
 
 export interface RunningHub {
@@ -206,7 +215,9 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     },
     controllers:
       opts.controllers ??
-      (opts.dnsPort !== undefined ? hubControllers({}, { dnsPort: opts.dnsPort }) : HUB_CONTROLLERS),
+      (opts.dnsPort !== undefined || opts.provisioning
+        ? hubControllers({}, opts.dnsPort !== undefined ? { dnsPort: opts.dnsPort } : {}, opts.provisioning)
+        : HUB_CONTROLLERS),
     ...opts.leaderElection,
     ...(opts.informers ? { informers: opts.informers } : {}),
   });

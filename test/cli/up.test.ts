@@ -1,5 +1,6 @@
 // `concord up` as a new user runs it (`npm start`: the built bin/concord.js, in an empty folder,
-// data dir .concord/ under it): three clusters in three regions become Ready members, the demo's
+// data dir .concord/ under it): three clusters in three regions, provisioned through Cluster API
+// objects on the hub (each a control plane Machine and one worker), become Ready members, the demo's
 // replicas run across them divided by its weights and answer real requests through its clusterset
 // IP, Ctrl-C (SIGINT) stops it cleanly, and a second run resumes the same fleet — the hub's and the
 // clusters' objects, whose default store is SQLite.
@@ -60,6 +61,7 @@ describe('concord up [sqlite]', () => {
   it('brings up three Ready members serving the demo, stops on Ctrl-C and resumes the same fleet', async () => {
     const first = await up();
     let uids: string[];
+    let machines: Json[];
     try {
       const clusters = JSON.parse(await kubectl('hub.kubeconfig', 'get', 'clusters', '-o', 'json'))
         .items as Json[];
@@ -85,6 +87,44 @@ describe('concord up [sqlite]', () => {
       }
       expect([...regions].sort()).toEqual(['asia', 'europe', 'us']);
 
+      // The fleet is Cluster API's: three Provisioned Clusters labelled with their region, each
+      // with a control plane Machine and a worker (--nodes 1), all Running with a Node.
+      const capi = JSON.parse(
+        await kubectl('hub.kubeconfig', 'get', 'clusters.cluster.x-k8s.io', '-o', 'json'),
+      ).items as Json[];
+      expect(
+        capi.map((c) => [
+          c.metadata.name,
+          c.status.phase,
+          c.metadata.labels['topology.kubernetes.io/region'],
+          c.spec.infrastructureRef.kind,
+          c.spec.controlPlaneRef.kind,
+        ]),
+      ).toEqual([
+        ['asia-1', 'Provisioned', 'asia', 'LocalCluster', 'KubeadmControlPlane'],
+        ['europe-1', 'Provisioned', 'europe', 'LocalCluster', 'KubeadmControlPlane'],
+        ['us-1', 'Provisioned', 'us', 'LocalCluster', 'KubeadmControlPlane'],
+      ]);
+      machines = JSON.parse(await kubectl('hub.kubeconfig', 'get', 'machines', '-o', 'json')).items;
+      expect(machines.map((m) => m.status.phase)).toEqual(Array(6).fill('Running'));
+      const perCluster = (cluster: string) =>
+        machines
+          .filter((m) => m.spec.clusterName === cluster)
+          .map((m) =>
+            m.metadata.labels['cluster.x-k8s.io/control-plane'] !== undefined ? 'control-plane' : 'worker',
+          )
+          .sort();
+      for (const name of ['europe-1', 'us-1', 'asia-1'])
+        expect(perCluster(name), name).toEqual(['control-plane', 'worker']);
+      // Each Machine is a Node of its cluster.
+      const nodes = await kubectl('clusters/us-1.kubeconfig', 'get', 'nodes', '-o', 'name');
+      expect(nodes.trim().split('\n').sort()).toEqual(
+        machines
+          .filter((m) => m.spec.clusterName === 'us-1')
+          .map((m) => `node/${m.status.nodeRef.name}`)
+          .sort(),
+      );
+
       uids = JSON.parse(await kubectl('hub.kubeconfig', 'get', 'clusters', '-o', 'json')).items.map(
         (c: Json) => c.metadata.uid,
       );
@@ -93,11 +133,19 @@ describe('concord up [sqlite]', () => {
       expect(await first.stop('SIGINT')).toBe(0);
     }
     expect(first.output).toContain('concord up: SIGINT, stopping');
+    // The terminal shows progress and the summary; the servers' logs went to the file it names.
+    expect(first.output).toMatch(/logs +\.concord\/concord\.log/);
+    expect(first.output).not.toMatch(/"level":\d+/);
 
     const second = await up();
     try {
       const again = JSON.parse(await kubectl('hub.kubeconfig', 'get', 'clusters', '-o', 'json')).items;
       expect(again.map((c: Json) => c.metadata.uid)).toEqual(uids);
+      // The same Machines: resumed, not provisioned again.
+      const machinesAgain = JSON.parse(
+        await kubectl('hub.kubeconfig', 'get', 'machines', '-o', 'json'),
+      ).items;
+      expect(machinesAgain.map((m: Json) => m.metadata.uid)).toEqual(machines.map((m) => m.metadata.uid));
       expect(
         await kubectl('clusters/europe-1.kubeconfig', 'get', 'configmap', 'kept', '-o', 'jsonpath={.data.a}'),
       ).toBe('1');

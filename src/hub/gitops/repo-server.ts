@@ -39,18 +39,23 @@ export class RepoServer {
     this.pollIntervalMs = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   }
 
-  /** The commit a source's revision names (refs no older than the poll interval, or fresh when `refresh`). */
+  /**
+   * The commit a source's revision names, from refs no older than the poll interval; `refresh`
+   * asks for refs read now (true) or begun no earlier than that time (epoch ms: refreshes asked
+   * together share one reading).
+   */
   resolveRevision(
     source: ApplicationSource,
     secrets: readonly KubeObject[],
-    refresh = false,
+    refresh: boolean | number = false,
     revision?: string,
   ): Promise<string> {
     return this.git.resolve(
       source.repoURL,
       revision ?? source.targetRevision,
       credentialsFor(source.repoURL, secrets),
-      refresh ? 0 : this.pollIntervalMs,
+      refresh === true ? 0 : this.pollIntervalMs,
+      typeof refresh === 'number' ? refresh : 0,
     );
   }
 

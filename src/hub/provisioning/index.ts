@@ -9,7 +9,7 @@ import type { HubContext } from '../manager.js';
 import { startClusterController } from './cluster/controller.js';
 import { startLocalClusterControllers } from './local/cluster-controller.js';
 import { startLocalMachineControllers } from './local/machine-controller.js';
-import { LocalSims } from './local/sims.js';
+import { type LocalSimDefaults, LocalSims } from './local/sims.js';
 import { startMachineController } from './machine/controller.js';
 import { startMachineDeploymentController } from './machinedeployment/controller.js';
 import { startMachineSetController } from './machineset/controller.js';
@@ -28,6 +28,11 @@ export interface ProvisioningOptions {
    * memory. Default: memory when the hub's own store is memory, else sqlite.
    */
   simStore?: 'memory' | 'sqlite';
+  /**
+   * What the simulated clusters get: the address they listen on, a data plane that carries real
+   * traffic, kinds they serve (`concord up` gives its fleet a data plane and the MCS API).
+   */
+  simulated?: LocalSimDefaults;
 }
 
 export function startProvisioningControllers(
@@ -35,7 +40,7 @@ export function startProvisioningControllers(
   opts: ProvisioningOptions = {},
 ): RunningController[] {
   const store = opts.simStore ?? (ctx.storeDescription === 'memory' ? 'memory' : 'sqlite');
-  const sims = new LocalSims(ctx.dataDir, store, ctx.logger);
+  const sims = new LocalSims(ctx.dataDir, store, ctx.logger, opts.simulated);
   const controllers = [
     startClusterController(ctx),
     startMachineDeploymentController(ctx),

@@ -13,6 +13,13 @@ export const GOVERNANCE_API_VERSION = `${GOVERNANCE_GROUP}/${GOVERNANCE_VERSION}
 /** The label of a member cluster that names its country (ISO 3166-1 alpha-2, e.g. "de"). */
 export const COUNTRY_LABEL = 'governance.concord.dev/country';
 
+/**
+ * The label of a ClusterPropagationPolicy ("true") whose resources are a fleet security baseline
+ * (RBAC, NetworkPolicies ...) kept on every member it places them on: `concord audit` lists them
+ * with the drift corrected on each member.
+ */
+export const BASELINE_LABEL = 'governance.concord.dev/baseline';
+
 /** Which resources a rule covers: every filter given must match (namespaces OR namespaceSelector). */
 export interface ResidencyResourceSelector {
   /** Namespaces whose resources are covered. */

@@ -141,6 +141,19 @@ export function startApplicationController(
     reconcile: (key) => reconcile(key),
   });
   apps.addEventHandler(loop.objectHandler());
+  // When each Application's refresh annotation was first seen: its refresh needs refs read no
+  // earlier, and every refresh one webhook asked for can share that one reading.
+  const refreshSeen = new Map<string, number>();
+  const noteRefresh = (a: Application) => {
+    const k = `${a.metadata.namespace}/${a.metadata.name}`;
+    if (!a.metadata.annotations?.[REFRESH_ANNOTATION]) refreshSeen.delete(k);
+    else if (!refreshSeen.has(k)) refreshSeen.set(k, Date.now());
+  };
+  apps.addEventHandler({
+    onAdd: noteRefresh,
+    onUpdate: (_o, a) => noteRefresh(a),
+    onDelete: (a) => refreshSeen.delete(`${a.metadata.namespace}/${a.metadata.name}`),
+  });
   const enqueueAll = (filter: (a: Application) => boolean) => {
     for (const a of apps.list()) if (filter(a)) loop.enqueue(`${a.metadata.namespace}/${a.metadata.name}`);
   };
@@ -169,7 +182,7 @@ export function startApplicationController(
   async function render(
     app: Application,
     dest: ResolvedDestination,
-    refresh: boolean,
+    refresh: boolean | number,
     revisionOverride?: string,
     sourceOverride?: ApplicationSource,
   ): Promise<Desired> {
@@ -391,8 +404,8 @@ export function startApplicationController(
     const now = ctx.now().toISOString();
     const status = app.status ?? {};
     const refreshAsked = !!app.metadata.annotations?.[REFRESH_ANNOTATION];
+    const refreshSince = refreshAsked ? (refreshSeen.get(key) ?? Date.now()) : false;
     const sources = sourcesOf(app);
-    if (refreshAsked) for (const s of sources) repo.invalidate(s.repoURL);
     const conditions: { type: string; message: string }[] = [];
     let requeue = resyncMs;
     let desired: Desired | undefined;
@@ -431,7 +444,7 @@ export function startApplicationController(
           `failed to sync cluster ${dest.server}: ${dest.unavailable}`,
         );
       try {
-        desired = await render(app, dest, refreshAsked);
+        desired = await render(app, dest, refreshSince);
       } catch (err) {
         if (err instanceof AppError) throw err;
         if (err instanceof GitError || err instanceof ManifestError || err instanceof ToolMissingError) {

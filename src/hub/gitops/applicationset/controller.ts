@@ -40,6 +40,9 @@ import { renderTemplate, TemplateError } from './template.js';
 
 export const APPLICATIONSET_CONTROLLER = 'argocd-applicationset-controller';
 
+/** How long Applications' changes are gathered into one reconcile of their ApplicationSet. */
+const APP_CHANGES_BATCH_MS = 1000;
+
 export interface ApplicationSetControllerOptions {
   repoServer: RepoServer;
   /** How often ApplicationSets are generated again without an event (default: the poll interval). */
@@ -100,7 +103,25 @@ export function startApplicationSetController(
       loop.enqueue(key);
     },
   });
-  apps.addEventHandler(loop.ownerHandler(argocdResources.applicationsets, { onlyController: true }));
+  // An Application's change reaches its ApplicationSet's status (and a RollingSync's progress) at
+  // once when it is deleted or the set rolls out step by step; otherwise changes within a second
+  // make one reconcile: a commit to a thousand Applications changes each several times, and every
+  // reconcile of the set renders and compares all of them.
+  const ownerKey = (a: Application) => {
+    const ref = (a.metadata.ownerReferences ?? []).find((r) => r.controller && r.kind === 'ApplicationSet');
+    return ref ? `${a.metadata.namespace}/${ref.name}` : undefined;
+  };
+  const onAppChange = (a: Application, now: boolean) => {
+    const key = ownerKey(a);
+    if (!key) return;
+    if (now || sets.getByKey(key)?.spec?.strategy?.type === 'RollingSync') loop.enqueue(key);
+    else loop.enqueueAfter(key, APP_CHANGES_BATCH_MS);
+  };
+  apps.addEventHandler({
+    onAdd: (a) => onAppChange(a, false),
+    onUpdate: (_o, a) => onAppChange(a, false),
+    onDelete: (a) => onAppChange(a, true),
+  });
   const enqueueAll = () => {
     for (const s of sets.list()) loop.enqueue(`${s.metadata.namespace}/${s.metadata.name}`);
   };
@@ -181,6 +202,7 @@ export function startApplicationSetController(
       goTemplate: set.spec.goTemplate === true,
       goTemplateOptions: set.spec.goTemplateOptions ?? [],
       refresh,
+      gitResults: new Map(),
     };
     const generated: Generated[] = [];
     for (const g of set.spec.generators ?? []) {

@@ -33,6 +33,12 @@ export interface GeneratorContext {
   goTemplateOptions: readonly string[];
   /** Read git refs again rather than from the poll-interval cache. */
   refresh: boolean;
+  /**
+   * Git generators' results within one generation, by generator: a matrix evaluates its second
+   * generator once per parameter set of the first (a hundred clusters), and a git generator that
+   * names no parameter reads the same refs and tree each time.
+   */
+  gitResults?: Map<string, Promise<Params[]>>;
 }
 
 export interface Generated {
@@ -282,10 +288,18 @@ export async function generate(g: ApplicationSetGenerator, ctx: GeneratorContext
       params = clustersGenerator(g.clusters!, ctx);
       template = g.clusters!.template;
       break;
-    case 'git':
-      params = await gitGenerator(g.git!, ctx);
+    case 'git': {
+      const key = JSON.stringify(g.git);
+      let results = ctx.gitResults?.get(key);
+      if (!results) {
+        results = gitGenerator(g.git!, ctx);
+        ctx.gitResults?.set(key, results);
+      }
+      // Copies: callers merge into them.
+      params = structuredClone(await results);
       template = g.git!.template;
       break;
+    }
     case 'matrix': {
       const children = g.matrix!.generators ?? [];
       if (children.length !== 2)

@@ -51,6 +51,10 @@ export class Renderer {
     source: ApplicationSource,
     ctx: RenderContext,
   ): Promise<Rendered> {
+    const dir = resolve(root, source.path ?? '');
+    // Only Helm's output depends on the Application (release name, namespace): a directory or a
+    // kustomization renders once per commit for every Application of it.
+    const perApp = source.helm || existsSync(join(dir, 'Chart.yaml'));
     const key = JSON.stringify([
       source.repoURL,
       commit,
@@ -58,8 +62,7 @@ export class Renderer {
       source.directory,
       source.kustomize,
       source.helm,
-      ctx.appName,
-      ctx.namespace,
+      ...(perApp ? [ctx.appName, ctx.namespace] : []),
     ]);
     let p = this.cache.get(key);
     if (!p) {

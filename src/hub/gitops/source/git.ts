@@ -42,6 +42,7 @@ interface RemoteRefs {
   /** ref name -> commit (tags peeled). */
   refs: Map<string, string>;
   head?: string;
+  /** When the reading began (epoch ms). */
   at: number;
 }
 
@@ -55,6 +56,7 @@ export class GitRepositories {
   private readonly timeoutMs: number;
   private readonly remote = new Map<string, RemoteRefs>();
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly reading = new Map<string, { startedAt: number; promise: Promise<RemoteRefs> }>();
   private readonly trees = new Map<string, Promise<string>>();
 
   constructor(private readonly opts: GitOptions) {
@@ -132,36 +134,59 @@ export class GitRepositories {
 
   /**
    * The remote's branches and tags, read with ls-remote unless a reading younger than `maxAgeMs`
-   * is at hand (every Application of a repository shares one).
+   * and begun at or after `freshSince` (epoch ms) is at hand or under way: every Application of a
+   * repository shares one, and a thousand refreshes asked by one webhook share one reading begun
+   * after the last of them was seen.
    */
   async remoteRefs(
     repoURL: string,
     creds: RepoCredentials | undefined,
     maxAgeMs: number,
+    freshSince = 0,
   ): Promise<RemoteRefs> {
-    const known = this.remote.get(repoURL);
-    if (known && Date.now() - known.at < maxAgeMs) return known;
-    return this.once(`ls-remote ${repoURL}`, async () => {
-      let out: string;
-      try {
-        out = await this.run(['ls-remote', '--symref', repoURL], creds);
-      } catch (err) {
-        throw new GitError(`failed to list refs of ${repoURL}: ${(err as Error).message}`);
-      }
-      const refs = new Map<string, string>();
-      let head: string | undefined;
-      for (const line of out.split('\n')) {
-        const [left, name] = line.split('\t');
-        if (!left || !name) continue;
-        if (left.startsWith('ref: ')) continue;
-        if (name === 'HEAD') head = left;
-        else if (name.endsWith('^{}')) refs.set(name.slice(0, -3), left);
-        else if (!refs.has(name)) refs.set(name, left);
-      }
-      const reading: RemoteRefs = { refs, ...(head ? { head } : {}), at: Date.now() };
-      this.remote.set(repoURL, reading);
-      return reading;
+    for (;;) {
+      const known = this.remote.get(repoURL);
+      if (known && Date.now() - known.at < maxAgeMs && known.at >= freshSince) return known;
+      const running = this.reading.get(repoURL);
+      if (!running) break;
+      if (running.startedAt >= freshSince) return running.promise;
+      // Begun before the change this caller must see: wait for it, then read again (once).
+      await running.promise.catch(() => undefined);
+    }
+    const startedAt = Date.now();
+    const promise = this.readRefs(repoURL, creds, startedAt).finally(() => {
+      if (this.reading.get(repoURL)?.promise === promise) this.reading.delete(repoURL);
     });
+    this.reading.set(repoURL, { startedAt, promise });
+    return promise;
+  }
+
+  private async readRefs(
+    repoURL: string,
+    creds: RepoCredentials | undefined,
+    startedAt: number,
+  ): Promise<RemoteRefs> {
+    let out: string;
+    try {
+      out = await this.run(['ls-remote', '--symref', repoURL], creds);
+    } catch (err) {
+      throw new GitError(`failed to list refs of ${repoURL}: ${(err as Error).message}`);
+    }
+    const refs = new Map<string, string>();
+    let head: string | undefined;
+    for (const line of out.split('\n')) {
+      const [left, name] = line.split('\t');
+      if (!left || !name) continue;
+      if (left.startsWith('ref: ')) continue;
+      if (name === 'HEAD') head = left;
+      else if (name.endsWith('^{}')) refs.set(name.slice(0, -3), left);
+      else if (!refs.has(name)) refs.set(name, left);
+    }
+    // Dated by its start: a commit pushed while ls-remote ran may be missing from it.
+    const reading: RemoteRefs = { refs, ...(head ? { head } : {}), at: startedAt };
+    const known = this.remote.get(repoURL);
+    if (!known || known.at <= startedAt) this.remote.set(repoURL, reading);
+    return reading;
   }
 
   /** Forget the remote's refs so the next resolve reads them again (a webhook said it changed). */
@@ -176,16 +201,17 @@ export class GitRepositories {
 
   /**
    * The commit `revision` (branch, tag, full or short commit, HEAD or empty) names in the
-   * repository, from refs no older than `maxAgeMs`.
+   * repository, from refs no older than `maxAgeMs` and read no earlier than `freshSince`.
    */
   async resolve(
     repoURL: string,
     revision: string | undefined,
     creds: RepoCredentials | undefined,
     maxAgeMs: number,
+    freshSince = 0,
   ): Promise<string> {
     const rev = (revision ?? '').trim();
-    const remote = await this.remoteRefs(repoURL, creds, maxAgeMs);
+    const remote = await this.remoteRefs(repoURL, creds, maxAgeMs, freshSince);
     if (rev === '' || rev === 'HEAD') {
       if (!remote.head) throw new GitError(`${repoURL} has no HEAD (an empty repository?)`);
       return remote.head;

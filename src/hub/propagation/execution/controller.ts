@@ -11,7 +11,7 @@ import type { Informer } from '../../../client/informer.js';
 import { resources } from '../../../client/resources.js';
 import { RESTMapper } from '../../../client/rest-mapper.js';
 import type { ControllerContext, RunningController } from '../../../controller/context.js';
-import { reconcileLoop } from '../../../controller/context.js';
+import { eventRecorder, reconcileLoop } from '../../../controller/context.js';
 import { isConditionTrue } from '../../../machinery/conditions.js';
 import type { KubeObject } from '../../../machinery/object.js';
 import { isConflict, isNotFound } from '../../../machinery/status.js';
@@ -58,6 +58,7 @@ export function startExecutionController(
   const works: Informer<Work> = ctx.informers.informerFor(karmadaResources.works);
   const secretInformers = new Map<string, Informer>();
   const members = new Map<string, Running>();
+  const recorder = eventRecorder(ctx, EXECUTION_CONTROLLER);
   let stopped = false;
 
   const secretsIn = (namespace: string): Informer => {
@@ -141,6 +142,7 @@ export function startExecutionController(
       dispatchable: () => isReady(name),
       leaving: () => isLeaving(name),
       ...(opts.memberInformers ? { informerOptions: opts.memberInformers } : {}),
+      recorder,
     });
     members.set(name, { works: memberWorks, lease });
     memberWorks.start();
@@ -240,6 +242,7 @@ export function startExecutionController(
       await loop.stop();
       await orphans.stop();
       await Promise.all([...members.keys()].map((name) => stopMember(name)));
+      await recorder.stop();
       clients.close();
     },
   };

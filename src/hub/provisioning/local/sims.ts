@@ -5,7 +5,12 @@
 
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { clusterKubeconfigPath, clusterStateDir, type SimCluster } from '../../../sim/cluster.js';
+import {
+  clusterKubeconfigPath,
+  clusterStateDir,
+  type SimCluster,
+  type SimClusterOptions,
+} from '../../../sim/cluster.js';
 import { SimHost } from '../../../sim/host.js';
 
 export interface SimClusterRequest {
@@ -13,6 +18,9 @@ export interface SimClusterRequest {
   region: string;
   zones: string[];
 }
+
+/** What every simulated cluster of the provider gets besides its name, region and zones. */
+export type LocalSimDefaults = Pick<SimClusterOptions, 'host' | 'dataPlane' | 'extensions'>;
 
 export class LocalSims {
   private host: Promise<SimHost> | undefined;
@@ -23,13 +31,14 @@ export class LocalSims {
     private readonly dataDir: string,
     private readonly store: 'memory' | 'sqlite',
     private readonly logger: Logger,
+    private readonly defaults: LocalSimDefaults = {},
   ) {}
 
   private sims(): Promise<SimHost> {
     this.host ??= SimHost.start({
       dataDir: this.dataDir,
       logger: this.logger,
-      defaults: { store: this.store, nodes: 0 },
+      defaults: { ...this.defaults, store: this.store, nodes: 0 },
     });
     return this.host;
   }

@@ -4,10 +4,13 @@
 // push execution runs one per Push member; the agent runs one beside its Pull member.
 //
 // A Work is applied when it changes, when its member comes back, and when the object it made on
-// the member drifts (deleted, or its spec edited there: its generation moves); otherwise the
-// member is not asked again. The member's objects are watched (only those the hub manages) and
-// their status is reported in the Work: conditions Applied, Available, Degraded and Dispatching,
-// and manifestStatuses with each object's interpreted status and health.
+// the member drifts (deleted, or its spec edited there: its generation moves; for kinds without a
+// generation, such as RBAC objects and ConfigMaps, anything but metadata and status changed); a
+// drift put right is recorded as a DriftCorrected Event on the Work. Otherwise the member is not
+// asked again. The member's objects of the Works' kinds are watched (the cache is also the
+// conflict check of a new object) and the status of the hub's objects is reported in the Work:
+// conditions Applied, Available, Degraded and Dispatching, and manifestStatuses with each
+// object's interpreted status and health.
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -15,6 +18,7 @@ import type { Client, ResourceRef } from '../../../../client/client.js';
 import { Informer, type InformerOptions } from '../../../../client/informer.js';
 import { NoKindMatchError, type RESTMapper } from '../../../../client/rest-mapper.js';
 import { Controller } from '../../../../controller/controller.js';
+import type { EventRecorder } from '../../../../controller/events.js';
 import { setCondition } from '../../../../machinery/conditions.js';
 import { parseApiVersion } from '../../../../machinery/gvk.js';
 import { deepEqual } from '../../../../machinery/json.js';
@@ -24,7 +28,6 @@ import { executionSpaceName } from '../cluster/types.js';
 import { karmadaResources } from '../resources.js';
 import {
   EXECUTION_CONTROLLER_FINALIZER,
-  MANAGED_BY_KARMADA_LABEL,
   type ManifestStatus,
   WORK_APPLIED,
   WORK_AVAILABLE,
@@ -37,7 +40,7 @@ import {
   type Work,
   type WorkStatus,
 } from '../work/types.js';
-import { WorkExecutor } from './executor.js';
+import { isManagedResource, WorkExecutor } from './executor.js';
 import { interpretHealth, reflectStatus } from './interpreter.js';
 
 // Condition messages and reasons (Karmada's where Karmada sets the condition).
@@ -70,13 +73,35 @@ export interface MemberWorksOptions {
   leaving(): boolean;
   /** Options of the informers on the member's objects (short watches in tests). */
   informerOptions?: Pick<InformerOptions, 'watchTimeoutSeconds' | 'backoff'>;
+  /** Where drift put right is reported (an Event on the Work); none: not reported. */
+  recorder?: EventRecorder;
 }
+
+/** The Event reason of an object put back after it was deleted or changed on the member. */
+export const WORK_REASON_DRIFT_CORRECTED = 'DriftCorrected';
 
 interface AppliedRecord {
   /** The manifest applied, as JSON. */
   manifest: string;
   uid: string | undefined;
   generation: number | undefined;
+  /** For kinds without a generation: the object as applied, metadata and status aside. */
+  content?: unknown;
+}
+
+function contentOf(o: KubeObject): unknown {
+  const { metadata: _m, status: _s, ...rest } = o as KubeObject & { status?: unknown };
+  return rest;
+}
+
+/** How the member's object differs from what was applied last, if it does. */
+function driftOf(last: AppliedRecord, current: KubeObject | undefined): string | undefined {
+  if (!current) return 'deleted';
+  if (last.uid !== current.metadata.uid) return 'deleted and made again';
+  if (last.generation !== undefined || current.metadata.generation !== undefined) {
+    return last.generation === current.metadata.generation ? undefined : 'changed';
+  }
+  return deepEqual(last.content, contentOf(current)) ? undefined : 'changed';
 }
 
 const refKey = (ref: ResourceRef) => `${ref.group}/${ref.version}/${ref.resource}`;
@@ -157,13 +182,16 @@ export class MemberWorks {
 
   // Member objects ---------------------------------------------------------------------------
 
-  /** The informer on the member's managed objects of a resource, started on first use. */
+  /**
+   * The informer on the member's objects of a resource, started on first use. It holds every object
+   * of the kind, not only the hub's (as Karmada's member informers do), so that the conflict check
+   * of a new object is a look into the cache rather than a read of the member before each apply.
+   */
   private informerFor(ref: ResourceRef): Informer {
     const key = refKey(ref);
     let informer = this.informers.get(key);
     if (!informer) {
       informer = new Informer(this.opts.member, ref, {
-        labelSelector: `${MANAGED_BY_KARMADA_LABEL}=true`,
         logger: this.opts.logger,
         ...this.opts.informerOptions,
       });
@@ -210,7 +238,7 @@ export class MemberWorks {
     let unhealthy = 0;
     for (const [ordinal, manifest] of manifests.entries()) {
       try {
-        const observed = await this.applyOne(manifest);
+        const observed = await this.applyOne(manifest, work);
         present++;
         const health = interpretHealth(observed);
         if (health === 'Unhealthy') unhealthy++;
@@ -280,11 +308,12 @@ export class MemberWorks {
   }
 
   /** Applies one manifest unless the member already has what was last applied; returns the member's object. */
-  private async applyOne(manifest: KubeObject): Promise<KubeObject> {
+  private async applyOne(manifest: KubeObject, work: Work): Promise<KubeObject> {
     const ref = await this.executor.refFor(manifest);
     const informer = this.informerFor(ref);
     const key = objectKeyOf(ref, manifest);
-    const cached = informer.hasSynced()
+    const synced = informer.hasSynced();
+    const cached = synced
       ? informer.get(
           manifest.metadata.name ?? '',
           ref.namespaced ? manifest.metadata.namespace || 'default' : undefined,
@@ -292,22 +321,29 @@ export class MemberWorks {
       : undefined;
     const json = JSON.stringify(manifest);
     const last = this.applied.get(key);
-    if (
-      cached &&
-      last &&
-      last.manifest === json &&
-      last.uid === cached.metadata.uid &&
-      last.generation === cached.metadata.generation
-    ) {
+    const drift = last?.manifest === json && synced ? driftOf(last, cached) : undefined;
+    // An object that lost the hub's label is applied again (a conflict unless the Work overwrites).
+    if (cached && isManagedResource(cached) && last && last.manifest === json && drift === undefined) {
       return cached;
     }
-    // Not among the managed objects seen: the executor reads the member first (a conflict check).
-    const result = await this.executor.apply(ref, manifest, cached);
+    // The synced cache has every object of the kind: one it lacks is absent (null), and the
+    // executor applies without reading the member first; before the cache syncs it reads.
+    const result = await this.executor.apply(ref, manifest, synced ? (cached ?? null) : undefined);
     this.applied.set(key, {
       manifest: json,
       uid: result.metadata.uid,
       generation: result.metadata.generation,
+      ...(result.metadata.generation === undefined ? { content: contentOf(result) } : {}),
     });
+    if (drift) {
+      const ns = result.metadata.namespace ? `${result.metadata.namespace}/` : '';
+      this.opts.recorder?.event(
+        work,
+        'Warning',
+        WORK_REASON_DRIFT_CORRECTED,
+        `${manifest.kind} ${ns}${manifest.metadata.name} was ${drift} on ${this.cluster}; applied again`,
+      );
+    }
     return result;
   }
 
