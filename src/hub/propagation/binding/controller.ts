@@ -40,8 +40,11 @@ import { restMapperFor, TemplateInformers } from '../templates.js';
 import { type AnyBinding, bindingKey, parseBindingKey, worksOfBinding } from '../util.js';
 import { clustersKeepingWorks, jobCompletionsFor, renderWork, targetClusters } from './work.js';
 
-/** Works of one binding written at once. */
-const WORK_WRITES_AT_ONCE = 16;
+/**
+ * Works of one binding written at once: enough that a binding over a hundred members is one round
+ * (the store commits writes that arrive together in one transaction), bounded for larger fleets.
+ */
+const WORK_WRITES_AT_ONCE = 128;
 
 export interface BindingControllerOptions {
   recorder?: EventRecorder;

@@ -7,9 +7,10 @@
 // the member drifts (deleted, or its spec edited there: its generation moves; for kinds without a
 // generation, such as RBAC objects and ConfigMaps, anything but metadata and status changed); a
 // drift put right is recorded as a DriftCorrected Event on the Work. Otherwise the member is not
-// asked again. The member's objects are watched (only those the hub manages) and
-// their status is reported in the Work: conditions Applied, Available, Degraded and Dispatching,
-// and manifestStatuses with each object's interpreted status and health.
+// asked again. The member's objects of the Works' kinds are watched (the cache is also the
+// conflict check of a new object) and the status of the hub's objects is reported in the Work:
+// conditions Applied, Available, Degraded and Dispatching, and manifestStatuses with each
+// object's interpreted status and health.
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -27,7 +28,6 @@ import { executionSpaceName } from '../cluster/types.js';
 import { karmadaResources } from '../resources.js';
 import {
   EXECUTION_CONTROLLER_FINALIZER,
-  MANAGED_BY_KARMADA_LABEL,
   type ManifestStatus,
   WORK_APPLIED,
   WORK_AVAILABLE,
@@ -40,7 +40,7 @@ import {
   type Work,
   type WorkStatus,
 } from '../work/types.js';
-import { WorkExecutor } from './executor.js';
+import { isManagedResource, WorkExecutor } from './executor.js';
 import { interpretHealth, reflectStatus } from './interpreter.js';
 
 // Condition messages and reasons (Karmada's where Karmada sets the condition).
@@ -182,13 +182,16 @@ export class MemberWorks {
 
   // Member objects ---------------------------------------------------------------------------
 
-  /** The informer on the member's managed objects of a resource, started on first use. */
+  /**
+   * The informer on the member's objects of a resource, started on first use. It holds every object
+   * of the kind, not only the hub's (as Karmada's member informers do), so that the conflict check
+   * of a new object is a look into the cache rather than a read of the member before each apply.
+   */
   private informerFor(ref: ResourceRef): Informer {
     const key = refKey(ref);
     let informer = this.informers.get(key);
     if (!informer) {
       informer = new Informer(this.opts.member, ref, {
-        labelSelector: `${MANAGED_BY_KARMADA_LABEL}=true`,
         logger: this.opts.logger,
         ...this.opts.informerOptions,
       });
@@ -309,7 +312,8 @@ export class MemberWorks {
     const ref = await this.executor.refFor(manifest);
     const informer = this.informerFor(ref);
     const key = objectKeyOf(ref, manifest);
-    const cached = informer.hasSynced()
+    const synced = informer.hasSynced();
+    const cached = synced
       ? informer.get(
           manifest.metadata.name ?? '',
           ref.namespaced ? manifest.metadata.namespace || 'default' : undefined,
@@ -317,10 +321,14 @@ export class MemberWorks {
       : undefined;
     const json = JSON.stringify(manifest);
     const last = this.applied.get(key);
-    const drift = last?.manifest === json && informer.hasSynced() ? driftOf(last, cached) : undefined;
-    if (cached && last && last.manifest === json && drift === undefined) return cached;
-    // Not among the managed objects seen: the executor reads the member first (a conflict check).
-    const result = await this.executor.apply(ref, manifest, cached);
+    const drift = last?.manifest === json && synced ? driftOf(last, cached) : undefined;
+    // An object that lost the hub's label is applied again (a conflict unless the Work overwrites).
+    if (cached && isManagedResource(cached) && last && last.manifest === json && drift === undefined) {
+      return cached;
+    }
+    // The synced cache has every object of the kind: one it lacks is absent (null), and the
+    // executor applies without reading the member first; before the cache syncs it reads.
+    const result = await this.executor.apply(ref, manifest, synced ? (cached ?? null) : undefined);
     this.applied.set(key, {
       manifest: json,
       uid: result.metadata.uid,
