@@ -19,7 +19,6 @@ import inspector from 'node:inspector';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { HttpsClient } from '../../src/client/https.js';
 import { Informer } from '../../src/client/informer.js';
@@ -29,21 +28,49 @@ import { joinCluster, registerCluster } from '../../src/hub/clusters/join.js';
 import { startHub } from '../../src/hub/hub.js';
 import { requestFault } from '../../src/sim/control.js';
 import { SimHost } from '../../src/sim/host.js';
+import { benchOptions, countOption, usageError } from '../cli.js';
 
-const { values } = parseArgs({
-  options: {
-    role: { type: 'string' },
-    dir: { type: 'string' },
-    count: { type: 'string' },
-    parts: { type: 'string', default: 'detection,idle' },
-    members: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '8' },
-    'per-round': { type: 'string', default: '5' },
-    'idle-members': { type: 'string', default: '1000' },
-    'settle-seconds': { type: 'string', default: '30' },
-    'cpu-seconds': { type: 'string', default: '60' },
-  },
+const USAGE = `usage: node dist/bench/provisioning/detection.js [--parts detection,idle] [--members N]
+       [--rounds N] [--per-round N] [--idle-members N] [--settle-seconds S] [--cpu-seconds S]
+
+Member health on a hub in a process of its own, the members simulated in another: (detection)
+members killed a few at a time, the time to Ready=False and to the NoExecute taint p50/p99;
+(idle) N members registered and Ready, the hub's CPU and RSS while it probes them. Prints one
+JSON document and a summary.
+
+  --parts P             detection, idle or both (default detection,idle)
+  --members N           members watched in the detection part (default 10)
+  --rounds N            rounds of members going down (default 8)
+  --per-round N         members going down at once in a round (default 5)
+  --idle-members N      members of the idle part (default 1000)
+  --settle-seconds S    wait once all are Ready, before measuring (default 30)
+  --cpu-seconds S       the hub's CPU measured over S seconds (default 60)
+  -h, --help            this text
+`;
+const values = benchOptions(USAGE, {
+  // The child processes' own options (the sim host's and the hub's).
+  role: { type: 'string' },
+  dir: { type: 'string' },
+  count: { type: 'string' },
+  parts: { type: 'string', default: 'detection,idle' },
+  members: { type: 'string', default: '10' },
+  rounds: { type: 'string', default: '8' },
+  'per-round': { type: 'string', default: '5' },
+  'idle-members': { type: 'string', default: '1000' },
+  'settle-seconds': { type: 'string', default: '30' },
+  'cpu-seconds': { type: 'string', default: '60' },
 });
+if (values.role === undefined) {
+  countOption(USAGE, 'members', values.members);
+  countOption(USAGE, 'rounds', values.rounds);
+  countOption(USAGE, 'per-round', values['per-round']);
+  countOption(USAGE, 'idle-members', values['idle-members']);
+  countOption(USAGE, 'settle-seconds', values['settle-seconds'], 0);
+  countOption(USAGE, 'cpu-seconds', values['cpu-seconds']);
+  for (const part of values.parts.split(',')) {
+    if (!['detection', 'idle'].includes(part.trim())) usageError(USAGE, `--parts: unknown part "${part}"`);
+  }
+}
 
 const progress = (text: string) => process.stderr.write(`${text}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

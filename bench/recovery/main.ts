@@ -254,7 +254,13 @@ try {
 
   // One drill of many applications.
   let all:
-    | { apps: number; elapsedS: number; succeeded: number; problems: Record<string, number> }
+    | {
+        apps: number;
+        elapsedS: number;
+        succeeded: number;
+        problems: Record<string, number>;
+        fullCapacityS: Record<string, { median?: number; max?: number }>;
+      }
     | undefined;
   if (APPS > 0) {
     for (const ns of perStrategy) await client.delete(recoveryResources.strategies, 'web', { namespace: ns });
@@ -285,6 +291,19 @@ try {
       succeeded: runs.filter((r) => r.status?.phase === 'Succeeded').length,
       // What made the others fail, by kind of problem and strategy.
       problems: countProblems(runs, strategies),
+      // Fault to full capacity per strategy, over the applications drilled together.
+      fullCapacityS: Object.fromEntries(
+        STRATEGY_TYPES.map((t) => {
+          const values = runs
+            .filter(
+              (r) =>
+                strategies.find((s) => s.metadata.namespace === r.metadata.namespace)?.spec.strategy === t,
+            )
+            .map((r) => r.status?.rtoFullCapacitySeconds ?? Number.NaN);
+          const finite = values.filter((v) => Number.isFinite(v));
+          return [t, { median: median(values), max: finite.length > 0 ? Math.max(...finite) : undefined }];
+        }),
+      ),
     };
   }
 

@@ -6,8 +6,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { startAgent } from '../agent/agent.js';
 import { HttpsClient } from '../client/https.js';
-import { untilSignal } from './process.js';
-import { reportFailures } from './sim.js';
+import { reportFailures, untilSignal } from './process.js';
 
 function seconds(flag: string): (value: string) => number {
   return (value) => {

@@ -8,7 +8,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { HttpsClient } from '../client/https.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { approveApplication, rollbackApplication } from '../hub/gitops/operations.js';
-import { reportFailures } from './sim.js';
+import { reportFailures } from './process.js';
 
 interface AppOptions {
   kubeconfig?: string;

@@ -24,7 +24,7 @@ import { type AuditReport, auditResidency, resourceKey } from '../hub/governance
 import type { Labels } from '../hub/governance/residency/match.js';
 import { TemplateLabels } from '../hub/governance/residency/templates.js';
 import type { KubeObject } from '../machinery/object.js';
-import { reportFailures } from './sim.js';
+import { reportFailures } from './process.js';
 import { table } from './status.js';
 
 export interface AuditEvent {

@@ -20,7 +20,7 @@ import {
 import { resourceOfRef } from '../hub/provisioning/external.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isNotFound } from '../machinery/status.js';
-import { reportFailures } from './sim.js';
+import { reportFailures } from './process.js';
 
 interface HubOptions {
   kubeconfig?: string;

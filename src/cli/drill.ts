@@ -17,7 +17,7 @@ import {
 } from '../hub/apis/recovery/index.js';
 import { drillTargets, runDrill } from '../hub/recovery/drill/drill.js';
 import { parseDuration } from '../machinery/duration.js';
-import { reportFailures } from './sim.js';
+import { reportFailures } from './process.js';
 
 interface DrillCliOptions {
   scenario: string;

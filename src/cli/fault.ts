@@ -4,7 +4,7 @@
 
 import { type Command, InvalidArgumentError } from 'commander';
 import { FAULT_ACTIONS, type FaultAction, type FaultRequest, requestFault } from '../sim/control.js';
-import { reportFailures } from './sim.js';
+import { reportFailures } from './process.js';
 
 function parseLatency(value: string): number {
   const n = Number(value);

@@ -8,7 +8,7 @@ import { HttpsClient } from '../client/https.js';
 import { loadKubeconfig, writeKubeconfig } from '../client/kubeconfig-file.js';
 import { agentKubeconfig, grantAgentAccess, loadHubCA } from '../hub/clusters/agent-access.js';
 import { joinCluster, parseLabels, unjoinCluster } from '../hub/clusters/join.js';
-import { reportFailures, shownPath } from './sim.js';
+import { reportFailures, shownPath } from './process.js';
 
 function hubKubeconfig(opts: { hubKubeconfig?: string; dataDir: string }): string {
   return opts.hubKubeconfig ?? join(opts.dataDir, 'hub.kubeconfig');

@@ -1,6 +1,9 @@
-// Process plumbing shared by the long-running commands.
+// Process plumbing shared by the commands. Light on purpose: every command imports it, and a
+// short command (`concord fault`, `join`, `status`) should load nothing of the hub or the sims.
 
-import { InvalidArgumentError, Option } from 'commander';
+import { relative } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { errorMessage } from '../machinery/status.js';
 
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -39,3 +42,27 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', onSignal);
   });
 }
+
+/**
+ * Runs a command's work; a failure is printed as one line naming the command (no stack trace)
+ * and the process exits with status 1.
+ */
+export async function reportFailures(command: Command, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) command.error(`error: ${err.message}`, { exitCode: 1 });
+    command.error(`concord ${command.name()}: ${errorMessage(err)}`, {
+      exitCode: 1,
+    });
+  }
+}
+
+/** A path as the user would type it from here. */
+export function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+/** What each command module exports: adds its command(s) to the program. */
+export type RegisterCommand = (program: Command) => void;

@@ -1,14 +1,15 @@
 // `concord sim`: one simulated cluster in this process — its own HTTPS port, CA, admin kubeconfig
 // (DATA_DIR/clusters/NAME.kubeconfig) and nodes — until SIGINT or SIGTERM.
 
-import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { mcsApis } from '../hub/apis/mcs/index.js';
-import { errorMessage } from '../machinery/status.js';
 import type { DataPlaneInfo } from '../sim/dataplane/cluster-data-plane.js';
 import { SimHost } from '../sim/host.js';
 import { nodeShape } from '../sim/kubelet/node-template.js';
-import { anonymousAuthOption, parsePort, untilSignal } from './process.js';
+import { anonymousAuthOption, parsePort, reportFailures, shownPath, untilSignal } from './process.js';
+
+// Where they were first defined; the other commands import them from ./process.js.
+export { reportFailures, shownPath };
 
 export function parseCount(flag: string, min = 0): (value: string) => number {
   return (value: string) => {
@@ -34,27 +35,6 @@ export function parseClusterStore(value: string): 'memory' | 'sqlite' {
     throw new InvalidArgumentError(`--store: expected memory or sqlite, got ${value}`);
   }
   return value;
-}
-
-/**
- * Runs a command's work; a failure is printed as one line naming the command (no stack trace)
- * and the process exits with status 1.
- */
-export async function reportFailures(command: Command, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (err) {
-    if (err instanceof InvalidArgumentError) command.error(`error: ${err.message}`, { exitCode: 1 });
-    command.error(`concord ${command.name()}: ${errorMessage(err)}`, {
-      exitCode: 1,
-    });
-  }
-}
-
-/** A path as the user would type it from here. */
-export function shownPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') ? rel : path;
 }
 
 /** What `concord sim` and `concord up` print about a data plane. */

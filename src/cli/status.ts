@@ -22,7 +22,7 @@ import {
   type ResourceUse,
 } from '../hub/apis/karmada/fleet.js';
 import { fleetResources } from '../hub/observability/resources.js';
-import { reportFailures } from './sim.js';
+import { reportFailures } from './process.js';
 
 export interface MemberStatus {
   name: string;

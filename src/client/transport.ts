@@ -1,10 +1,12 @@
 // The wire under HttpsClient: TLS connections to one API server, kept alive and shared by every
 // request, with request timeouts and network failures turned into NetworkError.
 
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { NetworkError, toNetworkError } from './network-error.js';
 
 export interface TlsSettings {
@@ -52,6 +54,33 @@ export interface Transport {
   close(): void;
 }
 
+// One TLS context per trust and credential, shared by every connection and every client that
+// uses them: Node otherwise builds a context (parsing the CA, certificate and key) for each new
+// connection, which a hub with a thousand members, each reached by several clients, pays
+// again and again. A context nobody holds any more is collected, and its entry with it.
+const contexts = new Map<string, WeakRef<SecureContext>>();
+const forgetContext = new FinalizationRegistry<string>((key) => {
+  if (contexts.get(key)?.deref() === undefined) contexts.delete(key);
+});
+
+/** The shared context, or undefined when the settings are bad (each connection then fails with why). */
+export function sharedSecureContext(tls: TlsSettings): SecureContext | undefined {
+  const key = createHash('sha256')
+    .update([tls.ca ?? '', tls.cert ?? '', tls.key ?? ''].join('\u0000'))
+    .digest('hex');
+  const known = contexts.get(key)?.deref();
+  if (known) return known;
+  let context: SecureContext;
+  try {
+    context = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
+  } catch {
+    return undefined;
+  }
+  contexts.set(key, new WeakRef(context));
+  forgetContext.register(context, key);
+  return context;
+}
+
 function describe(origin: URL, req: HttpRequest): string {
   return `${req.method} ${origin.origin}${req.path.split('?')[0]}`;
 }
@@ -83,10 +112,12 @@ export class Http1Transport implements Transport {
     private readonly origin: URL,
     tls: TlsSettings,
   ) {
+    const secureContext = sharedSecureContext(tls);
     this.agent = new https.Agent({
       keepAlive: true,
       scheduling: 'lifo',
       maxFreeSockets: 64,
+      ...(secureContext ? { secureContext } : {}),
       ca: tls.ca,
       cert: tls.cert,
       key: tls.key,
@@ -192,13 +223,18 @@ export class Http2Transport implements Transport {
   constructor(
     private readonly origin: URL,
     private readonly tls: TlsSettings,
-  ) {}
+  ) {
+    this.secureContext = sharedSecureContext(tls);
+  }
+
+  private readonly secureContext: SecureContext | undefined;
 
   private getSession(): { session: http2.ClientHttp2Session; state: SessionState } {
     const current = this.session;
     if (current && !current.session.closed && !current.session.destroyed) return current;
     const state: SessionState = { active: 0 };
     const session = http2.connect(this.origin.origin, {
+      ...(this.secureContext ? { secureContext: this.secureContext } : {}),
       ca: this.tls.ca,
       cert: this.tls.cert,
       key: this.tls.key,

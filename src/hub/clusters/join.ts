@@ -196,6 +196,8 @@ export interface RegisterOptions extends Omit<JoinOptions, 'kubeconfig' | 'conte
   connection: ResolvedKubeconfig;
   /** spec.id: the uid of the member's kube-system namespace. */
   id?: string;
+  /** Annotations the Cluster is created with (provisioning's: which Cluster API Cluster it is). */
+  annotations?: Record<string, string>;
 }
 
 /**
@@ -217,6 +219,9 @@ export async function registerCluster(hub: Client, opts: RegisterOptions): Promi
     metadata: {
       name: opts.name,
       ...(opts.labels && Object.keys(opts.labels).length > 0 ? { labels: opts.labels } : {}),
+      ...(opts.annotations && Object.keys(opts.annotations).length > 0
+        ? { annotations: opts.annotations }
+        : {}),
     },
     spec,
   };

@@ -22,6 +22,7 @@ import {
   type MachineDeployment,
   type MachineSet,
 } from '../../apis/cluster-api/index.js';
+import { ofCluster } from '../cluster-index.js';
 import { falseCondition, isTrue, mirrorCondition, trueCondition } from '../conditions.js';
 import { type ExternalObjects, specField, statusField } from '../external.js';
 
@@ -172,13 +173,9 @@ export async function reconcileControlPlane(
   // No control plane provider: the Cluster's Machines labelled as control plane are its control
   // plane. A Cluster with none has the control plane of its infrastructure (a simulated cluster
   // runs its API server without machines): ready with the infrastructure and its endpoint.
-  const cpMachines = machines
-    .list({ namespace })
-    .filter(
-      (m) =>
-        m.spec.clusterName === cluster.metadata.name &&
-        m.metadata.labels?.[Labels.controlPlane] !== undefined,
-    );
+  const cpMachines = ofCluster(machines, namespace, cluster.metadata.name ?? '').filter(
+    (m) => m.metadata.labels?.[Labels.controlPlane] !== undefined,
+  );
   let initialized: boolean;
   let ready: boolean;
   let waiting: string;
@@ -239,7 +236,7 @@ export async function reconcileDelete(
   const namespace = cluster.metadata.namespace ?? '';
   const name = cluster.metadata.name ?? '';
   const mine = <T extends KubeObject & { spec: { clusterName: string } }>(inf: Informer<T>) =>
-    inf.list({ namespace }).filter((o) => o.spec.clusterName === name);
+    ofCluster(inf, namespace, name);
   const del = async (ref: ResourceRef, objs: KubeObject[]) => {
     await Promise.all(
       objs

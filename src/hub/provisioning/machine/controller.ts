@@ -4,6 +4,7 @@
 // machine and bootstrap config go before its finalizer.
 
 import type { Logger } from 'pino';
+import type { Informer } from '../../../client/informer.js';
 import {
   type ControllerContext,
   type RunningController,
@@ -21,6 +22,7 @@ import {
   type MachineStatus,
 } from '../../apis/cluster-api/index.js';
 import { infrastructureResources } from '../../apis/infrastructure/index.js';
+import { ofCluster } from '../cluster-index.js';
 import { isPaused } from '../cluster-state.js';
 import { timestamp } from '../conditions.js';
 import { ExternalObjects } from '../external.js';
@@ -195,9 +197,7 @@ export function startMachineController(ctx: ControllerContext): RunningControlle
   }
 
   function enqueueClusterMachinesByName(namespace: string, cluster: string): void {
-    for (const m of machines.list({ namespace })) {
-      if (m.spec.clusterName === cluster) loop.enqueue(`${namespace}/${m.metadata.name}`);
-    }
+    for (const m of ofCluster(machines, namespace, cluster)) loop.enqueue(`${namespace}/${m.metadata.name}`);
   }
 
   loop.start();
@@ -213,13 +213,12 @@ export function startMachineController(ctx: ControllerContext): RunningControlle
 
 /** The keys of the Machines of a workload cluster that a Node change concerns. */
 function machinesOfNode(
-  machines: { list(opts: { namespace?: string }): Machine[] },
+  machines: Informer<Machine>,
   clusterKey: string,
   providerID: string | undefined,
 ): string[] {
   const [namespace = '', cluster = ''] = clusterKey.split('/');
-  return machines
-    .list({ namespace })
-    .filter((m) => m.spec.clusterName === cluster && (!providerID || m.spec.providerID === providerID))
+  return ofCluster(machines, namespace, cluster)
+    .filter((m) => !providerID || m.spec.providerID === providerID)
     .map((m) => `${namespace}/${m.metadata.name}`);
 }

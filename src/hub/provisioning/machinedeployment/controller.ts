@@ -27,6 +27,7 @@ import {
   type MachineSet,
   type MachineTemplateSpec,
 } from '../../apis/cluster-api/index.js';
+import { ofCluster } from '../cluster-index.js';
 import { isPaused } from '../cluster-state.js';
 import { plan } from './rollout.js';
 import { machineDeploymentStatus } from './status.js';
@@ -73,9 +74,9 @@ export function startMachineDeploymentController(ctx: ControllerContext): Runnin
     const md = deployments.get(name, namespace);
     if (!md) return undefined;
     const selector = fromLabelSelector(md.spec.selector);
-    let owned = sets
-      .list({ namespace })
-      .filter((ms) => ms.metadata.ownerReferences?.some((r) => r.uid === md.metadata.uid && r.controller));
+    let owned = ofCluster(sets, namespace, md.spec.clusterName).filter((ms) =>
+      ms.metadata.ownerReferences?.some((r) => r.uid === md.metadata.uid && r.controller),
+    );
     if (md.metadata.deletionTimestamp) {
       if (!md.metadata.finalizers?.includes(Finalizers.machineDeployment)) return undefined;
       await Promise.all(owned.filter((ms) => !ms.metadata.deletionTimestamp).map((ms) => remove(ms)));
@@ -89,15 +90,12 @@ export function startMachineDeploymentController(ctx: ControllerContext): Runnin
     if (!cluster || isPaused(cluster, md)) return undefined;
     if (await ensureMetadata(md, cluster)) return undefined;
     // Orphan MachineSets the selector matches are adopted.
-    const orphans = sets
-      .list({ namespace })
-      .filter(
-        (ms) =>
-          !ms.metadata.ownerReferences?.some((r) => r.controller) &&
-          !ms.metadata.deletionTimestamp &&
-          ms.spec.clusterName === md.spec.clusterName &&
-          selector.matches(ms.metadata.labels ?? {}),
-      );
+    const orphans = ofCluster(sets, namespace, md.spec.clusterName).filter(
+      (ms) =>
+        !ms.metadata.ownerReferences?.some((r) => r.controller) &&
+        !ms.metadata.deletionTimestamp &&
+        selector.matches(ms.metadata.labels ?? {}),
+    );
     for (const ms of orphans) {
       await ctx.client.patch(
         clusterApiResources.machinesets,
@@ -322,10 +320,8 @@ export function startMachineDeploymentController(ctx: ControllerContext): Runnin
   clusters.addEventHandler({
     onUpdate: (old, c) => {
       if (old.spec.paused === c.spec.paused) return;
-      for (const md of deployments.list({ namespace: c.metadata.namespace })) {
-        if (md.spec.clusterName === c.metadata.name)
-          loop.enqueue(`${md.metadata.namespace}/${md.metadata.name}`);
-      }
+      for (const md of ofCluster(deployments, c.metadata.namespace ?? '', c.metadata.name ?? ''))
+        loop.enqueue(`${md.metadata.namespace}/${md.metadata.name}`);
     },
   });
   loop.start();

@@ -26,6 +26,7 @@ import {
   type Machine,
   type MachineSet,
 } from '../../apis/cluster-api/index.js';
+import { ofCluster } from '../cluster-index.js';
 import { isPaused } from '../cluster-state.js';
 import { createFromTemplate, References, randomSuffix } from '../templates.js';
 import { type DeletePolicy, machinesToDelete } from './delete-policy.js';
@@ -57,9 +58,9 @@ export function startMachineSetController(ctx: ControllerContext): RunningContro
       pending.delete(key);
       return undefined;
     }
-    const owned = machines
-      .list({ namespace })
-      .filter((m) => m.metadata.ownerReferences?.some((r) => r.uid === ms.metadata.uid && r.controller));
+    const owned = ofCluster(machines, namespace, ms.spec.clusterName).filter((m) =>
+      m.metadata.ownerReferences?.some((r) => r.uid === ms.metadata.uid && r.controller),
+    );
     if (ms.metadata.deletionTimestamp) {
       if (!ms.metadata.finalizers?.includes(Finalizers.machineSet)) return undefined;
       await Promise.all(owned.filter((m) => !m.metadata.deletionTimestamp).map((m) => deleteMachine(m)));
@@ -75,15 +76,12 @@ export function startMachineSetController(ctx: ControllerContext): RunningContro
 
     const selector = fromLabelSelector(ms.spec.selector);
     // Orphans the selector matches are adopted, as Cluster API's MachineSets do.
-    const orphans = machines
-      .list({ namespace })
-      .filter(
-        (m) =>
-          !m.metadata.ownerReferences?.some((r) => r.controller) &&
-          !m.metadata.deletionTimestamp &&
-          m.spec.clusterName === ms.spec.clusterName &&
-          selector.matches(m.metadata.labels ?? {}),
-      );
+    const orphans = ofCluster(machines, namespace, ms.spec.clusterName).filter(
+      (m) =>
+        !m.metadata.ownerReferences?.some((r) => r.controller) &&
+        !m.metadata.deletionTimestamp &&
+        selector.matches(m.metadata.labels ?? {}),
+    );
     for (const m of orphans) {
       await ctx.client.patch(
         clusterApiResources.machines,
@@ -262,10 +260,8 @@ export function startMachineSetController(ctx: ControllerContext): RunningContro
   clusters.addEventHandler({
     onUpdate: (old, c) => {
       if (old.spec.paused === c.spec.paused) return;
-      for (const ms of sets.list({ namespace: c.metadata.namespace })) {
-        if (ms.spec.clusterName === c.metadata.name)
-          loop.enqueue(`${ms.metadata.namespace}/${ms.metadata.name}`);
-      }
+      for (const ms of ofCluster(sets, c.metadata.namespace ?? '', c.metadata.name ?? ''))
+        loop.enqueue(`${ms.metadata.namespace}/${ms.metadata.name}`);
     },
   });
   loop.start();

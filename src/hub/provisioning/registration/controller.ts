@@ -53,6 +53,7 @@ export interface MemberRegistration {
   zones?: string[];
   provider?: string;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 export type RegisterMember = (hub: Client, opts: MemberRegistration) => Promise<unknown>;
 
@@ -118,23 +119,16 @@ export function startRegistrationController(
     const placement = await where(cluster);
     const labels = memberLabels(cluster);
     if (!member) {
+      // Registered with the annotations that say whose it is: a member written without them
+      // would look like someone else's to the next reconcile until a second write.
       await register(ctx.client, {
         name: memberName,
         connection,
         provider: SIMULATED_PROVIDER,
         labels,
+        annotations: { [Annotations.clusterName]: name, [Annotations.clusterNamespace]: namespace },
         ...placement,
       });
-      await ctx.client.patch(
-        karmadaResources.clusters,
-        memberName,
-        {
-          metadata: {
-            annotations: { [Annotations.clusterName]: name, [Annotations.clusterNamespace]: namespace },
-          },
-        },
-        'merge',
-      );
       logger.info({ cluster: key, member: memberName }, 'cluster registered as a member');
       return undefined;
     }

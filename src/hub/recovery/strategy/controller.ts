@@ -17,6 +17,7 @@ import { deepEqual } from '../../../machinery/json.js';
 import type { KubeObject } from '../../../machinery/object.js';
 import { isAlreadyExists, isNotFound } from '../../../machinery/status.js';
 import {
+  CLUSTER_CONDITION_READY,
   type Cluster,
   karmadaResources,
   type OverridePolicy,
@@ -39,6 +40,18 @@ export const STRATEGY_FINALIZER = 'recovery.concord.dev/strategy';
 const CONTROLLER = 'recovery-strategy';
 /** While a failover runs, look again this often even if nothing is heard. */
 const FAILING_OVER_RECHECK_MS = 2_000;
+
+/** What of a member the strategies read: its labels, spec, deletion and Ready condition. */
+function rolesInput(c: Cluster): string {
+  const ready = c.status?.conditions?.find((x) => x.type === CLUSTER_CONDITION_READY);
+  return JSON.stringify([
+    c.metadata.labels,
+    c.metadata.deletionTimestamp,
+    c.spec,
+    ready?.status,
+    ready?.lastTransitionTime,
+  ]);
+}
 
 export interface StrategyControllerOptions {
   recorder?: EventRecorder;
@@ -276,7 +289,11 @@ export function startStrategyController(
       onAdd: (_c, initial) => {
         if (!initial) enqueueAll();
       },
-      onUpdate: () => enqueueAll(),
+      // Only what roles are decided by: a member's status changes often during a failover (its
+      // resource summary as the standby scales up), and each change would reconcile every strategy.
+      onUpdate: (old, cur) => {
+        if (rolesInput(old) !== rolesInput(cur)) enqueueAll();
+      },
       onDelete: () => enqueueAll(),
     }),
     bindings.addEventHandler({
