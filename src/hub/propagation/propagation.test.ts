@@ -164,8 +164,10 @@ describe('propagation', () => {
       const p = await client().get<PropagationPolicy>(karmadaResources.propagationpolicies, 'web', {
         namespace: 'static',
       });
-      return (p.status as { conditions?: { status: string; message?: string }[] } | undefined)
+      // Claims are counted into the status within a second of the claim.
+      const c = (p.status as { conditions?: { status: string; message?: string }[] } | undefined)
         ?.conditions?.[0];
+      return c?.status === 'True' ? c : undefined;
     });
     expect(applied).toMatchObject({ status: 'True', message: 'the policy claims 1 resource' });
     const template = await client().get(resources.deployments, 'web', { namespace: 'static' });
