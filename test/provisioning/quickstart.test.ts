@@ -139,8 +139,11 @@ describe.each(['sqlite', 'memory'] as const)('the Docker quick start (%s store)'
     expect(await get('node', worker.status.nodeRef.name, workload)).toBeDefined();
   }, 90_000);
 
-  // The rest once, on the default store: what they add does not depend on the hub's store.
-  it.runIf(store === 'sqlite')(
+  // The rest once, on the default store: what they add does not depend on the hub's store. Not
+  // registered at all on the other store (rather than reported as skipped).
+  const onDefaultStore: (name: string, fn: () => Promise<void>, timeout: number) => void =
+    store === 'sqlite' ? it : () => undefined;
+  onDefaultStore(
     'applies a ClusterResourceSet to the Cluster it selects',
     async () => {
       await ok(['label', 'clusters.cluster.x-k8s.io', 'capi-quickstart', 'cni=capi-quickstart-crs-0']);
@@ -171,7 +174,7 @@ describe.each(['sqlite', 'memory'] as const)('the Docker quick start (%s store)'
     60_000,
   );
 
-  it.runIf(store === 'sqlite')(
+  onDefaultStore(
     'replaces a worker whose Node a MachineHealthCheck finds unhealthy',
     async () => {
       const [worker] = await list(
@@ -251,7 +254,7 @@ spec:
     90_000,
   );
 
-  it.runIf(store === 'sqlite')(
+  onDefaultStore(
     'rolls the control plane to a new topology version',
     async () => {
       await ok([
