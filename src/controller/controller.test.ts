@@ -280,6 +280,41 @@ describe('Controller', () => {
   });
 });
 
+describe('ownerHandler with delayMs', () => {
+  const owned = (name: string, owner: string) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'ns',
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owner, uid: `uid-${owner}`, controller: true },
+      ],
+    },
+  });
+
+  it('gathers additions and changes for the delay, and passes deletions on at once', async () => {
+    const seen: string[] = [];
+    const c = new Controller({ name: 'gather', reconcile: (key) => void seen.push(key) });
+    const handler = c.ownerHandler(resources.replicasets, {
+      delayMs: (key) => (key === 'ns/slow' ? 60_000 : 50),
+    });
+    c.start();
+    // Three changes of the owner's objects within its delay: one reconcile.
+    handler.onAdd!(owned('a', 'fast'), false);
+    handler.onUpdate!(owned('a', 'fast'), owned('a', 'fast'));
+    handler.onAdd!(owned('b', 'fast'), false);
+    // An owner with a long delay is not reconciled for an addition, but is for a deletion.
+    handler.onAdd!(owned('c', 'slow'), false);
+    await vi.waitFor(() => expect(seen).toContain('ns/fast'));
+    handler.onDelete!(owned('d', 'gone'));
+    await vi.waitFor(() => expect(seen).toContain('ns/gone'));
+    await c.stop();
+    expect(seen.filter((k) => k === 'ns/fast')).toHaveLength(1);
+    expect(seen).not.toContain('ns/slow');
+  });
+});
+
 describe('Controller with informers', () => {
   let cluster: TestCluster;
   beforeAll(async () => {

@@ -132,23 +132,36 @@ export class Controller {
    */
   ownerHandler<T extends KubeObject = KubeObject>(
     owner: ResourceRef,
-    opts: { onlyController?: boolean } = {},
+    opts: {
+      onlyController?: boolean;
+      /**
+       * How long to gather an owned object's additions and changes before the owner is reconciled
+       * (0: at once), by the owner's key. Deletions always reach the owner at once.
+       */
+      delayMs?: (ownerKey: string) => number;
+    } = {},
   ): EventHandler<T> {
     const onlyController = opts.onlyController ?? true;
-    const enqueue = (o: T) => {
-      for (const key of ownerKeysOf(o, owner, onlyController)) this.enqueue(key);
+    const later = (key: string) => {
+      const ms = opts.delayMs?.(key) ?? 0;
+      if (ms > 0) this.enqueueAfter(key, ms);
+      else this.enqueue(key);
     };
     return {
-      onAdd: enqueue,
+      onAdd: (o) => {
+        for (const key of ownerKeysOf(o, owner, onlyController)) later(key);
+      },
       onUpdate: (old, obj) => {
         for (const key of new Set([
           ...ownerKeysOf(old, owner, onlyController),
           ...ownerKeysOf(obj, owner, onlyController),
         ])) {
-          this.enqueue(key);
+          later(key);
         }
       },
-      onDelete: enqueue,
+      onDelete: (o) => {
+        for (const key of ownerKeysOf(o, owner, onlyController)) this.enqueue(key);
+      },
     };
   }
 

@@ -107,21 +107,13 @@ export function startApplicationSetController(
   // once when it is deleted or the set rolls out step by step; otherwise changes within a second
   // make one reconcile: a commit to a thousand Applications changes each several times, and every
   // reconcile of the set renders and compares all of them.
-  const ownerKey = (a: Application) => {
-    const ref = (a.metadata.ownerReferences ?? []).find((r) => r.controller && r.kind === 'ApplicationSet');
-    return ref ? `${a.metadata.namespace}/${ref.name}` : undefined;
-  };
-  const onAppChange = (a: Application, now: boolean) => {
-    const key = ownerKey(a);
-    if (!key) return;
-    if (now || sets.getByKey(key)?.spec?.strategy?.type === 'RollingSync') loop.enqueue(key);
-    else loop.enqueueAfter(key, APP_CHANGES_BATCH_MS);
-  };
-  apps.addEventHandler({
-    onAdd: (a) => onAppChange(a, false),
-    onUpdate: (_o, a) => onAppChange(a, false),
-    onDelete: (a) => onAppChange(a, true),
-  });
+  apps.addEventHandler(
+    loop.ownerHandler(argocdResources.applicationsets, {
+      onlyController: true,
+      delayMs: (key) =>
+        sets.getByKey(key)?.spec?.strategy?.type === 'RollingSync' ? 0 : APP_CHANGES_BATCH_MS,
+    }),
+  );
   const enqueueAll = () => {
     for (const s of sets.list()) loop.enqueue(`${s.metadata.namespace}/${s.metadata.name}`);
   };
