@@ -22,7 +22,8 @@ import { type Cluster, karmadaResources } from '../hub/apis/karmada/index.js';
 import { mcsApis } from '../hub/apis/mcs/index.js';
 import { type RunningHub, startHub } from '../hub/hub.js';
 import { DEFAULT_DNS_PORT } from '../hub/networking/index.js';
-import type { KubeObject } from '../machinery/object.js';
+import type { Node } from '../kube/workloads/types.js';
+import { isConditionTrue } from '../machinery/conditions.js';
 import { clusterKubeconfigPath } from '../sim/cluster.js';
 import {
   applyDemo,
@@ -74,9 +75,7 @@ async function readyMembers(hub: Client, plan: FleetMember[]): Promise<Cluster[]
   const names = new Set(plan.map((c) => c.name));
   const list = await hub.list<Cluster>(karmadaResources.clusters);
   return list.items.filter(
-    (c) =>
-      names.has(c.metadata.name ?? '') &&
-      c.status?.conditions?.some((cond) => cond.type === 'Ready' && cond.status === 'True'),
+    (c) => names.has(c.metadata.name ?? '') && isConditionTrue(c.status?.conditions, 'Ready'),
   );
 }
 
@@ -93,27 +92,35 @@ async function fleetMachines(hub: Client, plan: FleetMember[]): Promise<Map<stri
 }
 
 /**
- * Ready Nodes of a simulated cluster, asked of the cluster itself through its kubeconfig (the hub's
- * Machines may still say Running from the last run while the cluster starts again); 0 while it
- * does not answer.
+ * Ready Nodes of the simulated clusters, asked of each cluster itself through its kubeconfig (the
+ * hub's Machines may still say Running from the last run while the cluster starts again). One
+ * client per cluster, made once its kubeconfig is there; a cluster that does not answer counts 0.
  */
-async function readyNodes(dataDir: string, name: string): Promise<number> {
-  let client: HttpsClient | undefined;
-  try {
-    client = new HttpsClient(await loadKubeconfig(clusterKubeconfigPath(dataDir, name)), {
-      timeoutMs: 2_000,
-      userAgent: 'concord-up',
-    });
-    const nodes = await client.list<KubeObject>(resources.nodes);
-    return nodes.items.filter((n) =>
-      (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
-        (c) => c.type === 'Ready' && c.status === 'True',
-      ),
-    ).length;
-  } catch {
-    return 0;
-  } finally {
-    client?.close();
+class NodeReadiness {
+  private readonly clients = new Map<string, HttpsClient>();
+
+  constructor(private readonly dataDir: string) {}
+
+  async ready(name: string): Promise<number> {
+    try {
+      let client = this.clients.get(name);
+      if (!client) {
+        client = new HttpsClient(await loadKubeconfig(clusterKubeconfigPath(this.dataDir, name)), {
+          timeoutMs: 2_000,
+          userAgent: 'concord-up',
+        });
+        this.clients.set(name, client);
+      }
+      const nodes = await client.list<Node>(resources.nodes);
+      return nodes.items.filter((n) => isConditionTrue(n.status?.conditions, 'Ready')).length;
+    } catch {
+      return 0;
+    }
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
   }
 }
 
@@ -250,18 +257,23 @@ export function registerUp(program: Command): void {
                   const objs = plan.map((c) => clusterManifests(c, size));
                   await Promise.all(objs.map((o) => applyObjects(ctx.client!, o.cluster, mapper)));
                   await Promise.all(objs.map((o) => applyObjects(ctx.client!, o.machines, mapper)));
-                  await until(interrupted, async () => {
-                    const running = await fleetMachines(ctx.client!, plan);
-                    const total = [...running.values()].reduce((a, b) => a + b, 0);
-                    say(task, `${total}/${plan.length * machinesPerCluster} machines Running`);
-                    if (![...running.values()].every((n) => n >= machinesPerCluster)) return false;
-                    const ready = await Promise.all(plan.map((c) => readyNodes(dataDir, c.name)));
-                    say(
-                      task,
-                      `${ready.reduce((a, b) => a + b, 0)}/${plan.length * machinesPerCluster} nodes Ready`,
-                    );
-                    return ready.every((n) => n >= machinesPerCluster);
-                  });
+                  const nodes = new NodeReadiness(dataDir);
+                  try {
+                    await until(interrupted, async () => {
+                      const running = await fleetMachines(ctx.client!, plan);
+                      const total = [...running.values()].reduce((a, b) => a + b, 0);
+                      say(task, `${total}/${plan.length * machinesPerCluster} machines Running`);
+                      if (![...running.values()].every((n) => n >= machinesPerCluster)) return false;
+                      const ready = await Promise.all(plan.map((c) => nodes.ready(c.name)));
+                      say(
+                        task,
+                        `${ready.reduce((a, b) => a + b, 0)}/${plan.length * machinesPerCluster} nodes Ready`,
+                      );
+                      return ready.every((n) => n >= machinesPerCluster);
+                    });
+                  } finally {
+                    nodes.close();
+                  }
                 },
               },
               {
