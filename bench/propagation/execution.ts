@@ -35,6 +35,7 @@ import { isConditionTrue } from '../../src/machinery/conditions.js';
 import { parseKubeconfig, resolveContext } from '../../src/machinery/kubeconfig.js';
 import { startSimHostProcess } from '../../test/support/sim-host.js';
 import { benchOptions, countOption, usageError } from '../cli.js';
+import { benchDeployment } from './workload.js';
 
 const USAGE = `usage: node dist/bench/propagation/execution.js [--members 10,100] [--modes push,pull] [--workloads N]
 
@@ -248,23 +249,9 @@ async function run(members: number, mode: 'push' | 'pull', workloads: number) {
     for (let i = 0; i < WARMUP + workloads; i++) {
       const name = `web-${i}`;
       const t0 = performance.now();
-      await admin.create(
-        resources.deployments,
-        {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { name, namespace: 'default', labels: { bench: 'latency' } },
-          spec: {
-            replicas: 1,
-            selector: { matchLabels: { app: name } },
-            template: {
-              metadata: { labels: { app: name } },
-              spec: { containers: [{ name: 'c', image: 'nginx' }] },
-            },
-          },
-        },
-        { namespace: 'default' },
-      );
+      await admin.create(resources.deployments, benchDeployment(name, { bench: 'latency' }), {
+        namespace: 'default',
+      });
       await waitUntil(`${name} on every member`, () => (seen.get(name)?.size ?? 0) === members);
       if (i < WARMUP) continue;
       const arrivals = [...seen.get(name)!.values()].map((t) => t - t0);

@@ -19,6 +19,7 @@ import { resources } from '../../src/client/resources.js';
 import { karmadaResources } from '../../src/hub/apis/karmada/index.js';
 import { startHubWithMembers } from '../../test/support/clusters.js';
 import { benchOptions, countOption } from '../cli.js';
+import { benchDeployment } from './workload.js';
 
 const USAGE = `usage: node dist/bench/propagation/steady-state.js [--deployments 10000] [--members 10] [--concurrency 32] [--settle 30] [--idle 30]
 
@@ -123,19 +124,7 @@ try {
     const name = `web-${i}`;
     await admin.create(
       resources.deployments,
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name, namespace: 'default', labels: { bench: 'steady', shard: names[i % MEMBERS]! } },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { containers: [{ name: 'c', image: 'nginx' }] },
-          },
-        },
-      },
+      benchDeployment(name, { bench: 'steady', shard: names[i % MEMBERS]! }),
       { namespace: 'default' },
     );
   };
