@@ -11,11 +11,10 @@ import {
   CLUSTER_PROPAGATION_POLICY_ANNOTATION,
   type ClusterPropagationPolicy,
   type ClusterResourceBinding,
+  clusterOfExecutionSpace,
   type ResourceBinding,
   type Work,
 } from '../../apis/karmada/index.js';
-
-const EXECUTION_NAMESPACE_PREFIX = 'karmada-es-';
 
 export interface DriftCorrection {
   cluster: string;
@@ -63,8 +62,8 @@ export function auditBaselines(input: BaselineInput): BaselineEntry[] {
     if (e.reason !== WORK_REASON_DRIFT_CORRECTED) continue;
     const o = (e.involvedObject ?? {}) as { kind?: string; namespace?: string; name?: string };
     const ns = o.namespace ?? '';
-    if (o.kind !== 'Work' || !ns.startsWith(EXECUTION_NAMESPACE_PREFIX)) continue;
-    const cluster = ns.slice(EXECUTION_NAMESPACE_PREFIX.length);
+    const cluster = clusterOfExecutionSpace(ns);
+    if (o.kind !== 'Work' || cluster === undefined) continue;
     const message = String(e.message ?? '');
     for (const m of works.get(`${ns}/${o.name}`)?.spec.workload?.manifests ?? []) {
       const key = id({

@@ -11,10 +11,14 @@ import {
   type ResidencyRule,
   type ResidencyViolation,
 } from '../../apis/governance/index.js';
-import type { Cluster, ClusterResourceBinding, ResourceBinding, Work } from '../../apis/karmada/index.js';
+import {
+  type Cluster,
+  type ClusterResourceBinding,
+  clusterOfExecutionSpace,
+  type ResourceBinding,
+  type Work,
+} from '../../apis/karmada/index.js';
 import { clusterAllowed, type Labels, ruleCovers } from '../residency/match.js';
-
-const EXECUTION_NAMESPACE_PREFIX = 'karmada-es-';
 
 export interface AuditInput {
   rules: readonly ResidencyRule[];
@@ -107,8 +111,8 @@ export function auditResidency(input: AuditInput): AuditReport {
   }
   for (const w of input.works) {
     const ns = w.metadata.namespace ?? '';
-    if (!ns.startsWith(EXECUTION_NAMESPACE_PREFIX) || w.metadata.deletionTimestamp) continue;
-    const cluster = ns.slice(EXECUTION_NAMESPACE_PREFIX.length);
+    const cluster = clusterOfExecutionSpace(ns);
+    if (cluster === undefined || w.metadata.deletionTimestamp) continue;
     for (const m of w.spec?.workload?.manifests ?? []) {
       if (!m.apiVersion || !m.kind || !m.metadata?.name) continue;
       const e = entry({
