@@ -83,6 +83,12 @@ const FLAVOURS: Flavour[] = [
   },
 ];
 
+const BY_CLUSTER = 'local.clusterName';
+function byClusterName(obj: KubeObject): string[] {
+  const cluster = clusterNameOf(obj);
+  return cluster ? [`${obj.metadata.namespace ?? ''}/${cluster}`] : [];
+}
+
 /** The providerID of a machine's node. */
 export function localProviderID(namespace: string, cluster: string, machine: string): string {
   return `${PROVIDER_ID_SCHEME}${namespace}/${cluster}/${machine}`;
@@ -98,6 +104,9 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
   const machines = ctx.informers.informerFor<Machine>(clusterApiResources.machines);
   const clusters = ctx.informers.informerFor<Cluster>(clusterApiResources.clusters);
   const loop = reconcileLoop(ctx, { name, workers: 8, reconcile: (key) => reconcile(key) });
+  // A Cluster's infra machines by "namespace/cluster": a Cluster's change reads its own few
+  // instead of walking every infra machine of the namespace.
+  infra.addIndexers({ [BY_CLUSTER]: byClusterName });
 
   async function reconcile(key: string): Promise<{ requeueAfter: number } | undefined> {
     if (!infra.hasSynced() || !machines.hasSynced() || !clusters.hasSynced()) return { requeueAfter: 100 };
@@ -253,8 +262,8 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
   clusters.addEventHandler({
     onUpdate: (old, c) => {
       if (old.status?.infrastructureReady === c.status?.infrastructureReady) return;
-      for (const o of infra.list({ namespace: c.metadata.namespace })) {
-        if (clusterNameOf(o) === c.metadata.name) loop.enqueue(`${o.metadata.namespace}/${o.metadata.name}`);
+      for (const o of infra.byIndex(BY_CLUSTER, `${c.metadata.namespace}/${c.metadata.name}`)) {
+        loop.enqueue(`${o.metadata.namespace}/${o.metadata.name}`);
       }
     },
   });
