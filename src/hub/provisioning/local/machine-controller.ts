@@ -13,6 +13,7 @@ import {
 import { updateStatus } from '../../../controller/status.js';
 import { canonicalJson } from '../../../machinery/hash.js';
 import type { KubeObject } from '../../../machinery/object.js';
+import { isNotFound } from '../../../machinery/status.js';
 import { type NodeShape, nodeShape } from '../../../sim/kubelet/node-template.js';
 import {
   CLUSTER_API_GROUP,
@@ -37,6 +38,7 @@ import {
 import { isPaused, ownerOfKind } from '../cluster-state.js';
 import { falseCondition, setCondition, summary, timestamp, trueCondition } from '../conditions.js';
 import { clusterNameOf, fleetName } from '../names.js';
+import { kubeadmConfigName, nodeRegistration } from './node-registration.js';
 import type { LocalSims } from './sims.js';
 
 interface Flavour {
@@ -172,10 +174,12 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
       const wanted = machine.spec.failureDomain;
       const zone =
         wanted && (known.length === 0 || known.includes(wanted)) ? wanted : leastUsed(known, zones);
+      const registration = nodeRegistration(machine, await bootstrapConfig(machine, namespace));
       await sim.kubelet.addNode({
         name: nodeName,
         shape: flavour.shape(obj),
-        labels: flavour.labels(obj),
+        labels: { ...registration.labels, ...flavour.labels(obj) },
+        ...(registration.taints.length > 0 ? { taints: registration.taints } : {}),
         providerID,
         ...(zone ? { zone } : {}),
         ...(machine.spec.version ? { kubeletVersion: machine.spec.version } : {}),
@@ -199,6 +203,16 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
       condition: trueCondition(flavour.nodeCondition, now),
     });
     return undefined;
+  }
+
+  /** The Machine's KubeadmConfig, read once as its node registers (none for other bootstraps). */
+  async function bootstrapConfig(machine: Machine, namespace: string): Promise<KubeObject | undefined> {
+    const name = kubeadmConfigName(machine);
+    if (!name) return undefined;
+    return ctx.client.get(clusterApiResources.kubeadmconfigs, name, { namespace }).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
   }
 
   function leastUsed(known: string[], used: (string | undefined)[]): string | undefined {
