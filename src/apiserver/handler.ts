@@ -190,6 +190,7 @@ export class ResourceHandler {
       subresource: req.subresource,
       fieldValidation,
       warnings: [],
+      user: req.user,
     };
   }
 }

@@ -34,6 +34,7 @@ import { servedResource } from './openapi/operations.js';
 import { serveOpenAPI } from './openapi/serve.js';
 import { RbacAuthorizer } from './rbac/authorizer.js';
 import { bootstrapPolicy } from './rbac/bootstrap-policy.js';
+import { EscalationCheck } from './rbac/escalation.js';
 import type { ResourceRegistry as RegistryType } from './registry/registry.js';
 import { ResourceRegistry } from './registry/registry.js';
 import type { ResourceInfo } from './registry/resource-info.js';
@@ -183,19 +184,18 @@ export class ApiServer {
         }
       },
     };
-    const admission = new ValidatingAdmissionChain(
-      store,
-      this.registry,
-      (opts.extensions ?? []).flatMap((e) => e.validatingAdmission ?? []),
-    );
+    this.authorizer = new RbacAuthorizer();
+    const admission = new ValidatingAdmissionChain(store, this.registry, [
+      new EscalationCheck(this.authorizer, this.authorizer.privilegedGroups),
+      ...(opts.extensions ?? []).flatMap((e) => e.validatingAdmission ?? []),
+    ]);
     this.rest = new RestStorage({
       store,
       now: this.now,
       namespaces: gate,
-      ...(admission.empty ? {} : { admission }),
+      admission,
     });
 
-    this.authorizer = new RbacAuthorizer();
     for (const resource of ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings']) {
       const cache = new StoreCache(store, resourcePrefix('rbac.authorization.k8s.io', resource));
       cache.onEvent((e) => {

@@ -18,6 +18,7 @@ import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { resources } from '../client/resources.js';
 import { RESTMapper } from '../client/rest-mapper.js';
 import { clusterApiResources, Labels, type Machine, MachinePhase } from '../hub/apis/cluster-api/index.js';
+import { PROVIDER_ID_SCHEME } from '../hub/apis/infrastructure/index.js';
 import { type Cluster, karmadaResources } from '../hub/apis/karmada/index.js';
 import { mcsApis } from '../hub/apis/mcs/index.js';
 import { type RunningHub, startHub } from '../hub/hub.js';
@@ -112,7 +113,13 @@ class NodeReadiness {
         this.clients.set(name, client);
       }
       const nodes = await client.list<Node>(resources.nodes);
-      return nodes.items.filter((n) => isConditionTrue(n.status?.conditions, 'Ready')).length;
+      // Only the Machines' Nodes: a data dir from before the fleet was provisioned keeps the
+      // nodes its clusters had then, which no Machine owns.
+      return nodes.items.filter(
+        (n) =>
+          String(n.spec?.providerID ?? '').startsWith(PROVIDER_ID_SCHEME) &&
+          isConditionTrue(n.status?.conditions, 'Ready'),
+      ).length;
     } catch {
       return 0;
     }

@@ -1,5 +1,7 @@
+import { createServer, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKubeconfig, type ResolvedKubeconfig, resolveContext } from '../machinery/kubeconfig.js';
+import type { KubeObject } from '../machinery/object.js';
 import { HttpsClientCache } from './client-cache.js';
 import { NetworkError } from './network-error.js';
 import { resources } from './resources.js';
@@ -56,6 +58,65 @@ describe('HttpsClientCache', () => {
       fresh.release();
     } finally {
       cache.close();
+    }
+  });
+
+  it('gives caches of different user agents their own clients over the same connections', async () => {
+    // A forwarder in front of the server counts the TCP connections the clients open.
+    const sockets = new Set<Socket>();
+    let opened = 0;
+    const target = new URL(config.server);
+    const forwarder = createServer((socket) => {
+      opened++;
+      sockets.add(socket);
+      const upstream = new Socket();
+      upstream.connect(Number(target.port), target.hostname);
+      socket.pipe(upstream).pipe(socket);
+      const done = () => {
+        sockets.delete(socket);
+        socket.destroy();
+        upstream.destroy();
+      };
+      socket.on('close', done).on('error', done);
+      upstream.on('close', done).on('error', done);
+    });
+    await new Promise<void>((r) => forwarder.listen(0, '127.0.0.1', r));
+    const port = (forwarder.address() as { port: number }).port;
+    const viaForwarder = { ...config, server: `https://127.0.0.1:${port}` };
+    const status = new HttpsClientCache({ clientOptions: { userAgent: 'status-probe/1.0' } });
+    const writer = new HttpsClientCache({ clientOptions: { userAgent: 'config-writer/1.0' } });
+    try {
+      const a = status.acquire(viaForwarder);
+      const b = writer.acquire(viaForwarder);
+      expect(b.client).not.toBe(a.client);
+      expect((await a.client.get(resources.namespaces, 'default')).metadata.name).toBe('default');
+      const made: KubeObject = await b.client.create(resources.configmaps, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'shared-connection', namespace: 'default' },
+        data: { a: '1' },
+      });
+      // Each client still speaks as itself: the server names the writer by its user agent.
+      expect(made.metadata.managedFields?.map((m) => m.manager)).toEqual(['config-writer']);
+      expect(opened).toBe(1);
+
+      // One cache closing leaves the other's client and the connection working.
+      status.close();
+      await expect(a.client.get(resources.namespaces, 'default')).rejects.toMatchObject({ reason: 'Closed' });
+      expect(
+        (await b.client.get(resources.configmaps, 'shared-connection', { namespace: 'default' })).data,
+      ).toEqual({
+        a: '1',
+      });
+      expect(opened).toBe(1);
+
+      // The last one closing closes the connection.
+      writer.close();
+      await expect.poll(() => sockets.size).toBe(0);
+    } finally {
+      status.close();
+      writer.close();
+      await new Promise((r) => forwarder.close(r));
     }
   });
 });

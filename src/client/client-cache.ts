@@ -1,11 +1,17 @@
 // HTTPS clients for many servers, shared by every controller of a process that reaches them (the
 // hub's controllers and its member clusters): one client per distinct connection — server, CA,
 // credential, TLS settings — made on first use, told apart from a changed connection by a
-// fingerprint of all of those, and closed once nobody has held it for a while.
+// fingerprint of all of those, and closed once nobody has held it for a while. The connections
+// themselves (the HTTP/1.1 pool and the HTTP/2 session) are shared further, by every cache of the
+// process: each controller keeps its own client (its user agent, its timeouts) over the same TLS
+// connections, so a member reached by the status, networking, execution and provisioning
+// controllers costs the hub and the member one set of connections rather than one each.
 
 import { createHash } from 'node:crypto';
 import type { ResolvedKubeconfig } from '../machinery/kubeconfig.js';
-import { HttpsClient, type HttpsClientOptions } from './https.js';
+import { HttpsClient, type HttpsClientOptions, type HttpsTransports, openTransports } from './https.js';
+import { NetworkError } from './network-error.js';
+import type { HttpRequest, HttpResponse, HttpStream, Transport } from './transport.js';
 
 /** A client held from the cache; release() when done with it (the cache closes it later). */
 export interface ClientLease {
@@ -26,6 +32,90 @@ interface Entry {
   client: HttpsClient;
   holders: number;
   idleTimer: NodeJS.Timeout | undefined;
+}
+
+interface SharedConnections {
+  transports: HttpsTransports;
+  /** Clients using them. */
+  users: number;
+}
+
+/** The process's connections by fingerprint and protocol. */
+const connections = new Map<string, SharedConnections>();
+
+/**
+ * A client's use of shared connections: it refuses calls once closed, and closing it ends its
+ * own watches and gives its hold back (`onClose`).
+ */
+class HeldTransport implements Transport {
+  private closed = false;
+  private readonly open = new Set<HttpStream>();
+
+  constructor(
+    private readonly shared: Transport,
+    private readonly onClose: () => void,
+  ) {}
+
+  request(req: HttpRequest): Promise<HttpResponse> {
+    if (this.closed) return Promise.reject(closedError(req));
+    return this.shared.request(req);
+  }
+
+  async stream(req: HttpRequest): Promise<HttpStream> {
+    if (this.closed) throw closedError(req);
+    const stream = await this.shared.stream(req);
+    if (this.closed) {
+      stream.close();
+      throw closedError(req);
+    }
+    this.open.add(stream);
+    stream.body.once('close', () => this.open.delete(stream));
+    return stream;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.open) s.close();
+    this.open.clear();
+    this.onClose();
+  }
+}
+
+function closedError(req: HttpRequest): NetworkError {
+  return new NetworkError('Closed', `${req.method} ${req.path.split('?')[0]}`, 'the client is closed');
+}
+
+/** A client over the process's connections for `config`; its close() gives its hold on them back. */
+function sharedClient(config: ResolvedKubeconfig, opts: HttpsClientOptions = {}): HttpsClient {
+  const key = `${connectionFingerprint(config)}/${opts.protocol ?? 'auto'}`;
+  let shared = connections.get(key);
+  if (!shared) {
+    shared = { transports: openTransports(config, opts.protocol), users: 0 };
+    connections.set(key, shared);
+  }
+  const held = shared;
+  let holding = true;
+  const release = () => {
+    if (!holding) return;
+    holding = false;
+    if (--held.users > 0) return;
+    if (connections.get(key) === held) connections.delete(key);
+    held.transports.calls.close();
+    held.transports.streams.close();
+  };
+  held.users++;
+  const calls = new HeldTransport(held.transports.calls, release);
+  const streams =
+    held.transports.streams === held.transports.calls
+      ? calls
+      : new HeldTransport(held.transports.streams, release);
+  try {
+    return new HttpsClient(config, opts, { calls, streams });
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 /** A fingerprint of everything that decides where and as whom a client connects. */
@@ -61,7 +151,7 @@ export class HttpsClientCache {
     const fingerprint = connectionFingerprint(config);
     let entry = this.entries.get(fingerprint);
     if (!entry) {
-      entry = { client: new HttpsClient(config, this.opts.clientOptions), holders: 0, idleTimer: undefined };
+      entry = { client: sharedClient(config, this.opts.clientOptions), holders: 0, idleTimer: undefined };
       this.entries.set(fingerprint, entry);
     }
     const held = entry;

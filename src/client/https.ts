@@ -76,6 +76,32 @@ function checkCredentials(cfg: ResolvedKubeconfig): void {
     throw new KubeconfigError(`${where}: a client certificate needs both the certificate and its key`);
 }
 
+/** The connections of a client: calls and watches (the same transport unless the protocol is 'auto'). */
+export interface HttpsTransports {
+  calls: Transport;
+  streams: Transport;
+}
+
+/** Connections to the kubeconfig's server with its credentials, by the protocol (default 'auto'). */
+export function openTransports(
+  config: ResolvedKubeconfig,
+  protocol: HttpsClientOptions['protocol'] = 'auto',
+): HttpsTransports {
+  if (protocol !== 'auto' && protocol !== 'h2' && protocol !== 'http/1.1') {
+    throw new TypeError(`protocol must be "auto", "h2" or "http/1.1", not "${String(protocol)}"`);
+  }
+  const origin = new URL(new URL(config.server).origin);
+  const tls = {
+    ca: config.caPem,
+    cert: config.certPem,
+    key: config.keyPem,
+    servername: config.tlsServerName,
+    rejectUnauthorized: !config.insecure,
+  };
+  const calls = protocol === 'h2' ? new Http2Transport(origin, tls) : new Http1Transport(origin, tls);
+  return { calls, streams: protocol === 'auto' ? new Http2Transport(origin, tls) : calls };
+}
+
 export class HttpsClient implements Client, DiscoveryClient {
   /** The server URL from the kubeconfig. */
   readonly server: string;
@@ -101,8 +127,12 @@ export class HttpsClient implements Client, DiscoveryClient {
     return new HttpsClient(await loadKubeconfig(path, context), opts);
   }
 
-  /** `config` must carry its credentials inline (as loadKubeconfig returns them). */
-  constructor(config: ResolvedKubeconfig, opts: HttpsClientOptions = {}) {
+  /**
+   * `config` must carry its credentials inline (as loadKubeconfig returns them). With
+   * `transports` (to the same server with the same credentials, see openTransports) the client
+   * uses those instead of opening its own; close() closes them all the same.
+   */
+  constructor(config: ResolvedKubeconfig, opts: HttpsClientOptions = {}, transports?: HttpsTransports) {
     checkCredentials(config);
     this.server = config.server;
     this.namespace = config.namespace;
@@ -114,20 +144,9 @@ export class HttpsClient implements Client, DiscoveryClient {
     }
     this.origin = new URL(url.origin);
     this.basePath = url.pathname.replace(/\/+$/, '');
-    const tls = {
-      ca: config.caPem,
-      cert: config.certPem,
-      key: config.keyPem,
-      servername: config.tlsServerName,
-      rejectUnauthorized: !config.insecure,
-    };
-    const protocol = opts.protocol ?? 'auto';
-    if (protocol !== 'auto' && protocol !== 'h2' && protocol !== 'http/1.1') {
-      throw new TypeError(`protocol must be "auto", "h2" or "http/1.1", not "${String(protocol)}"`);
-    }
-    this.transport =
-      protocol === 'h2' ? new Http2Transport(this.origin, tls) : new Http1Transport(this.origin, tls);
-    this.streams = protocol === 'auto' ? new Http2Transport(this.origin, tls) : this.transport;
+    const own = transports ?? openTransports(config, opts.protocol);
+    this.transport = own.calls;
+    this.streams = own.streams;
     this.headers = { 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT, accept: 'application/json' };
     if (config.token) this.headers.authorization = `Bearer ${config.token}`;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;

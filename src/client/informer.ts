@@ -219,6 +219,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.cache.byIndex(indexName, value);
   }
 
+  /** The values an index currently holds. */
+  indexValues(indexName: string): string[] {
+    return this.cache.indexValues(indexName);
+  }
+
   get size(): number {
     return this.cache.size;
   }

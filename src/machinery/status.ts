@@ -234,6 +234,19 @@ export const errors = {
     details.kind = resource;
     return new ApiError(403, 'Forbidden', msg, details);
   },
+  /** A write refused for a reason of its own (NewForbidden with an error): `<resource> "name" is forbidden: why`. */
+  forbiddenObject(group: string, resource: string, name: string, why: string): ApiError {
+    const details: StatusDetails = {};
+    if (name) details.name = name;
+    if (group) details.group = group;
+    details.kind = resource;
+    return new ApiError(
+      403,
+      'Forbidden',
+      `${groupResource(group, resource)} "${name}" is forbidden: ${why}`,
+      details,
+    );
+  },
   /** A non-resource path (/metrics, /api ...) the user may not use; kube-apiserver's words. */
   forbiddenPath(user: string, verb: string, path: string): ApiError {
     return new ApiError(403, 'Forbidden', `forbidden: User "${user}" cannot ${verb} path "${path}"`, {});

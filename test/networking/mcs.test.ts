@@ -1,8 +1,9 @@
 // Multi-cluster services end to end, with real traffic on loopback: a Service (the MCS demo's,
 // applied unchanged) exported from two members and imported by a third; the spec's conditions and
 // conflict rules; the hub's DNS asked with the real dig; curl through the clusterset IP answered
-// by both clusters; a member taken down is withdrawn from the endpoints and the answers; and a
-// global name (k8gb's Gslb, applied unchanged) failing over from the primary region and back.
+// by both clusters; a member taken down is withdrawn from the endpoints and the answers; a
+// global name (k8gb's Gslb, applied unchanged) failing over from the primary region and back; and
+// Linkerd-style mirror Services (`<svc>-<cluster>`) that reach one exporting cluster alone.
 
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -49,6 +50,7 @@ const REFS: Record<string, ResourceRef> = {
   'gslbs.k8gb.io': k8gbResources.gslbs,
   service: resources.services,
   endpointslices: resources.endpointslices,
+  events: resources.events,
   clusters: karmadaResources.clusters,
 };
 
@@ -479,5 +481,136 @@ spec:
       socket.close();
     }
     expect(Math.abs(first / total - 0.5)).toBeLessThanOrEqual(0.02);
+  });
+
+  it('mirrors each exporting cluster into the others as <svc>-<cluster>, answered by that cluster alone', async () => {
+    const memberDig = (m: string, ...args: string[]) => {
+      const dns = fleet.members.get(m)!.dataPlane!.info().dns;
+      return digAt(dns.address, dns.port, ...args);
+    };
+    const readySlice = (m: string, name: string) =>
+      waitFor(
+        `the endpoints of ${name} in ${m}`,
+        async () => {
+          const s = await getJson(m, ['get', 'endpointslices', '-n', 'demo', name]);
+          return s && (s.endpoints ?? []).filter((e: Json) => e.conditions?.ready).length === 2
+            ? s
+            : undefined;
+        },
+        30_000,
+      );
+    // serve is exported from east and west: south gets a mirror of each, each exporter the other's.
+    const mirror = await waitFor('the mirror serve-east in south', () =>
+      getJson('south', ['get', 'service', '-n', 'demo', 'serve-east']),
+    );
+    expect(mirror.metadata.labels).toMatchObject({
+      'mirror.linkerd.io/mirrored-service': 'true',
+      'mirror.linkerd.io/cluster-name': 'east',
+      'app.kubernetes.io/managed-by': 'mirror-controller.concord.dev',
+    });
+    expect(mirror.metadata.annotations['mirror.linkerd.io/remote-svc-fq-name']).toBe(
+      'serve.demo.svc.cluster.local',
+    );
+    expect(mirror.spec.type).toBe('ClusterIP');
+    expect(mirror.spec.selector).toBeUndefined();
+    expect(mirror.spec.ports.map((p: Json) => p.port)).toEqual([80]);
+    await waitFor(
+      'serve-west in south and east, serve-east in west',
+      async () =>
+        (await getJson('south', ['get', 'service', '-n', 'demo', 'serve-west'])) &&
+        (await getJson('east', ['get', 'service', '-n', 'demo', 'serve-west'])) &&
+        (await getJson('west', ['get', 'service', '-n', 'demo', 'serve-east'])),
+    );
+    expect(await getJson('east', ['get', 'service', '-n', 'demo', 'serve-east'])).toBeUndefined();
+    const slice = await readySlice('south', 'serve-east');
+    expect(slice.metadata.labels['kubernetes.io/service-name']).toBe('serve-east');
+
+    // south's own DNS answers the mirror's ClusterIP; its proxy sends every request to east.
+    const ip = (await memberDig('south', 'serve-east.demo.svc.cluster.local', '+short')).trim();
+    expect(ip).toBe(mirror.spec.clusterIP);
+    expect(new Set(await answers(ip, 80, 30))).toEqual(new Set(['east']));
+    expect((await curl(ip, 80)).cluster).toBe('east');
+    const westIP = (await memberDig('south', 'serve-west.demo.svc.cluster.local', '+short')).trim();
+    await readySlice('south', 'serve-west');
+    expect(new Set(await answers(westIP, 80, 10))).toEqual(new Set(['west']));
+
+    // east goes down: its mirror keeps its name and address, with no endpoints; then they return.
+    await fleet.host.applyFault('east', { action: 'down' });
+    try {
+      await waitFor(
+        "east's mirror endpoints withdrawn in south",
+        async () => {
+          const s = await getJson('south', ['get', 'endpointslices', '-n', 'demo', 'serve-east']);
+          return s !== undefined && (s.endpoints ?? []).length === 0;
+        },
+        30_000,
+      );
+      expect((await memberDig('south', 'serve-east.demo.svc.cluster.local', '+short')).trim()).toBe(ip);
+      expect((await get(ip, 80)).error).toBeDefined();
+    } finally {
+      await fleet.host.applyFault('east', { action: 'heal' });
+    }
+    await readySlice('south', 'serve-east');
+    await waitFor(
+      'east answering its mirror again',
+      async () => (await get(ip, 80)).cluster === 'east',
+      30_000,
+    );
+
+    // Linkerd's export label works too; a Service of the mirror's name that is not the hub's stays.
+    const labelExported = (label: string) =>
+      fleet.ok('west', ['label', 'service', '-n', 'demo', 'frontend-podinfo', label]);
+    await fleet.ok('south', [
+      'create',
+      'service',
+      'clusterip',
+      'frontend-podinfo-west',
+      '-n',
+      'demo',
+      '--tcp',
+      '81:81',
+    ]);
+    await labelExported('mirror.linkerd.io/exported=true');
+    const linked = await waitFor('the mirror frontend-podinfo-west in east', () =>
+      getJson('east', ['get', 'service', '-n', 'demo', 'frontend-podinfo-west']),
+    );
+    expect(linked.metadata.labels['mirror.linkerd.io/cluster-name']).toBe('west');
+    const warning = await waitFor('the warning on the Service in the way', async () => {
+      const list = (await getJson('south', ['get', 'events', '-n', 'demo']))!;
+      return list.items.find(
+        (e: Json) => e.reason === 'MirrorNameTaken' && e.involvedObject.name === 'frontend-podinfo-west',
+      );
+    });
+    expect(warning.type).toBe('Warning');
+    const own = await fleet.json('south', ['get', 'service', '-n', 'demo', 'frontend-podinfo-west']);
+    expect(own.metadata.labels?.['mirror.linkerd.io/mirrored-service']).toBeUndefined();
+    expect(own.spec.ports.map((p: Json) => p.port)).toEqual([81]);
+
+    // Once the Service in the way is gone, the mirror takes the name; a mirror deleted by hand returns.
+    await fleet.ok('south', ['delete', 'service', '-n', 'demo', 'frontend-podinfo-west']);
+    await waitFor('the mirror frontend-podinfo-west in south', async () => {
+      const m = await getJson('south', ['get', 'service', '-n', 'demo', 'frontend-podinfo-west']);
+      return m?.metadata.labels?.['mirror.linkerd.io/mirrored-service'] === 'true';
+    });
+    const before = await fleet.json('south', ['get', 'service', '-n', 'demo', 'serve-west']);
+    await fleet.ok('south', ['delete', 'service', '-n', 'demo', 'serve-west']);
+    await waitFor('serve-west written back in south', async () => {
+      const m = await getJson('south', ['get', 'service', '-n', 'demo', 'serve-west']);
+      return m && m.metadata.uid !== before.metadata.uid;
+    });
+
+    // Unexported: the mirrors go from every member.
+    await fleet.ok('east', ['delete', 'serviceexport', '-n', 'demo', 'serve']);
+    await labelExported('mirror.linkerd.io/exported-');
+    await waitFor(
+      'the mirrors of east and of the label gone',
+      async () =>
+        !(await getJson('south', ['get', 'service', '-n', 'demo', 'serve-east'])) &&
+        !(await getJson('west', ['get', 'service', '-n', 'demo', 'serve-east'])) &&
+        !(await getJson('south', ['get', 'endpointslices', '-n', 'demo', 'serve-east'])) &&
+        !(await getJson('east', ['get', 'service', '-n', 'demo', 'frontend-podinfo-west'])) &&
+        !(await getJson('south', ['get', 'service', '-n', 'demo', 'frontend-podinfo-west'])),
+    );
+    expect(await getJson('south', ['get', 'service', '-n', 'demo', 'serve-west'])).toBeDefined();
   });
 });

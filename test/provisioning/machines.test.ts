@@ -192,6 +192,11 @@ describe.each(['sqlite', 'memory'] as const)('Cluster and Machine provisioning (
       pool: 'gpu',
     });
     expect(node.status.capacity['nvidia.com/gpu']).toBe('4');
+    // A control plane node, as kubeadm registers one: its role label and the NoSchedule taint.
+    expect(node.metadata.labels['node-role.kubernetes.io/control-plane']).toBe('');
+    expect(node.spec.taints).toEqual([
+      { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' },
+    ]);
 
     // Deleting the Cluster takes its Machine, infrastructure, Secret and simulated cluster away.
     await ok(['delete', 'clusters.cluster.x-k8s.io', 'europe-1', '--wait=true', '--timeout=60s']);

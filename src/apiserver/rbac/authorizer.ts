@@ -141,7 +141,7 @@ export interface RbacAuthorizerOptions {
 }
 
 export class RbacAuthorizer {
-  private readonly privilegedGroups: readonly string[];
+  readonly privilegedGroups: readonly string[];
   private readonly roles = new Map<string, Map<string, StoredRole>>();
   private readonly clusterRoles = new Map<string, StoredRole>();
   /** The ClusterRole objects themselves: aggregation needs their labels and selectors. */
@@ -228,7 +228,7 @@ export class RbacAuthorizer {
   }
 
   /** The rules a binding grants, or the error Kubernetes reports when its role is missing. */
-  private roleReferenceRules(ref: RoleRef, bindingNamespace: string): PolicyRule[] | string {
+  roleRules(ref: RoleRef, bindingNamespace: string): PolicyRule[] | string {
     switch (ref.kind) {
       case 'Role': {
         const role = this.roles.get(bindingNamespace)?.get(ref.name);
@@ -268,7 +268,7 @@ export class RbacAuthorizer {
   ): boolean {
     const subject = firstApplyingSubject(user, binding.subjects, namespace);
     if (!subject) return true;
-    const rules = this.roleReferenceRules(binding.roleRef, namespace);
+    const rules = this.roleRules(binding.roleRef, namespace);
     if (typeof rules === 'string') return visitor(undefined, undefined, rules);
     const source: RuleSource = { binding: { kind, ...binding }, subject };
     for (const rule of rules) {

@@ -30,6 +30,7 @@ import {
   validateObject,
 } from '../admission/admit.js';
 import type { ValidatingAdmissionChain } from '../admission/validating.js';
+import type { UserInfo } from '../authn.js';
 import type { ResourceQuery } from '../request.js';
 import { applyPatchDocument, trackApply, trackUpdate } from './field-manager.js';
 import {
@@ -62,6 +63,8 @@ export interface WriteScope extends AdmissionScope {
   dryRun: boolean;
   fieldManager: string;
   subresource?: string;
+  /** Who writes: validating admission (RBAC's escalation checks) asks. */
+  user?: UserInfo;
 }
 
 export interface DeleteRequest {
@@ -260,7 +263,7 @@ export class RestStorage {
     const undoAllocation = info.allocate?.(obj);
     try {
       validateObject(info, obj);
-      await this.deps.admission?.admit(info, 'CREATE', obj, undefined, scope.dryRun);
+      await this.deps.admission?.admit(info, 'CREATE', obj, undefined, scope.dryRun, scope.user);
       if (trackFields) trackUpdate(info, undefined, obj, scope, now);
       if (scope.dryRun) {
         undoAllocation?.();
@@ -567,7 +570,7 @@ export class RestStorage {
       const unchanged = isDeepStrictEqual(toStored(next), toStored(current));
       if (unchanged) return { object: current, created: false };
       if (ops.admit && scope.subresource === undefined) {
-        await this.deps.admission?.admit(info, 'UPDATE', next, current, scope.dryRun);
+        await this.deps.admission?.admit(info, 'UPDATE', next, current, scope.dryRun, scope.user);
       }
       const finishesDeletion =
         !!next.metadata.deletionTimestamp &&

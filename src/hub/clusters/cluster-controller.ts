@@ -70,8 +70,7 @@ export function startClusterController(
       return undefined;
     }
     await ensureExecutionSpace(cluster);
-    const recheck = await taintByCondition(cluster);
-    await ensureFinalizer(name);
+    const recheck = await taintAndFinalize(cluster);
     return recheck === undefined ? undefined : { requeueAfter: recheck };
   }
 
@@ -99,25 +98,32 @@ export function startClusterController(
     }
   }
 
-  async function taintByCondition(cluster: Cluster): Promise<number | undefined> {
+  /** The taints the Ready condition calls for and the finalizer, in one patch when either is missing. */
+  async function taintAndFinalize(cluster: Cluster): Promise<number | undefined> {
     const decision = desiredTaints(cluster, ctx.now(), opts.health.noExecuteGracePeriodMs);
-    if (decision.changed) {
-      try {
-        await ctx.client.patch(
-          karmadaResources.clusters,
-          cluster.metadata.name ?? '',
-          {
-            metadata: { resourceVersion: cluster.metadata.resourceVersion },
-            spec: { taints: decision.taints },
+    const finalizers = cluster.metadata.finalizers ?? [];
+    const needsFinalizer = !finalizers.includes(CLUSTER_CONTROLLER_FINALIZER);
+    if (!decision.changed && !needsFinalizer) return decision.recheckAfterMs;
+    try {
+      await ctx.client.patch(
+        karmadaResources.clusters,
+        cluster.metadata.name ?? '',
+        {
+          metadata: {
+            resourceVersion: cluster.metadata.resourceVersion,
+            ...(needsFinalizer ? { finalizers: [...finalizers, CLUSTER_CONTROLLER_FINALIZER] } : {}),
           },
-          'merge',
-        );
-      } catch (err) {
-        if (code(err) !== 409) {
-          recorder.event(cluster, 'Warning', EVENT_TAINT_CLUSTER_FAILED, (err as Error).message);
-        }
-        throw err;
+          ...(decision.changed ? { spec: { taints: decision.taints } } : {}),
+        },
+        'merge',
+      );
+    } catch (err) {
+      if (decision.changed && code(err) !== 409) {
+        recorder.event(cluster, 'Warning', EVENT_TAINT_CLUSTER_FAILED, (err as Error).message);
       }
+      throw err;
+    }
+    if (decision.changed) {
       recorder.event(
         cluster,
         'Normal',
@@ -130,23 +136,6 @@ export function startClusterController(
       );
     }
     return decision.recheckAfterMs;
-  }
-
-  async function ensureFinalizer(name: string): Promise<void> {
-    // Read from the cache again: a taint patch above moved the resourceVersion on.
-    const cluster = clusters.get(name);
-    if (!cluster || cluster.metadata.finalizers?.includes(CLUSTER_CONTROLLER_FINALIZER)) return;
-    await ctx.client.patch(
-      karmadaResources.clusters,
-      name,
-      {
-        metadata: {
-          resourceVersion: cluster.metadata.resourceVersion,
-          finalizers: [...(cluster.metadata.finalizers ?? []), CLUSTER_CONTROLLER_FINALIZER],
-        },
-      },
-      'merge',
-    );
   }
 
   async function removeCluster(cluster: Cluster): Promise<void> {

@@ -238,8 +238,10 @@ export class PushMember {
     this.informers = { nodes, pods };
     nodes.start();
     pods.start();
+    // The first summary as soon as both have listed: a member is not usable by placement
+    // until its capacity is known, so this one does not wait out summaryDelayMs.
     void Promise.all([nodes.waitForSync(), pods.waitForSync()]).then((synced) => {
-      if (synced.every(Boolean)) this.summarySoon();
+      if (synced.every(Boolean)) void this.writeSummary();
     });
   }
 

@@ -1,6 +1,6 @@
 // Networking on the hub: the multi-cluster services controller (ServiceExports in, ServiceImports
-// and EndpointSlices out), the hub's clusterset data plane (clusterset IPs forwarded to the
-// exporting clusters' endpoints), the Gslb controller (global names by strategy), and the DNS
+// and EndpointSlices out), the mirror controller (Linkerd-style `<svc>-<cluster>` Services), the
+// hub's clusterset data plane (clusterset IPs forwarded to the exporting clusters' endpoints), the Gslb controller (global names by strategy), and the DNS
 // server that answers clusterset.local and the global names. All run on the leading hub.
 
 import type { ControllerContext, RunningController } from '../../controller/context.js';
@@ -12,6 +12,7 @@ import { HubDns } from './dns.js';
 import { startGslbController } from './gslb/controller.js';
 import { startMcsController } from './mcs/controller.js';
 import { MemberViews, type MemberViewsOptions } from './members.js';
+import { startMirrorController } from './mirror/controller.js';
 
 export { DEFAULT_DNS_PORT, DNS_PORT_FILE } from './dns.js';
 
@@ -55,6 +56,7 @@ export function startNetworking(
     dataPlane,
     ...(opts.resyncMs ? { resyncMs: opts.resyncMs } : {}),
   });
+  const mirror = startMirrorController(ctx, { members });
   const gslb = startGslbController(ctx, { members, dns: dns.server });
   dns.start();
   return {
@@ -63,6 +65,7 @@ export function startNetworking(
     dataPlane,
     async stop() {
       await mcs?.stop();
+      await mirror.stop();
       await gslb.stop();
       members.stop();
       await dataPlane.settled();

@@ -5,7 +5,7 @@
 // (hub/clusters probes it); endpoints of a member that is not Ready are withdrawn by the readers.
 
 import type { Logger } from 'pino';
-import type { Client } from '../../client/client.js';
+import type { Client, ResourceRef } from '../../client/client.js';
 import { type ClientLease, HttpsClientCache } from '../../client/client-cache.js';
 import { Informer } from '../../client/informer.js';
 import { resources } from '../../client/resources.js';
@@ -13,6 +13,7 @@ import type { ControllerContext } from '../../controller/context.js';
 import { isConditionTrue } from '../../machinery/conditions.js';
 import type { KubeObject } from '../../machinery/object.js';
 import {
+  CLUSTER_CONDITION_COMPLETE_API_ENABLEMENTS,
   CLUSTER_CONDITION_READY,
   type Cluster,
   clusterConnection,
@@ -81,6 +82,24 @@ function sliceImportKey(slice: KubeObject): string[] {
 
 const keyOf = (o: KubeObject): ServiceKey => `${o.metadata.namespace}/${o.metadata.name}`;
 
+/**
+ * Whether the member may serve `resource`, by the APIs the registry read from it: listed, or not
+ * all read. A Push member whose APIs were not read yet waits for them (the registry reads them
+ * once it is Ready); the registry does not read a Pull member's. Watching a kind a member does
+ * not serve fails and retries for ever: a thousand members without the MCS API cost the hub a
+ * steady stream of failing lists.
+ */
+export function mayServe(cluster: Cluster, resource: ResourceRef): boolean {
+  const status = cluster.status;
+  const complete = status?.conditions?.find((c) => c.type === CLUSTER_CONDITION_COMPLETE_API_ENABLEMENTS);
+  if (!complete) return cluster.spec?.syncMode === 'Pull';
+  if (complete.status !== 'True') return true;
+  const groupVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
+  return (status?.apiEnablements ?? []).some(
+    (e) => e.groupVersion === groupVersion && (e.resources ?? []).some((r) => r.name === resource.resource),
+  );
+}
+
 /** One member as the networking controllers watch it. */
 export class MemberView {
   readonly exports: Informer<ServiceExport>;
@@ -121,7 +140,18 @@ export class MemberView {
     });
     const nsChanged = () => events.member(name);
     this.namespaces.addEventHandler({ onAdd: nsChanged, onDelete: nsChanged });
-    for (const i of this.informers) i.start();
+    this.services.start();
+    this.slices.start();
+    this.namespaces.start();
+  }
+
+  /**
+   * Watches the member's ServiceExports and ServiceImports once it may serve them (see
+   * mayServe); until then the member counts as not synced, as one whose watches fail.
+   */
+  watchMcs(): void {
+    this.exports.start();
+    this.imports.start();
   }
 
   private get informers(): Informer<KubeObject>[] {
@@ -289,6 +319,9 @@ export class MemberViews {
       this.views.set(name, current);
     } else {
       lease.release();
+    }
+    if (mayServe(cluster, mcsResources.serviceexports) && mayServe(cluster, mcsResources.serviceimports)) {
+      current.watchMcs();
     }
     const ready = isConditionTrue(cluster.status?.conditions, CLUSTER_CONDITION_READY);
     const region = cluster.spec?.region;

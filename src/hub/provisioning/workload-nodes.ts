@@ -1,7 +1,7 @@
 // The workload clusters' Nodes, as Cluster API's ClusterCache keeps them: for every Cluster whose
 // kubeconfig Secret (<cluster>-kubeconfig, key value) exists, one HTTPS client and one Node
 // informer on the workload cluster, indexed by providerID. A changed Secret is a new connection;
-// a Secret gone ends the watch. Machines find their Node here.
+// a Secret gone ends the watch. Machines find their Node here; the watch starts with the Secret.
 
 import { type ClientLease, HttpsClientCache } from '../../client/client-cache.js';
 import type { Informer } from '../../client/informer.js';
@@ -61,6 +61,7 @@ export class WorkloadNodes {
     clientOptions: { timeoutMs: 10_000, userAgent: 'concord-hub/cluster-cache' },
   });
   private readonly secrets: Informer<KubeObject>;
+  private stopped = false;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -70,6 +71,16 @@ export class WorkloadNodes {
     this.secrets = ctx.informers.informerFor<KubeObject>(resources.secrets, {
       labelSelector: Labels.clusterName,
     });
+    // Watch a workload cluster's Nodes as soon as its kubeconfig is there, not when the first
+    // Machine asks: by the time its infra machine is ready the Node is known, and the Machine
+    // goes to Running in the same status write that makes it Provisioned.
+    const early = (secret: KubeObject) => {
+      const cluster = secret.metadata.labels?.[Labels.clusterName];
+      if (!this.stopped && cluster && secret.metadata.name === kubeconfigSecretName(cluster)) {
+        this.connect(secret.metadata.namespace ?? '', cluster);
+      }
+    };
+    this.secrets.addEventHandler({ onAdd: early, onUpdate: (_o, s) => early(s) });
   }
 
   /** The secrets informer (a change of a kubeconfig Secret is news for its Cluster's Machines). */
@@ -142,6 +153,7 @@ export class WorkloadNodes {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const key of [...this.tracked.keys()]) this.drop(key);
     this.clients.close();
   }

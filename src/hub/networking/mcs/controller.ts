@@ -12,7 +12,7 @@
 // member holds up nothing but its own writes.
 
 import type { Logger } from 'pino';
-import type { Client, ResourceRef } from '../../../client/client.js';
+import type { Client } from '../../../client/client.js';
 import { resources } from '../../../client/resources.js';
 import {
   type ControllerContext,
@@ -20,8 +20,7 @@ import {
   reconcileLoop,
 } from '../../../controller/context.js';
 import { setCondition } from '../../../machinery/conditions.js';
-import type { Condition, KubeObject } from '../../../machinery/object.js';
-import { ApiError } from '../../../machinery/status.js';
+import type { Condition } from '../../../machinery/object.js';
 import type { ImportedEndpoint } from '../../../sim/dataplane/dns/clusterset-records.js';
 import {
   ABOUT_API_VERSION,
@@ -43,6 +42,7 @@ import {
 import { allocateClustersetIP, isClustersetIP } from '../clusterset/addresses.js';
 import type { ClustersetDataPlane } from '../clusterset/dataplane.js';
 import type { MemberSlice, MemberView, MemberViews } from '../members.js';
+import { isAlreadyExists, isNotFound, remove, sameJson, upsert } from '../writes.js';
 import { type Export, type ExportCondition, mergeExports } from './merge.js';
 import { importSlice, MCS_CONTROLLER_NAME, readyBackends } from './slices.js';
 
@@ -58,61 +58,10 @@ export interface McsControllerOptions {
   resyncMs?: number;
 }
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-
 function sameConditions(current: Condition[] | undefined, wanted: Condition[]): boolean {
   const strip = (list: Condition[] | undefined) =>
     (list ?? []).map(({ type, status, reason, message }) => ({ type, status, reason, message }));
   return sameJson(strip(current), strip(wanted));
-}
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 404;
-}
-
-function isAlreadyExists(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 409 && err.reason === 'AlreadyExists';
-}
-
-/** Creates or updates `obj` so that its spec-like fields (all but metadata and status) and labels match. */
-async function upsert<T extends KubeObject>(
-  client: Client,
-  ref: ResourceRef,
-  current: T | undefined,
-  wanted: T,
-  differs: (current: T) => boolean,
-): Promise<T | undefined> {
-  const namespace = wanted.metadata.namespace;
-  const opts = namespace ? { namespace } : {};
-  if (!current) {
-    try {
-      return await client.create<T>(ref, wanted, opts);
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-      current = await client.get<T>(ref, wanted.metadata.name!, opts);
-    }
-  }
-  if (!differs(current)) return current;
-  const { status: _status, ...rest } = wanted as T & { status?: unknown };
-  return client.update<T>(
-    ref,
-    {
-      ...current,
-      ...rest,
-      metadata: {
-        ...current.metadata,
-        ...wanted.metadata,
-        resourceVersion: current.metadata.resourceVersion,
-      },
-    } as T,
-    opts,
-  );
-}
-
-async function remove(client: Client, ref: ResourceRef, name: string, namespace?: string): Promise<void> {
-  await client.delete(ref, name, namespace ? { namespace } : {}).catch((err) => {
-    if (!isNotFound(err)) throw err;
-  });
 }
 
 export function startMcsController(

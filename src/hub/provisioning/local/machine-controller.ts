@@ -13,6 +13,7 @@ import {
 import { updateStatus } from '../../../controller/status.js';
 import { canonicalJson } from '../../../machinery/hash.js';
 import type { KubeObject } from '../../../machinery/object.js';
+import { isNotFound } from '../../../machinery/status.js';
 import { type NodeShape, nodeShape } from '../../../sim/kubelet/node-template.js';
 import {
   CLUSTER_API_GROUP,
@@ -37,6 +38,7 @@ import {
 import { isPaused, ownerOfKind } from '../cluster-state.js';
 import { falseCondition, setCondition, summary, timestamp, trueCondition } from '../conditions.js';
 import { clusterNameOf, fleetName } from '../names.js';
+import { kubeadmConfigName, nodeRegistration } from './node-registration.js';
 import type { LocalSims } from './sims.js';
 
 interface Flavour {
@@ -83,6 +85,12 @@ const FLAVOURS: Flavour[] = [
   },
 ];
 
+const BY_CLUSTER = 'local.clusterName';
+function byClusterName(obj: KubeObject): string[] {
+  const cluster = clusterNameOf(obj);
+  return cluster ? [`${obj.metadata.namespace ?? ''}/${cluster}`] : [];
+}
+
 /** The providerID of a machine's node. */
 export function localProviderID(namespace: string, cluster: string, machine: string): string {
   return `${PROVIDER_ID_SCHEME}${namespace}/${cluster}/${machine}`;
@@ -98,6 +106,9 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
   const machines = ctx.informers.informerFor<Machine>(clusterApiResources.machines);
   const clusters = ctx.informers.informerFor<Cluster>(clusterApiResources.clusters);
   const loop = reconcileLoop(ctx, { name, workers: 8, reconcile: (key) => reconcile(key) });
+  // A Cluster's infra machines by "namespace/cluster": a Cluster's change reads its own few
+  // instead of walking every infra machine of the namespace.
+  infra.addIndexers({ [BY_CLUSTER]: byClusterName });
 
   async function reconcile(key: string): Promise<{ requeueAfter: number } | undefined> {
     if (!infra.hasSynced() || !machines.hasSynced() || !clusters.hasSynced()) return { requeueAfter: 100 };
@@ -163,10 +174,12 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
       const wanted = machine.spec.failureDomain;
       const zone =
         wanted && (known.length === 0 || known.includes(wanted)) ? wanted : leastUsed(known, zones);
+      const registration = nodeRegistration(machine, await bootstrapConfig(machine, namespace));
       await sim.kubelet.addNode({
         name: nodeName,
         shape: flavour.shape(obj),
-        labels: flavour.labels(obj),
+        labels: { ...registration.labels, ...flavour.labels(obj) },
+        ...(registration.taints.length > 0 ? { taints: registration.taints } : {}),
         providerID,
         ...(zone ? { zone } : {}),
         ...(machine.spec.version ? { kubeletVersion: machine.spec.version } : {}),
@@ -190,6 +203,16 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
       condition: trueCondition(flavour.nodeCondition, now),
     });
     return undefined;
+  }
+
+  /** The Machine's KubeadmConfig, read once as its node registers (none for other bootstraps). */
+  async function bootstrapConfig(machine: Machine, namespace: string): Promise<KubeObject | undefined> {
+    const name = kubeadmConfigName(machine);
+    if (!name) return undefined;
+    return ctx.client.get(clusterApiResources.kubeadmconfigs, name, { namespace }).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
   }
 
   function leastUsed(known: string[], used: (string | undefined)[]): string | undefined {
@@ -253,8 +276,8 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
   clusters.addEventHandler({
     onUpdate: (old, c) => {
       if (old.status?.infrastructureReady === c.status?.infrastructureReady) return;
-      for (const o of infra.list({ namespace: c.metadata.namespace })) {
-        if (clusterNameOf(o) === c.metadata.name) loop.enqueue(`${o.metadata.namespace}/${o.metadata.name}`);
+      for (const o of infra.byIndex(BY_CLUSTER, `${c.metadata.namespace}/${c.metadata.name}`)) {
+        loop.enqueue(`${o.metadata.namespace}/${o.metadata.name}`);
       }
     },
   });

@@ -200,7 +200,15 @@ export function startMachineSetController(ctx: ControllerContext): RunningContro
         {
           apiVersion: CLUSTER_API_VERSION,
           kind: 'Machine',
-          metadata: { name, namespace, labels, annotations, ownerReferences: [newControllerRef(ms)] },
+          metadata: {
+            name,
+            namespace,
+            labels,
+            annotations,
+            ownerReferences: [newControllerRef(ms)],
+            // As Cluster API's MachineSet does: the Machine controller then has no finalizer to add.
+            finalizers: [Finalizers.machine],
+          },
           spec: { ...template.spec, clusterName: ms.spec.clusterName, bootstrap, infrastructureRef },
         },
         { namespace },

@@ -73,12 +73,27 @@ export function startRegistrationController(
     reconcile: (key) => reconcile(key),
   });
   const external = new ExternalObjects(ctx, 'Cluster', (key) => loop.enqueue(key));
+  // The kubeconfig of each Cluster as last parsed, by its Secret's resourceVersion: a Cluster and
+  // its member change a dozen times while they come up, the Secret once.
+  const parsed = new Map<string, { version: string | undefined; connection: ResolvedKubeconfig }>();
+
+  function connectionOf(key: string, secret: KubeObject, value: string): ResolvedKubeconfig {
+    const version = secret.metadata.resourceVersion;
+    const known = parsed.get(key);
+    if (known && known.version === version) return known.connection;
+    const connection = resolveContext(parseKubeconfig(Buffer.from(value, 'base64').toString('utf8')));
+    parsed.set(key, { version, connection });
+    return connection;
+  }
 
   async function reconcile(key: string): Promise<{ requeueAfter: number } | undefined> {
     if (!clusters.hasSynced() || !members.hasSynced() || !secrets.hasSynced()) return { requeueAfter: 100 };
     const [namespace = '', name = ''] = key.split('/');
     const cluster = clusters.get(name, namespace);
-    if (!cluster) return undefined;
+    if (!cluster) {
+      parsed.delete(key);
+      return undefined;
+    }
     const memberName = fleetName(namespace, name);
     const member = members.get(memberName);
     const ours = member !== undefined && isOurs(member, cluster);
@@ -94,10 +109,9 @@ export function startRegistrationController(
       return undefined;
     }
     if (!cluster.status?.controlPlaneReady) return undefined;
-    const value = (
-      secrets.get(kubeconfigSecretName(name), namespace)?.data as Record<string, string> | undefined
-    )?.[KUBECONFIG_SECRET_KEY];
-    if (!value) return undefined;
+    const secret = secrets.get(kubeconfigSecretName(name), namespace);
+    const value = (secret?.data as Record<string, string> | undefined)?.[KUBECONFIG_SECRET_KEY];
+    if (!secret || !value) return undefined;
     if (member && !ours) {
       logger.warn(
         { cluster: key, member: memberName },
@@ -111,7 +125,7 @@ export function startRegistrationController(
     }
     let connection: ResolvedKubeconfig;
     try {
-      connection = resolveContext(parseKubeconfig(Buffer.from(value, 'base64').toString('utf8')));
+      connection = connectionOf(key, secret, value);
     } catch (err) {
       logger.warn({ err, cluster: key }, 'the kubeconfig Secret cannot be used');
       return undefined;
