@@ -14,6 +14,7 @@ import { InProcessClient } from '../src/client/in-process.js';
 import { loadKubeconfig } from '../src/client/kubeconfig-file.js';
 import { type RunningHub, startHub } from '../src/hub/hub.js';
 import { startFleetGaugesController } from '../src/hub/observability/fleet-gauges.js';
+import { fleetResources } from '../src/hub/observability/resources.js';
 import { SimHost } from '../src/sim/host.js';
 import { writeReachableMember, writeWorkload } from './support/fleet.js';
 import { TestPrometheus } from './support/prometheus.js';
@@ -105,6 +106,36 @@ describe('fleet gauges on the hub /metrics', () => {
     expect(seriesValue(metrics, `concord_binding_ready_replicas${labels}`)).toBe(3);
     // The latency histograms other controllers record are there from the start.
     expect(metrics).toContain('# TYPE karmada_scheduler_e2e_scheduling_duration_seconds histogram');
+  });
+
+  it('counts a binding that could not be placed, and drops its series once it is deleted', async () => {
+    const client = new InProcessClient(hub.api.server);
+    const unschedulable = { reason: 'NoClusterFit', message: '0/2 clusters are available' };
+    const b = await writeWorkload(client, {
+      namespace: 'shop',
+      name: 'batch',
+      replicas: 2,
+      placement: {},
+      ready: {},
+      unschedulable,
+    });
+    const labels = '{namespace="shop",name="batch-deployment",kind="Deployment",server="concord-hub"}';
+    const unplaced = async () =>
+      seriesValue(await text('/metrics'), 'concord_bindings_unschedulable{server="concord-hub"}');
+    await expect.poll(unplaced, { timeout: 10_000 }).toBe(1);
+    expect(seriesValue(await text('/metrics'), `concord_binding_desired_replicas${labels}`)).toBe(2);
+
+    await client.delete(fleetResources.resourcebindings, b.metadata.name!, { namespace: 'shop' });
+    await expect.poll(unplaced, { timeout: 10_000 }).toBe(0);
+    const metrics = await text('/metrics');
+    expect(seriesValue(metrics, `concord_binding_desired_replicas${labels}`)).toBeUndefined();
+    // The other binding's series stay.
+    expect(
+      seriesValue(
+        metrics,
+        'concord_binding_desired_replicas{namespace="shop",name="web-deployment",kind="Deployment",server="concord-hub"}',
+      ),
+    ).toBe(4);
   });
 });
 

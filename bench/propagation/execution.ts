@@ -14,7 +14,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { Registry } from 'prom-client';
 import { startAgent } from '../../src/agent/agent.js';
 import { HttpsClient } from '../../src/client/https.js';
 import { InProcessClient } from '../../src/client/in-process.js';
@@ -35,6 +34,7 @@ import { isConditionTrue } from '../../src/machinery/conditions.js';
 import { parseKubeconfig, resolveContext } from '../../src/machinery/kubeconfig.js';
 import { startSimHostProcess } from '../../test/support/sim-host.js';
 import { benchOptions, countOption, usageError } from '../cli.js';
+import { queueFigures } from './queues.js';
 import { benchDeployment } from './workload.js';
 
 const USAGE = `usage: node dist/bench/propagation/execution.js [--members 10,100] [--modes push,pull] [--workloads N]
@@ -68,44 +68,6 @@ async function waitUntil(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/**
- * The hub's work queues over the run (its own metrics, clusters summed): items added, mean wait in
- * the queue and mean time worked per item, retries.
- */
-async function queueFigures(registry: Registry) {
-  const out: Record<string, { adds: number; queueMeanMs: number; workMeanMs: number; retries: number }> = {};
-  const of = (name: string) => (out[name] ??= { adds: 0, queueMeanMs: 0, workMeanMs: 0, retries: 0 });
-  const sums = new Map<string, { queue: [number, number]; work: [number, number] }>();
-  for (const m of await registry.getMetricsAsJSON()) {
-    for (const v of m.values as { value: number; labels: Record<string, string>; metricName?: string }[]) {
-      const name = String(v.labels.name ?? '');
-      if (!name) continue;
-      const s = sums.get(name) ?? { queue: [0, 0], work: [0, 0] };
-      sums.set(name, s);
-      if (m.name === 'workqueue_adds_total') of(name).adds += v.value;
-      if (m.name === 'workqueue_retries_total') of(name).retries += v.value;
-      for (const [metric, field] of [
-        ['workqueue_queue_duration_seconds', 'queue'],
-        ['workqueue_work_duration_seconds', 'work'],
-      ] as const) {
-        if (m.name !== metric) continue;
-        if (v.metricName === `${metric}_sum`) s[field][0] += v.value;
-        if (v.metricName === `${metric}_count`) s[field][1] += v.value;
-      }
-    }
-  }
-  for (const [name, s] of sums) {
-    const o = of(name);
-    o.queueMeanMs = round(s.queue[1] ? (1000 * s.queue[0]) / s.queue[1] : 0);
-    o.workMeanMs = round(s.work[1] ? (1000 * s.work[0]) / s.work[1] : 0);
-  }
-  return Object.fromEntries(
-    Object.entries(out)
-      .filter(([, q]) => q.adds > 0)
-      .sort((a, b) => b[1].adds - a[1].adds),
-  );
 }
 
 async function run(members: number, mode: 'push' | 'pull', workloads: number) {
@@ -274,7 +236,7 @@ async function run(members: number, mode: 'push' | 'pull', workloads: number) {
       return at === undefined ? [] : [at - t0];
     });
     const seconds = (performance.now() - started) / 1000;
-    const queues = await queueFigures(hub.api.server.metrics);
+    const queues = queueFigures(await hub.api.server.metrics.metrics());
     return {
       members,
       mode,

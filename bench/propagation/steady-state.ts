@@ -19,6 +19,7 @@ import { resources } from '../../src/client/resources.js';
 import { karmadaResources } from '../../src/hub/apis/karmada/index.js';
 import { startHubWithMembers } from '../../test/support/clusters.js';
 import { benchOptions, countOption } from '../cli.js';
+import { queueFigures } from './queues.js';
 import { benchDeployment } from './workload.js';
 
 const USAGE = `usage: node dist/bench/propagation/steady-state.js [--deployments 10000] [--members 10] [--concurrency 32] [--settle 30] [--idle 30]
@@ -144,6 +145,8 @@ try {
     await sleep(200);
   }
   const propagatedS = (performance.now() - started) / 1000;
+  // The hub's queues up to the last arrival: where the time per Deployment went.
+  const queues = queueFigures((await admin.getRaw('/metrics', 'text/plain')) as string);
   progress(`every Deployment on its member after ${round(propagatedS)} s; settling ${SETTLE_S} s`);
   await sleep(SETTLE_S * 1000);
   const works = (await admin.list(karmadaResources.works)).items.length;
@@ -159,6 +162,7 @@ try {
     empty,
     full,
     idleSeconds: IDLE_S,
+    queues,
     load: loadavg().map((n) => round(n, 2)),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -213,9 +213,21 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   }
 
   const enqueue = (b: AnyBinding) => controller.enqueue(bindingKey(b));
+  // The bindings a change of a member's capacity concerns (short of replicas, or rebalancing),
+  // kept as they change so that a member's status update does not look at every binding.
+  const wanting = new Set<string>();
+  const track = (b: AnyBinding) => {
+    if (incomplete(b) || rebalances(b)) wanting.add(bindingKey(b));
+    else wanting.delete(bindingKey(b));
+  };
   const onBinding = {
-    onAdd: enqueue,
+    onAdd: (b: AnyBinding) => {
+      track(b);
+      enqueue(b);
+    },
+    onDelete: (b: AnyBinding) => wanting.delete(bindingKey(b)),
     onUpdate: (old: AnyBinding, cur: AnyBinding) => {
+      track(cur);
       if (
         old.metadata.generation !== cur.metadata.generation ||
         old.metadata.annotations?.[POLICY_PLACEMENT_ANNOTATION] !==
@@ -228,8 +240,8 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   };
   const offBindings = bindings.addEventHandler(onBinding);
   const offClusterBindings = clusterBindings.addEventHandler(onBinding);
-  const wakeAll = (filter?: (b: AnyBinding) => boolean) => {
-    for (const b of [...bindings.list(), ...clusterBindings.list()]) if (!filter || filter(b)) enqueue(b);
+  const wakeAll = () => {
+    for (const b of [...bindings.list(), ...clusterBindings.list()]) enqueue(b);
   };
   const offClusters = clusters.addEventHandler({
     onAdd: (_c, initial) => {
@@ -238,7 +250,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     onUpdate: (old, cur) => {
       const change = clusterChange(old, cur);
       if (change === 'all') wakeAll();
-      else if (change === 'capacity') wakeAll((b) => incomplete(b) || rebalances(b));
+      else if (change === 'capacity') for (const key of wanting) controller.enqueue(key);
     },
     onDelete: () => wakeAll(),
   });
