@@ -17,6 +17,7 @@ import {
   validateBuiltin,
   validateBuiltinStatus,
 } from './admission/builtin-validation.js';
+import { quotaAdmission } from './admission/quota.js';
 import { ValidatingAdmissionChain } from './admission/validating.js';
 import { ServiceAllocator } from './allocators.js';
 import { Authenticator, type TokenEntry, type UserInfo } from './authn.js';
@@ -187,6 +188,7 @@ export class ApiServer {
     this.authorizer = new RbacAuthorizer();
     const admission = new ValidatingAdmissionChain(store, this.registry, [
       new EscalationCheck(this.authorizer, this.authorizer.privilegedGroups),
+      quotaAdmission,
       ...(opts.extensions ?? []).flatMap((e) => e.validatingAdmission ?? []),
     ]);
     this.rest = new RestStorage({

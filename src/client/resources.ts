@@ -31,6 +31,7 @@ export const resources = Object.freeze({
   nodes: ref('', 'v1', 'nodes', 'Node', false),
   events: ref('', 'v1', 'events', 'Event', true),
   persistentvolumeclaims: ref('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true),
+  resourcequotas: ref('', 'v1', 'resourcequotas', 'ResourceQuota', true),
   // apps/v1
   deployments: ref('apps', 'v1', 'deployments', 'Deployment', true),
   replicasets: ref('apps', 'v1', 'replicasets', 'ReplicaSet', true),

@@ -30,6 +30,7 @@ describe('startCoreControllers', () => {
         'pod-garbage-collector',
         'serviceaccount',
         'disruption',
+        'resourcequota',
       ].sort(),
     );
     expect(core.garbageCollector).toBeDefined();

@@ -32,6 +32,10 @@ import {
 } from './node-lifecycle/node-lifecycle-controller.js';
 import { startTaintEvictionController, type TaintEvictionOptions } from './node-lifecycle/taint-eviction.js';
 import { type PodGCOptions, startPodGCController } from './podgc/podgc-controller.js';
+import {
+  type ResourceQuotaControllerOptions,
+  startResourceQuotaController,
+} from './resourcequota/controller.js';
 import { type ServiceAccountControllerOptions, startServiceAccountController } from './serviceaccount.js';
 
 export const CORE_CONTROLLERS = [
@@ -44,6 +48,7 @@ export const CORE_CONTROLLERS = [
   'pod-garbage-collector-controller',
   'serviceaccount-controller',
   'disruption-controller',
+  'resourcequota-controller',
 ] as const;
 
 export type CoreControllerName = (typeof CORE_CONTROLLERS)[number];
@@ -77,6 +82,7 @@ export interface CoreControllerOptions {
   podGC?: PodGCOptions;
   serviceAccount?: ServiceAccountControllerOptions;
   disruption?: DisruptionControllerOptions;
+  resourceQuota?: ResourceQuotaControllerOptions;
 }
 
 export interface RunningCoreControllers extends RunningController {
@@ -146,6 +152,8 @@ export function startCoreControllers(
     if (wanted.has('serviceaccount-controller'))
       started.push(startServiceAccountController(ctx, options.serviceAccount));
     if (wanted.has('disruption-controller')) started.push(startDisruptionController(ctx, options.disruption));
+    if (wanted.has('resourcequota-controller'))
+      started.push(startResourceQuotaController(ctx, options.resourceQuota));
   } catch (err) {
     for (const c of started) void c.stop();
     monitors?.stop();

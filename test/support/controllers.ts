@@ -9,6 +9,7 @@ import { InformerFactory } from '../../src/client/informer-factory.js';
 import type { ControllerContext, RunningController } from '../../src/controller/context.js';
 import { type CoreControllerOptions, startCoreControllers } from '../../src/kube/core.js';
 import { startTestApiServer, type TestApiServer } from './apiserver.js';
+import type { TestStoreKind } from './stores.js';
 
 export interface TestClusterWithControllers extends TestApiServer {
   ctx: ControllerContext;
@@ -18,11 +19,13 @@ export interface TestClusterWithControllers extends TestApiServer {
 export async function startTestClusterWithControllers(
   opts: {
     name?: string;
+    /** The store kind (default sqlite). */
+    store?: TestStoreKind;
     core?: CoreControllerOptions;
     extra?: (ctx: ControllerContext) => RunningController[];
   } = {},
 ): Promise<TestClusterWithControllers> {
-  const server = await startTestApiServer({ name: opts.name });
+  const server = await startTestApiServer({ name: opts.name, ...(opts.store ? { store: opts.store } : {}) });
   const logger = pino({ level: process.env.CONCORD_TEST_LOG_LEVEL ?? 'silent' });
   const client = new InProcessClient(server.server);
   const informers = new InformerFactory(client, { logger });

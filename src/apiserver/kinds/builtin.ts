@@ -107,6 +107,15 @@ export const builtinResources: BuiltinResource[] = [
   {
     group: '',
     version: 'v1',
+    resource: 'resourcequotas',
+    kind: 'ResourceQuota',
+    namespaced: true,
+    shortNames: ['quota'],
+    status: true,
+  },
+  {
+    group: '',
+    version: 'v1',
     resource: 'persistentvolumeclaims',
     kind: 'PersistentVolumeClaim',
     namespaced: true,

@@ -26,6 +26,7 @@ import {
   roleStrategy,
 } from './rbac.js';
 import { replicaSetStrategy } from './replicaset.js';
+import { resourceQuotaStrategy } from './resourcequota.js';
 import { serviceStrategy } from './service.js';
 import { serviceAccountStrategy } from './serviceaccount.js';
 import { statefulSetStrategy } from './statefulset.js';
@@ -41,6 +42,7 @@ const strategies = new Map<string, Strategy>([
   ['/Node', nodeStrategy],
   ['/Event', eventStrategy],
   ['/PersistentVolumeClaim', persistentVolumeClaimStrategy],
+  ['/ResourceQuota', resourceQuotaStrategy],
   ['apps/Deployment', deploymentStrategy],
   ['apps/ReplicaSet', replicaSetStrategy],
   ['apps/StatefulSet', statefulSetStrategy],
