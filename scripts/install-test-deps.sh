@@ -5,6 +5,7 @@
 #   bind9-dnsutils     dig, which the data-plane tests query the cluster DNS with
 #   chromium           the headless browser the dashboard's tests drive (through playwright-core)
 #   prometheus         the real Prometheus that scrapes the hub's metrics and federation endpoint
+#   dante-server       danted, a SOCKS5 proxy a member is reached through (Cluster spec.proxyURL)
 # Idempotent: does nothing when everything is present. CI runs as root on a fresh Debian machine.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/prometheus ] || need+=(prometheus)
+[ -x /usr/sbin/danted ] || need+=(dante-server)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -128,6 +128,8 @@ export function connectionFingerprint(config: ResolvedKubeconfig): string {
     config.token ?? '',
     config.insecure ? 'insecure' : '',
     config.tlsServerName ?? '',
+    config.proxyUrl ?? '',
+    JSON.stringify(config.proxyHeaders ?? {}),
   ];
   return createHash('sha256').update(parts.join('\u0000')).digest('hex');
 }

@@ -98,6 +98,14 @@ export function openTransports(
     servername: config.tlsServerName,
     rejectUnauthorized: !config.insecure,
   };
+  if (config.proxyUrl) {
+    // Through a proxy, HTTP/1.1 only: the tunnel is made per connection by the proxy agent.
+    const proxied = new Http1Transport(origin, tls, {
+      url: config.proxyUrl,
+      ...(config.proxyHeaders ? { headers: config.proxyHeaders } : {}),
+    });
+    return { calls: proxied, streams: proxied };
+  }
   const calls = protocol === 'h2' ? new Http2Transport(origin, tls) : new Http1Transport(origin, tls);
   return { calls, streams: protocol === 'auto' ? new Http2Transport(origin, tls) : calls };
 }

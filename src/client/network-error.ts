@@ -15,6 +15,8 @@ export type NetworkErrorReason =
   | 'TLS'
   /** The server sent something that is not HTTP or not the API's framing. */
   | 'Protocol'
+  /** The proxy between client and server refused the tunnel (kubeconfig proxy-url, spec.proxyURL). */
+  | 'Proxy'
   /** The client was closed. */
   | 'Closed';
 

@@ -6,7 +6,9 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from '
 import http2 from 'node:http2';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { SocksProxyAgent } from 'socks-proxy-agent';
 import { NetworkError, toNetworkError } from './network-error.js';
 
 export interface TlsSettings {
@@ -18,6 +20,14 @@ export interface TlsSettings {
   servername?: string;
   /** False only for kubeconfig insecure-skip-tls-verify. */
   rejectUnauthorized: boolean;
+}
+
+/** A proxy between the client and the server: every connection is tunnelled through it. */
+export interface ProxySettings {
+  /** http, https (an HTTP CONNECT proxy) or socks5. */
+  url: string;
+  /** Headers of the CONNECT request (Proxy-Authorization and the like). */
+  headers?: Record<string, string>;
 }
 
 export interface HttpRequest {
@@ -106,13 +116,37 @@ function readAll(body: Readable): Promise<Buffer> {
 
 export class Http1Transport implements Transport {
   private readonly agent: https.Agent;
+  /** The TLS settings of each request, when the agent is a proxy's (it must not use them for the proxy). */
+  private readonly requestTls: https.RequestOptions = {};
+  /** The proxy, without its credentials, for messages. */
+  private readonly proxyName: string | undefined;
+  private readonly proxyAddress: string | undefined;
   private closed = false;
 
   constructor(
     private readonly origin: URL,
     tls: TlsSettings,
+    proxy?: ProxySettings,
   ) {
     const secureContext = sharedSecureContext(tls);
+    if (proxy) {
+      // The proxy agents open the tunnel, then TLS to the server with the request's options.
+      this.requestTls = {
+        ...(secureContext ? { secureContext } : {}),
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        servername: tls.servername,
+        rejectUnauthorized: tls.rejectUnauthorized,
+      };
+      const url = new URL(proxy.url);
+      this.proxyName = `${url.protocol}//${url.host}`;
+      this.proxyAddress = `${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || (url.protocol === 'https:' ? 443 : url.protocol === 'http:' ? 80 : 1080)}`;
+      this.agent = url.protocol.startsWith('socks')
+        ? new SocksProxyAgent(proxy.url, { keepAlive: true })
+        : new HttpsProxyAgent(proxy.url, { keepAlive: true, headers: { ...proxy.headers } });
+      return;
+    }
     this.agent = new https.Agent({
       keepAlive: true,
       scheduling: 'lifo',
@@ -135,6 +169,7 @@ export class Http1Transport implements Transport {
     if (this.closed) return Promise.reject(new NetworkError('Closed', what, 'the client is closed'));
     return new Promise((resolve, reject) => {
       const r = https.request({
+        ...this.requestTls,
         agent: this.agent,
         protocol: 'https:',
         hostname: this.origin.hostname.replace(/^\[|\]$/g, ''),
@@ -151,6 +186,16 @@ export class Http1Transport implements Transport {
       let answered = false;
       r.once('response', (res) => {
         answered = true;
+        // The proxy agent hands the proxy's own answer to a refused CONNECT over a plain socket:
+        // it is the proxy speaking, not the server.
+        if (this.proxyName && !(res.socket instanceof TLSSocket)) {
+          res.resume();
+          const status = `${res.statusCode} ${res.statusMessage ?? ''}`.trim();
+          reject(
+            new NetworkError('Proxy', what, `the proxy ${this.proxyName} refused the tunnel: ${status}`),
+          );
+          return;
+        }
         resolve(res);
       });
       r.once('error', (err) => {
@@ -161,10 +206,29 @@ export class Http1Transport implements Transport {
           this.open(req, handle, 1).then(resolve, reject);
           return;
         }
-        reject(toNetworkError(err, what));
+        reject((!answered && this.proxyError(err, what)) || toNetworkError(err, what));
       });
       r.end(req.body);
     });
+  }
+
+  /** A failure to reach the proxy, or its refusal (the SOCKS client's errors name their proxy). */
+  private proxyError(err: Error, what: string): NetworkError | undefined {
+    if (!this.proxyName) return undefined;
+    const e = err as NodeJS.ErrnoException & {
+      address?: string;
+      port?: number;
+      options?: { proxy?: unknown };
+    };
+    const atProxy = e.address !== undefined && `${e.address}:${e.port}` === this.proxyAddress;
+    if (!atProxy && !e.options?.proxy) return undefined;
+    const unreachable = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN/.test(
+      `${e.code ?? ''} ${e.message}`,
+    );
+    const message = unreachable
+      ? `cannot reach the proxy ${this.proxyName} (${e.message})`
+      : `the proxy ${this.proxyName} refused the tunnel: ${e.message}`;
+    return new NetworkError('Proxy', what, message, e.code, { cause: err });
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {

@@ -258,6 +258,19 @@ describe('resolveContext errors name what is missing', () => {
     expect(resolveContext(cfg({ cluster: { 'insecure-skip-tls-verify': true } })).insecure).toBe(true);
   });
 
+  it('proxy-url: http, https or socks5', () => {
+    expect(resolveContext(cfg({ cluster: { 'proxy-url': 'socks5://127.0.0.1:1080' } })).proxyUrl).toBe(
+      'socks5://127.0.0.1:1080',
+    );
+    expect(resolveContext(cfg()).proxyUrl).toBeUndefined();
+    expect(() => resolveContext(cfg({ cluster: { 'proxy-url': 'ftp://127.0.0.1:21' } }))).toThrow(
+      'kubeconfig: proxy-url of cluster "c" ftp://127.0.0.1:21 must be an http, https or socks5 URL with a host',
+    );
+    expect(() => resolveContext(cfg({ cluster: { 'proxy-url': 'not a url' } }))).toThrow(
+      'kubeconfig: proxy-url of cluster "c" not a url is not a valid URL',
+    );
+  });
+
   it('inline data wins over a file, as in client-go', () => {
     const r = resolveContext(
       cfg({ cluster: { 'certificate-authority-data': b64(CA), 'certificate-authority': '/x/ca.crt' } }),

@@ -118,6 +118,25 @@ export function stringifyKubeconfig(cfg: Kubeconfig): string {
   return stringifyYaml(cfg, { lineWidth: 0 });
 }
 
+/** The schemes client-go takes in proxy-url. */
+export const PROXY_SCHEMES = ['http:', 'https:', 'socks5:'];
+
+/** A proxy URL as client-go accepts it: http, https or socks5 with a host. */
+export function checkProxyUrl(value: string, field: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new KubeconfigError(`kubeconfig: ${field} ${value} is not a valid URL`);
+  }
+  if (!PROXY_SCHEMES.includes(url.protocol) || url.hostname === '') {
+    throw new KubeconfigError(
+      `kubeconfig: ${field} ${value} must be an http, https or socks5 URL with a host`,
+    );
+  }
+  return value;
+}
+
 function checkServer(server: unknown, field: string): asserts server is string {
   if (typeof server !== 'string' || server === '')
     throw new KubeconfigError(`kubeconfig: ${field} must not be empty`);
@@ -261,6 +280,10 @@ export interface ResolvedKubeconfig {
   certFile?: string;
   keyPem?: string;
   keyFile?: string;
+  /** The proxy to reach the server through (kubeconfig proxy-url; http, https or socks5). */
+  proxyUrl?: string;
+  /** Headers of the proxy's CONNECT request (a Karmada Cluster's spec.proxyHeader). */
+  proxyHeaders?: Record<string, string>;
 }
 
 function decodeData(value: string, what: string, pemPattern: RegExp, pemKind: string): string {
@@ -319,6 +342,8 @@ export function resolveContext(cfg: Kubeconfig, context?: string): ResolvedKubec
     out.caFile = cluster['certificate-authority'];
   }
   if (cluster['tls-server-name']) out.tlsServerName = cluster['tls-server-name'];
+  if (cluster['proxy-url'])
+    out.proxyUrl = checkProxyUrl(cluster['proxy-url'], `proxy-url of cluster "${ctx.cluster}"`);
   if (cluster['insecure-skip-tls-verify']) {
     if (out.caPem || out.caFile) {
       throw new KubeconfigError(

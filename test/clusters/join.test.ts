@@ -4,12 +4,17 @@
 // the sim's shapes make them; `concord fault down` makes it Ready False (not reachable), tainted
 // NoSchedule then NoExecute, with Events; `fault heal` makes it Ready again and untainted;
 // kubeconfigs that cannot work are refused with a message naming why, leaving nothing behind;
-// `concord unjoin` removes the Cluster and its Secret.
+// a member behind an HTTP proxy is joined through the kubeconfig's proxy-url and reached through
+// spec.proxyURL with spec.proxyHeader, and through a SOCKS5 proxy; `concord unjoin` removes the Cluster and its Secret.
 
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createProxy } from 'proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { createCA } from '../../src/apiserver/pki.js';
@@ -20,6 +25,8 @@ import { runKubectl } from '../support/kubectl.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON read back from kubectl
 type Json = Record<string, any>;
+
+const DANTED = '/usr/sbin/danted';
 
 let dir: string;
 let hub: HubProcess;
@@ -68,6 +75,56 @@ async function variant(file: string, change: (cfg: Json) => void): Promise<strin
   const path = join(dir, file);
   await writeFile(path, stringifyYaml(cfg), { mode: 0o600 });
   return path;
+}
+
+/** Debian's danted on 127.0.0.1:port, passing SOCKS5 connects between loopback addresses only. */
+async function startDanted(port: number): Promise<{ log(): string; stop(): Promise<void> }> {
+  if (!existsSync(DANTED))
+    throw new Error(`${DANTED} is not installed: run scripts/install-test-deps.sh (dante-server)`);
+  const conf = join(dir, 'danted.conf');
+  await writeFile(
+    conf,
+    [
+      'logoutput: stderr',
+      `internal: 127.0.0.1 port = ${port}`,
+      'external: 127.0.0.1',
+      'socksmethod: none',
+      'clientmethod: none',
+      'user.privileged: root',
+      'user.unprivileged: nobody',
+      'client pass {',
+      '  from: 127.0.0.0/8 to: 0.0.0.0/0',
+      '}',
+      'socks pass {',
+      '  from: 127.0.0.0/8 to: 127.0.0.0/8',
+      '  command: connect',
+      '  log: connect',
+      '}',
+      'socks block {',
+      '  from: 0.0.0.0/0 to: 0.0.0.0/0',
+      '  log: connect',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(DANTED, ['-f', conf, '-N', '1', '-p', join(dir, 'danted.pid')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let out = '';
+  child.stderr.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  await waitFor('danted running', async () => / running/.test(out) || child.exitCode !== null);
+  if (child.exitCode !== null) throw new Error(`danted exited: ${out}`);
+  return {
+    log: () => out,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -346,5 +403,106 @@ describe('concord join', () => {
     expect(refused.stderr).toContain('the hub refused the cluster: ');
     expect(refused.stderr).toContain('spec.region');
     expect(await registered()).toEqual({ clusters: [], secrets: [] });
+  });
+
+  it('reaches a member through a proxy: the kubeconfig proxy-url at join, spec.proxyURL with spec.proxyHeader, SOCKS5', async () => {
+    // A real CONNECT proxy on loopback that asks for a credential, and records the tunnels it opens.
+    const credential = `Basic ${Buffer.from('hub:secret').toString('base64')}`;
+    const tunnels: { target: string; authorized: boolean }[] = [];
+    const proxy = createProxy(createHttpServer());
+    proxy.authenticate = (req: IncomingMessage) => req.headers['proxy-authorization'] === credential;
+    proxy.on('connect', (req: IncomingMessage) =>
+      tunnels.push({ target: req.url ?? '', authorized: req.headers['proxy-authorization'] === credential }),
+    );
+    const sockets = new Set<Socket>();
+    proxy.on('connection', (socket: Socket) => sockets.add(socket));
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const target = new URL(simUrl).host;
+    try {
+      // Without the credential the proxy refuses the tunnel: the join says so and leaves nothing.
+      const refusedKubeconfig = await variant('proxied.kubeconfig', (cfg) => {
+        cfg.clusters[0].cluster['proxy-url'] = proxyUrl;
+      });
+      const refused = await joinMember('behind-proxy', refusedKubeconfig);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `cannot reach ${simUrl}: the proxy ${proxyUrl} refused the tunnel: 407`,
+      );
+      expect((await registered()).clusters).not.toContain('behind-proxy');
+
+      // With it (in the URL, as client-go takes it) the member joins through the proxy.
+      const withCredential = await variant('proxied-auth.kubeconfig', (cfg) => {
+        cfg.clusters[0].cluster['proxy-url'] = proxyUrl.replace('//', '//hub:secret@');
+      });
+      const joined = await joinMember('behind-proxy', withCredential);
+      expect(joined.stderr).toBe('');
+      expect(joined.code).toBe(0);
+      const c = await cluster('behind-proxy');
+      expect(c.spec.proxyURL).toBe(proxyUrl.replace('//', '//hub:secret@'));
+      await waitFor(
+        'behind-proxy Ready through the proxy',
+        async () => ready(await cluster('behind-proxy'))?.status === 'True',
+      );
+      expect(tunnels).toContainEqual({ target, authorized: true });
+
+      // Karmada's way: the proxy's URL in spec.proxyURL and its credential in spec.proxyHeader.
+      const patch = (spec: Json) =>
+        onHub([
+          'patch',
+          'clusters.cluster.karmada.io',
+          'behind-proxy',
+          '--type',
+          'merge',
+          '-p',
+          JSON.stringify({ spec }),
+        ]);
+      await patch({ proxyURL: proxyUrl });
+      const notReady = await waitFor('behind-proxy not Ready without the proxy credential', async () => {
+        const r = ready(await cluster('behind-proxy'));
+        return r?.status === 'False' ? r : undefined;
+      });
+      expect(notReady.reason).toBe('ClusterNotReachable');
+      expect(notReady.message).toBe(
+        `cannot reach the API server at ${simUrl}: the proxy ${proxyUrl} refused the tunnel: 407 Proxy Authentication Required`,
+      );
+      tunnels.length = 0;
+      await patch({ proxyHeader: { 'Proxy-Authorization': credential } });
+      await waitFor(
+        'behind-proxy Ready again with spec.proxyHeader',
+        async () => ready(await cluster('behind-proxy'))?.status === 'True',
+      );
+      expect(tunnels).toContainEqual({ target, authorized: true });
+
+      // A SOCKS5 proxy (Debian's danted, passing only loopback): nothing listens at first, so the
+      // member is not reachable; once the proxy runs it is Ready again, through it.
+      const socksPort = await closedPort();
+      await patch({ proxyURL: `socks5://127.0.0.1:${socksPort}`, proxyHeader: null });
+      const refusedBySocks = await waitFor('behind-proxy not Ready with no SOCKS proxy running', async () => {
+        const r = ready(await cluster('behind-proxy'));
+        return r?.status === 'False' ? r : undefined;
+      });
+      expect(refusedBySocks.message).toBe(
+        `cannot reach the API server at ${simUrl}: cannot reach the proxy socks5://127.0.0.1:${socksPort} (connect ECONNREFUSED 127.0.0.1:${socksPort})`,
+      );
+      const socks = await startDanted(socksPort);
+      try {
+        await waitFor(
+          'behind-proxy Ready through the SOCKS proxy',
+          async () => ready(await cluster('behind-proxy'))?.status === 'True',
+        );
+        const passed = new RegExp(`pass\\(1\\): tcp/connect .* -> .* ${target.replace(':', '\\.')}\\b`);
+        expect(socks.log()).toMatch(passed);
+      } finally {
+        await socks.stop();
+      }
+
+      const gone = await concord(['unjoin', 'behind-proxy', '--hub-kubeconfig', hubKubeconfig]);
+      expect(gone.code).toBe(0);
+    } finally {
+      // The hub keeps its tunnels open: cut them, or close() waits for them.
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => proxy.close(r));
+    }
   });
 });

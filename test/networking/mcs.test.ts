@@ -3,7 +3,8 @@
 // conflict rules; the hub's DNS asked with the real dig; curl through the clusterset IP answered
 // by both clusters; a member taken down is withdrawn from the endpoints and the answers; a
 // global name (k8gb's Gslb, applied unchanged) failing over from the primary region and back; and
-// Linkerd-style mirror Services (`<svc>-<cluster>`) that reach one exporting cluster alone.
+// Linkerd-style mirror Services (`<svc>-<cluster>`) that reach one exporting cluster alone; and a
+// member that leaves the fleet keeps nothing the hub wrote into it.
 
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { resources } from '../../src/client/resources.js';
 import { k8gbResources } from '../../src/hub/apis/k8gb/index.js';
 import { karmadaResources } from '../../src/hub/apis/karmada/index.js';
 import { mcsResources } from '../../src/hub/apis/mcs/index.js';
+import { unjoinCluster } from '../../src/hub/clusters/join.js';
 import {
   curl,
   dig,
@@ -612,5 +614,48 @@ spec:
         !(await getJson('south', ['get', 'service', '-n', 'demo', 'frontend-podinfo-west'])),
     );
     expect(await getJson('south', ['get', 'service', '-n', 'demo', 'serve-west'])).toBeDefined();
+  });
+
+  // Last: south leaves the fleet for good.
+  it('takes back what it wrote into a member that leaves: imports, their slices, mirrors, the clusterset property', async () => {
+    const inSouth = async () => ({
+      imports: (await getJson('south', ['get', 'serviceimports', '-n', 'demo']))!.items.length,
+      slices: (await getJson('south', [
+        'get',
+        'endpointslices',
+        '-n',
+        'demo',
+        '-l',
+        'multicluster.kubernetes.io/service-name=serve',
+      ]))!.items.length,
+      mirrors: (await getJson('south', [
+        'get',
+        'service',
+        '-n',
+        'demo',
+        '-l',
+        'mirror.linkerd.io/mirrored-service=true',
+      ]))!.items.length,
+      clusterset: (await getJson('south', ['get', 'clusterproperties', 'clusterset.k8s.io'])) !== undefined,
+    });
+    await waitFor('the import of serve, its slice from west and the mirror serve-west in south', async () => {
+      const s = await inSouth();
+      return s.imports > 0 && s.slices > 0 && s.mirrors > 0 && s.clusterset;
+    });
+    await fleet.ok('south', ['create', 'service', 'clusterip', 'own', '-n', 'demo', '--tcp', '80:80']);
+
+    await unjoinCluster(fleet.client('hub'), 'south');
+    await waitFor("south without the hub's objects", async () => {
+      const s = await inSouth();
+      return s.imports === 0 && s.slices === 0 && s.mirrors === 0 && !s.clusterset;
+    });
+    // What is south's own stays, and so does its cluster id (KEP-2149: it names the cluster for life).
+    expect(await getJson('south', ['get', 'service', '-n', 'demo', 'own'])).toBeDefined();
+    expect(
+      (await getJson('south', ['get', 'clusterproperties', 'cluster.clusterset.k8s.io']))?.spec.value,
+    ).toBe('south');
+    // The members that stay keep their import of serve, now without a mirror of south anywhere.
+    expect(await getJson('east', ['get', 'serviceimports', '-n', 'demo', 'serve'])).toBeDefined();
+    expect(await getJson('west', ['get', 'serviceimports', '-n', 'demo', 'serve'])).toBeDefined();
   });
 });

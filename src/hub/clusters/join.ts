@@ -213,6 +213,9 @@ export async function registerCluster(hub: Client, opts: RegisterOptions): Promi
   if (opts.region) spec.region = opts.region;
   if (opts.zones && opts.zones.length > 0) spec.zones = opts.zones;
   if (config.insecure) spec.insecureSkipTLSVerification = true;
+  // As karmadactl join: a member reached through a proxy keeps being reached through it.
+  if (config.proxyUrl) spec.proxyURL = config.proxyUrl;
+  if (config.proxyHeaders) spec.proxyHeader = config.proxyHeaders;
   const cluster: Cluster = {
     apiVersion: CLUSTER_API_VERSION,
     kind: 'Cluster',

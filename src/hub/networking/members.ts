@@ -17,6 +17,7 @@ import {
   CLUSTER_CONDITION_READY,
   type Cluster,
   clusterConnection,
+  clustersUsingSecret,
   karmadaResources,
 } from '../apis/karmada/index.js';
 import {
@@ -68,6 +69,11 @@ export interface MemberEvents {
   service(cluster: string, key: ServiceKey): void;
   /** A member appeared, went, turned Ready or not Ready, or its namespaces changed. */
   member(cluster: string): void;
+  /**
+   * A member is leaving the fleet (its Cluster is being deleted or is gone): the listener deletes
+   * what it wrote there, through the view's client, which stays open until every listener is done.
+   */
+  leaving?(view: MemberView): Promise<void>;
 }
 
 function sliceServiceKey(slice: KubeObject): string[] {
@@ -214,6 +220,8 @@ export class MemberViews {
   private readonly logger: Logger;
   private readonly listeners: MemberEvents[] = [];
   private readonly unsubscribe: (() => void)[] = [];
+  /** Views of members that left, open until their clean-up is done. */
+  private readonly leavingViews = new Set<MemberView>();
 
   constructor(
     ctx: ControllerContext,
@@ -261,18 +269,14 @@ export class MemberViews {
 
   stop(): void {
     for (const u of this.unsubscribe) u();
-    for (const v of this.views.values()) v.stop();
+    for (const v of [...this.views.values(), ...this.leavingViews]) v.stop();
     this.views.clear();
+    this.leavingViews.clear();
     this.clients.close();
   }
 
   private secretChanged(secret: KubeObject): void {
-    for (const c of this.clusters.list()) {
-      const ref = c.spec?.secretRef;
-      if (ref?.name === secret.metadata.name && ref?.namespace === secret.metadata.namespace) {
-        this.sync(c.metadata.name ?? '');
-      }
-    }
+    for (const c of clustersUsingSecret(this.clusters, secret)) this.sync(c.metadata.name ?? '');
   }
 
   private sync(name: string): void {
@@ -281,8 +285,8 @@ export class MemberViews {
     if (!cluster || cluster.metadata.deletionTimestamp) {
       if (view) {
         this.views.delete(name);
-        view.stop();
         this.emitMember(name);
+        void this.leave(view);
       }
       return;
     }
@@ -330,6 +334,23 @@ export class MemberViews {
     current.ready = ready;
     current.region = region;
     if (changed) this.emitMember(name);
+  }
+
+  /**
+   * A member left: what the hub wrote into it goes, as Karmada deletes a leaving member's Works
+   * from it. Best effort: a member that cannot be reached keeps those objects. The view's watches
+   * stay open meanwhile, as the listeners find what to delete in its caches.
+   */
+  private async leave(view: MemberView): Promise<void> {
+    this.leavingViews.add(view);
+    await Promise.all(
+      this.listeners.map((l) =>
+        l.leaving?.(view).catch((err) => {
+          this.logger.warn({ err, cluster: view.name }, 'cleaning up a member that left failed');
+        }),
+      ),
+    );
+    if (this.leavingViews.delete(view)) view.stop();
   }
 
   private emitMember(name: string): void {

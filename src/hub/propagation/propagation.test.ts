@@ -183,6 +183,65 @@ describe('propagation', () => {
     );
   });
 
+  it('activationPreference Lazy: a policy change reaches a template only when the template changes', async () => {
+    await namespace('lazy');
+    await putMember(client(), 'lz1', { labels: { suite: 'lazy' } });
+    await putMember(client(), 'lz2', { labels: { suite: 'lazy' } });
+    const toLz1 = { clusterAffinity: { clusterNames: ['lz1'] } };
+    const onlyTo = (member: string) => (b: ResourceBinding) => placed(b).join() === `${member}:1`;
+    const policyName = async (name: string) =>
+      (await client().get(resources.deployments, name, { namespace: 'lazy' })).metadata.annotations?.[
+        'propagationpolicy.karmada.io/name'
+      ];
+    const touch = (name: string) =>
+      client().patch(
+        resources.deployments,
+        name,
+        { metadata: { labels: { 'refresh-time': `${Date.now()}` } } },
+        'merge',
+        {
+          namespace: 'lazy',
+        },
+      );
+
+    // A template created after its lazy policy is propagated at once. (old is made first: the
+    // detector has looked at it, with no policy for it yet, by the time web is placed.)
+    await policy('lazy', 'web', 'web', toLz1, { activationPreference: 'Lazy' });
+    await client().create(resources.deployments, deployment('lazy', 'old', 1), { namespace: 'lazy' });
+    await client().create(resources.deployments, deployment('lazy', 'web', 1), { namespace: 'lazy' });
+    const first = await scheduled('lazy', 'web-deployment', onlyTo('lz1'));
+    // A template that exists before its lazy policy is claimed, but not propagated.
+    await policy('lazy', 'old', 'old', toLz1, { activationPreference: 'Lazy' });
+    await waitFor('old claimed by its policy', async () => (await policyName('old')) === 'old');
+    expect(await getBinding('lazy', 'old-deployment')).toBeUndefined();
+
+    // A lazy policy of higher priority takes web over: the claim moves, the placement stays.
+    await policy(
+      'lazy',
+      'web-next',
+      'web',
+      { clusterAffinity: { clusterNames: ['lz2'] } },
+      {
+        activationPreference: 'Lazy',
+        priority: 10,
+        preemption: 'Always',
+      },
+    );
+    const moved = await waitFor('the binding claimed by web-next', async () => {
+      const b = await getBinding('lazy', 'web-deployment');
+      return b?.metadata.annotations?.['propagationpolicy.karmada.io/name'] === 'web-next' ? b : undefined;
+    });
+    expect(await policyName('web')).toBe('web-next');
+    expect(moved.spec.placement).toEqual(first.spec.placement);
+    expect(placed(moved)).toEqual(['lz1:1']);
+
+    // The templates' own changes bring the policies' placements.
+    await touch('web');
+    expect(placed(await scheduled('lazy', 'web-deployment', onlyTo('lz2')))).toEqual(['lz2:1']);
+    await touch('old');
+    expect(placed(await scheduled('lazy', 'old-deployment', onlyTo('lz1')))).toEqual(['lz1:1']);
+  });
+
   it('places by region affinity and follows free capacity with dynamic weights', async () => {
     await namespace('dyn');
     await putMember(client(), 'd-east', { region: 'east', pods: 6, labels: { suite: 'dyn' } });

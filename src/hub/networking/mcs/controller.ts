@@ -89,6 +89,7 @@ export function startMcsController(
       loop.enqueue(`${MEMBER_KEY}${cluster}`);
       for (const k of allKeys()) loop.enqueue(k);
     },
+    leaving: (v) => removeAll(v),
   });
   hubImports.addEventHandler(loop.objectHandler());
   const resync = setInterval(() => {
@@ -374,6 +375,26 @@ export function startMcsController(
       await upsert(v.client, mcsResources.clusterproperties, current, wanted, (c) => c.spec?.value !== value);
     }
     return undefined;
+  }
+
+  /**
+   * A member left the clusterset: the imports and import slices the hub wrote into it go, and its
+   * clusterset.k8s.io property with them (KEP-2149: only a member carries it); its cluster id
+   * property stays, as the id names the cluster for as long as it exists.
+   */
+  async function removeAll(v: MemberView): Promise<void> {
+    const slices = v.slices
+      .list()
+      .filter((s) => s.metadata.labels?.[LABEL_MANAGED_BY] === MCS_CONTROLLER_NAME);
+    await Promise.all([
+      ...slices.map((s) =>
+        remove(v.client, resources.endpointslices, s.metadata.name!, s.metadata.namespace),
+      ),
+      ...v.imports
+        .list()
+        .map((i) => remove(v.client, mcsResources.serviceimports, i.metadata.name!, i.metadata.namespace)),
+      remove(v.client, mcsResources.clusterproperties, CLUSTERSET_PROPERTY),
+    ]);
   }
 
   loop.start();

@@ -114,7 +114,31 @@ export function startMirrorController(
     member: () => {
       for (const k of allKeys()) loop.enqueue(k);
     },
+    leaving: (v) => removeAll(v),
   });
+
+  /** A member left the fleet: every mirror the hub wrote into it goes (its slice first). */
+  async function removeAll(v: MemberView): Promise<void> {
+    const held = recorders.get(v.name);
+    if (held?.view === v) {
+      recorders.delete(v.name);
+      await held.recorder.stop();
+    }
+    for (const id of [...reported.keys()]) if (id.startsWith(`${v.name}/`)) reported.delete(id);
+    await Promise.all(
+      v.services
+        .list()
+        .filter(isHubMirror)
+        .map(async (m) => {
+          const name = m.metadata.name!;
+          const namespace = m.metadata.namespace!;
+          if (isHubMirror(v.slices.get(name, namespace) ?? { metadata: {} })) {
+            await remove(v.client, resources.endpointslices, name, namespace);
+          }
+          await remove(v.client, resources.services, name, namespace);
+        }),
+    );
+  }
 
   function recorderOf(v: MemberView): EventRecorder {
     const held = recorders.get(v.name);

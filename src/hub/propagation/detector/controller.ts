@@ -8,7 +8,8 @@
 // its binding (the hub may run no garbage collector). A policy gets Karmada's finalizer; deleting
 // it releases what it claimed (the bindings stay, so nothing is removed from members, and another
 // policy may claim the templates). Each policy reports in status.conditions (type Applied)
-// whether it claims anything, and why not.
+// whether it claims anything, and why not. A policy with `activationPreference: Lazy` claims at
+// once but reaches a template's binding only once the template changes (activation.ts).
 
 import type { Informer } from '../../../client/informer.js';
 import { NoKindMatchError } from '../../../client/rest-mapper.js';
@@ -42,6 +43,7 @@ import {
   TemplateInformers as Templates,
 } from '../templates.js';
 import { type AnyBinding, sameConditions } from '../util.js';
+import { isLazy, TEMPLATE_HASH_ANNOTATION, templateContentHash } from './activation.js';
 import {
   type AnyPolicy,
   claimMetadata,
@@ -53,6 +55,7 @@ import {
   type PolicyKind,
   permanentId,
   preempts,
+  withClaimMetadata,
 } from './policies.js';
 
 export interface DetectorOptions {
@@ -93,6 +96,11 @@ export function startDetector(ctx: ControllerContext, opts: DetectorOptions = {}
   const crbs: Informer<AnyBinding> = ctx.informers.informerFor(karmadaResources.clusterresourcebindings);
   /** Policy generation whose templates were last enqueued, by uid. */
   const synced = new Map<string, number>();
+  /**
+   * Templates whose owner changed them (or that appeared) since their last reconcile: what a lazy
+   * policy waits for when the template has no binding yet to compare with.
+   */
+  const touched = new Set<string>();
 
   const policiesFor = (t: KubeObject) => ({
     pps: (t.metadata.namespace ? pps.list({ namespace: t.metadata.namespace }) : []).map(
@@ -173,6 +181,7 @@ export function startDetector(ctx: ControllerContext, opts: DetectorOptions = {}
     kind: string,
     namespace: string | undefined,
     name: string,
+    ownerChanged: boolean,
   ) {
     const informer = await templates.informerFor(apiVersion, kind);
     const t = informer.get(name, namespace);
@@ -204,8 +213,41 @@ export function startDetector(ctx: ControllerContext, opts: DetectorOptions = {}
       // Karmada waits for the override policies a policy depends on.
       return { requeueAfter: 2000 };
     }
+    const hash = templateContentHash(t);
+    const sameTemplate =
+      existing && ownedByTemplate(existing) && existing.metadata.ownerReferences?.[0]?.uid === t.metadata.uid
+        ? existing
+        : undefined;
+    if (isLazy(target) && !templateChangedSince(sameTemplate, hash, ownerChanged)) {
+      // Lazy: the claim moves now, the binding's placement waits for the template to change.
+      const claimedLazily = hasClaimMetadata(t, target) ? t : await patchClaim(t, target);
+      if (sameTemplate) {
+        const next = withClaimMetadata(
+          {
+            ...sameTemplate,
+            metadata: {
+              ...sameTemplate.metadata,
+              annotations: { ...(sameTemplate.metadata.annotations ?? {}), [TEMPLATE_HASH_ANNOTATION]: hash },
+            },
+          },
+          target,
+        );
+        if (JSON.stringify(next.metadata) !== JSON.stringify(sameTemplate.metadata)) {
+          await writeBinding(sameTemplate, next);
+        }
+      }
+      if (claimedLazily !== t || !claim || claim.id !== permanentId(target)) {
+        enqueuePolicy(target);
+        if (previous) enqueuePolicy(previous);
+      }
+      return undefined;
+    }
     const claimed = hasClaimMetadata(t, target) ? t : await patchClaim(t, target);
     const desired = desiredBinding(claimed, target);
+    desired.metadata.annotations = {
+      ...(desired.metadata.annotations ?? {}),
+      [TEMPLATE_HASH_ANNOTATION]: hash,
+    };
     if (
       existing &&
       existing.metadata.ownerReferences?.[0]?.uid !== t.metadata.uid &&
@@ -245,6 +287,21 @@ export function startDetector(ctx: ControllerContext, opts: DetectorOptions = {}
     return undefined;
   }
 
+  /**
+   * Whether the template's owner changed it since its binding was last written from it; with no
+   * binding, whether the reconcile comes from such a change (not from a policy's). A binding from
+   * before the hash was kept counts as up to date.
+   */
+  function templateChangedSince(
+    binding: AnyBinding | undefined,
+    hash: string,
+    ownerChanged: boolean,
+  ): boolean {
+    if (!binding) return ownerChanged;
+    const stamped = binding.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION];
+    return stamped !== undefined && stamped !== hash;
+  }
+
   function withoutClaim(b: AnyBinding): AnyBinding {
     const meta = claimMetadata(undefined);
     const labels = { ...(b.metadata.labels ?? {}) };
@@ -271,9 +328,17 @@ export function startDetector(ctx: ControllerContext, opts: DetectorOptions = {}
         string,
         string,
       ];
+      // The owner's change is consumed by a reconcile that finishes; one that fails keeps it.
+      const ownerChanged = touched.delete(key);
+      const keep = () => {
+        if (ownerChanged) touched.add(key);
+      };
       try {
-        return await reconcileTemplate(apiVersion, kind, namespace || undefined, name);
+        const result = await reconcileTemplate(apiVersion, kind, namespace || undefined, name, ownerChanged);
+        if (result) keep();
+        return result;
       } catch (err) {
+        keep();
         if (isConflict(err)) return { requeue: true };
         if (err instanceof NoKindMatchError) return { requeueAfter: 5000 };
         throw err;
@@ -440,21 +505,28 @@ export function startDetector(ctx: ControllerContext, opts: DetectorOptions = {}
   });
 
   // Events -------------------------------------------------------------------------------------
-  const enqueueTemplate = (t: KubeObject) =>
-    templateLoop.enqueue(
-      templateKey({
-        apiVersion: t.apiVersion,
-        kind: t.kind,
-        namespace: t.metadata.namespace,
-        name: t.metadata.name!,
-      }),
-    );
+  const keyOfTemplate = (t: KubeObject) =>
+    templateKey({
+      apiVersion: t.apiVersion,
+      kind: t.kind,
+      namespace: t.metadata.namespace,
+      name: t.metadata.name!,
+    });
+  const enqueueTemplate = (t: KubeObject) => templateLoop.enqueue(keyOfTemplate(t));
   const offTemplates = templates.addEventHandler({
-    onAdd: enqueueTemplate,
-    onUpdate: (old, cur) => {
-      if (specificationChanged(old, cur)) enqueueTemplate(cur);
+    onAdd: (t) => {
+      touched.add(keyOfTemplate(t));
+      enqueueTemplate(t);
     },
-    onDelete: enqueueTemplate,
+    onUpdate: (old, cur) => {
+      if (!specificationChanged(old, cur)) return;
+      if (templateContentHash(old) !== templateContentHash(cur)) touched.add(keyOfTemplate(cur));
+      enqueueTemplate(cur);
+    },
+    onDelete: (t) => {
+      touched.delete(keyOfTemplate(t));
+      enqueueTemplate(t);
+    },
   });
   const policyHandler = (kind: PolicyKind) => ({
     onAdd: (p: KubeObject) => policyLoop.enqueue(policyKey(kind, p.metadata.namespace, p.metadata.name!)),

@@ -67,6 +67,16 @@ describe('clusterConnection', () => {
     expect(apiEndpointURL('member.example')).toBe('https://member.example');
   });
 
+  it('carries spec.proxyURL and spec.proxyHeader to the connection', () => {
+    const c = clusterConnection(
+      cluster({ proxyURL: 'http://127.0.0.1:3128', proxyHeader: { 'Proxy-Authorization': 'Basic dTpw' } }),
+      secret({ token: 't', caBundle: CA }),
+    );
+    expect(c.proxyUrl).toBe('http://127.0.0.1:3128');
+    expect(c.proxyHeaders).toEqual({ 'Proxy-Authorization': 'Basic dTpw' });
+    expect(clusterConnection(cluster(), secret({ token: 't', caBundle: CA })).proxyUrl).toBeUndefined();
+  });
+
   it('says what is missing', () => {
     expect(refusal(() => clusterConnection(cluster({ apiEndpoint: '' }), secret({})))).toBe(
       'cluster east has no spec.apiEndpoint',
@@ -89,9 +99,6 @@ describe('clusterConnection', () => {
     expect(refusal(() => clusterConnection(cluster(), secret({ 'tls.crt': 'C', caBundle: CA })))).toBe(
       'secret karmada-cluster/east of cluster east needs both tls.crt and tls.key',
     );
-    expect(
-      refusal(() => clusterConnection(cluster({ proxyURL: 'http://proxy:3128' }), secret({ token: 't' }))),
-    ).toBe('cluster east: spec.proxyURL is not supported yet (the hub reaches members directly)');
     expect(
       refusal(() => clusterConnection(cluster({ apiEndpoint: 'http://plain:80' }), secret({ token: 't' }))),
     ).toBe('cluster east: spec.apiEndpoint http://plain:80 is not an https URL');

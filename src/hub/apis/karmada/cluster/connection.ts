@@ -1,5 +1,5 @@
 // How the hub reaches a member: a Cluster (spec.apiEndpoint, insecureSkipTLSVerification,
-// proxyURL) and the Secret its spec.secretRef names (Karmada's layout: `token` and `caBundle`;
+// proxyURL and proxyHeader) and the Secret its spec.secretRef names (Karmada's layout: `token` and `caBundle`;
 // for members joined with a client certificate also `tls.crt` and `tls.key`) make one connection.
 // Pure: the caller fetches the Secret; every controller that reaches members uses this, so that
 // they all read a Cluster the same way.
@@ -37,17 +37,12 @@ export function secretValue(secret: KubeObject, key: string): string | undefined
 /**
  * The connection to a member, as the HTTPS client takes it. Throws ClusterConnectionError when
  * the Cluster has no endpoint or Secret, the Secret (undefined: not found) lacks a credential or
- * the CA, or the Cluster asks for a proxy (not supported yet).
+ * the CA.
  */
 export function clusterConnection(cluster: Cluster, secret: KubeObject | undefined): ResolvedKubeconfig {
   const name = cluster.metadata.name ?? '';
-  const { apiEndpoint, secretRef, insecureSkipTLSVerification, proxyURL } = cluster.spec ?? {};
+  const { apiEndpoint, secretRef, insecureSkipTLSVerification, proxyURL, proxyHeader } = cluster.spec ?? {};
   if (!apiEndpoint) throw new ClusterConnectionError(`cluster ${name} has no spec.apiEndpoint`);
-  if (proxyURL) {
-    throw new ClusterConnectionError(
-      `cluster ${name}: spec.proxyURL is not supported yet (the hub reaches members directly)`,
-    );
-  }
   if (!secretRef?.name) throw new ClusterConnectionError(`cluster ${name} has no spec.secretRef`);
   const where = `secret ${secretRef.namespace}/${secretRef.name} of cluster ${name}`;
   if (!secret) throw new ClusterConnectionError(`${where} was not found`);
@@ -61,6 +56,10 @@ export function clusterConnection(cluster: Cluster, secret: KubeObject | undefin
     userName: `cluster ${name}`,
     server,
   };
+  if (proxyURL) {
+    out.proxyUrl = proxyURL;
+    if (proxyHeader && Object.keys(proxyHeader).length > 0) out.proxyHeaders = proxyHeader;
+  }
   const token = secretValue(secret, SECRET_TOKEN_KEY)?.trim();
   const certPem = secretValue(secret, SECRET_CERT_KEY);
   const keyPem = secretValue(secret, SECRET_KEY_KEY);

@@ -9,6 +9,7 @@ import { validateTaints } from '../../../../apiserver/kinds/node.js';
 import { asArray, asObject, asString, type Json, objectItems } from '../../../../apiserver/kinds/values.js';
 import type { Strategy } from '../../../../apiserver/registry/strategy.js';
 import { childPath, indexPath } from '../../../../machinery/field-path.js';
+import { PROXY_SCHEMES } from '../../../../machinery/kubeconfig.js';
 import { isDNS1123Label, isValidLabelValue, type NameValidator } from '../../../../machinery/names.js';
 import type { KubeObject } from '../../../../machinery/object.js';
 import { Quantity } from '../../../../machinery/quantity.js';
@@ -148,8 +149,6 @@ function validateEndpoint(value: string, field: string): FieldError[] {
   if (url.search !== '') errs.push(invalid(field, value, 'query parameters are not permitted in the URL'));
   return errs;
 }
-
-const PROXY_SCHEMES = ['http:', 'https:', 'socks5:'];
 
 function validateProxyURL(value: string, field: string): FieldError[] {
   let url: URL;
