@@ -440,34 +440,41 @@ export class ApiServer {
   }
 
   private async bootstrap(): Promise<void> {
+    // Concurrent writes: the store commits them together (one transaction instead of one each).
     const nsInfo = this.registry.get('', 'v1', 'namespaces')!;
-    for (const name of DEFAULT_NAMESPACES) {
-      await this.ensure(nsInfo, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    }
-    await this.ensure(this.registry.get('', 'v1', 'services')!, 'default', {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: {
-        name: 'kubernetes',
-        namespace: 'default',
-        labels: { component: 'apiserver', provider: 'kubernetes' },
-      },
-      spec: {
-        type: 'ClusterIP',
-        clusterIP: this.services.apiServerIP,
-        ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }],
-        sessionAffinity: 'None',
-      },
-    });
+    await Promise.all(
+      DEFAULT_NAMESPACES.map((name) =>
+        this.ensure(nsInfo, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }),
+      ),
+    );
+    const clusterRoles = this.registry.get('rbac.authorization.k8s.io', 'v1', 'clusterroles')!;
+    const writes: Promise<void>[] = [];
+    writes.push(
+      this.ensure(this.registry.get('', 'v1', 'services')!, 'default', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {
+          name: 'kubernetes',
+          namespace: 'default',
+          labels: { component: 'apiserver', provider: 'kubernetes' },
+        },
+        spec: {
+          type: 'ClusterIP',
+          clusterIP: this.services.apiServerIP,
+          ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }],
+          sessionAffinity: 'None',
+        },
+      }),
+    );
     for (const obj of bootstrapPolicy()) {
       const resource = obj.kind === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings';
       const info = this.registry.get('rbac.authorization.k8s.io', 'v1', resource)!;
-      await this.ensure(info, undefined, obj as unknown as KubeObject);
+      writes.push(this.ensure(info, undefined, obj as unknown as KubeObject));
     }
-    const clusterRoles = this.registry.get('rbac.authorization.k8s.io', 'v1', 'clusterroles')!;
     for (const role of (this.opts.extensions ?? []).flatMap((e) => e.clusterRoles ?? [])) {
-      await this.ensure(clusterRoles, undefined, role);
+      writes.push(this.ensure(clusterRoles, undefined, role));
     }
+    await Promise.all(writes);
     this.isReady = true;
     this.aggregateClusterRoles();
   }

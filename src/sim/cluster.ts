@@ -12,12 +12,18 @@
 // With the data plane (dataplane/), pods of the echo image answer for real on addresses carved
 // from 127.0.0.0/8, behind a service proxy and a cluster DNS server.
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { loadOrCreateTokenFile } from '../apiserver/authn.js';
 import type { ApiExtension } from '../apiserver/extensions.js';
-import { loadOrCreateCA, loadOrIssueServingCertificate } from '../apiserver/pki.js';
+import {
+  CA_CERT_FILE,
+  type CertificateAuthority,
+  type IssuedCertificate,
+  loadOrCreateCA,
+  loadOrIssueServingCertificate,
+} from '../apiserver/pki.js';
 import { ApiServer, KUBERNETES_VERSION } from '../apiserver/server.js';
 import { InProcessClient } from '../client/in-process.js';
 import { InformerFactory } from '../client/informer-factory.js';
@@ -90,6 +96,12 @@ export interface SimClusterOptions {
   extraControllers?: (ctx: ControllerContext) => RunningController[];
   /** Register the controllers' metrics with the API server's /metrics (default true). */
   controllerMetrics?: boolean;
+  /**
+   * A CA and serving certificate shared with the other clusters of a host (SimHost's sharedPki),
+   * asked for only when the cluster's state holds no CA of its own: a cluster made with its own
+   * keeps it. Without it, every cluster makes its own CA and serving certificate.
+   */
+  sharedPki?: () => Promise<SharedPki>;
   /** The host-wide ticker (default: the process's). */
   ticker?: Ticker;
   /** The host-wide store compactor (default: one of the API server's own). */
@@ -109,6 +121,34 @@ export interface SimClusterInfo {
   faults: FaultState;
   /** Addresses of the data plane, when the cluster has one. */
   dataPlane?: DataPlaneInfo;
+}
+
+/** What the clusters of one host share: a CA and a serving certificate for their address. */
+export interface SharedPki {
+  ca: CertificateAuthority;
+  serving: IssuedCertificate;
+}
+
+/** The cluster's CA and serving certificate: its own in DIR/clusters/NAME/pki, or the host's. */
+async function clusterPki(
+  stateDir: string,
+  name: string,
+  host: string,
+  shared: SimClusterOptions['sharedPki'],
+): Promise<SharedPki> {
+  const dir = join(stateDir, 'pki');
+  if (shared) {
+    const own = await access(join(dir, CA_CERT_FILE)).then(
+      () => true,
+      () => false,
+    );
+    if (!own) return shared();
+  }
+  const ca = await loadOrCreateCA(dir, `${name}-ca`);
+  const serving = await loadOrIssueServingCertificate(dir, ca, {
+    hosts: host === '0.0.0.0' || host === '::' ? [] : [host],
+  });
+  return { ca, serving };
 }
 
 function validateOptions(opts: SimClusterOptions): void {
@@ -234,10 +274,7 @@ export class SimCluster {
       for (const c of cleanup.reverse()) await c().catch(() => {});
     };
     try {
-      const ca = await loadOrCreateCA(join(stateDir, 'pki'), `${name}-ca`);
-      const serving = await loadOrIssueServingCertificate(join(stateDir, 'pki'), ca, {
-        hosts: host === '0.0.0.0' || host === '::' ? [] : [host],
-      });
+      const { ca, serving } = await clusterPki(stateDir, name, host, opts.sharedPki);
       const lastRun = await readLastRun(stateDir);
       let dataPlane: ClusterDataPlane | undefined;
       if (opts.dataPlane) {

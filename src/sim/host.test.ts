@@ -19,11 +19,12 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function startHost(): Promise<SimHost> {
-  dir = await mkdtemp(join(tmpdir(), 'concord-host-'));
+async function startHost(opts: { sharedPki?: boolean } = {}): Promise<SimHost> {
+  dir ??= await mkdtemp(join(tmpdir(), 'concord-host-'));
   host = await SimHost.start({
     dataDir: dir,
     defaults: { nodes: 1, kubelet: { timings: { startDelayMs: 20 } } },
+    ...opts,
   });
   return host;
 }
@@ -56,6 +57,45 @@ describe('SimHost', () => {
       kb.close();
     }
     await expect(h.startCluster({ name: 'alpha' })).rejects.toThrow(/runs a cluster "alpha" already/);
+  });
+
+  it('with sharedPki, serves every cluster under one CA, each with its own token, across restarts', async () => {
+    // A cluster made before keeps the CA its kubeconfigs trust.
+    let h = await startHost();
+    await h.startCluster({ name: 'before' });
+    const ownCa = await readFile(join(h.dataDir, 'clusters', 'before', 'pki', 'ca.crt'), 'utf8');
+    await h.stop();
+
+    h = await startHost({ sharedPki: true });
+    const [old, a, b] = await Promise.all(
+      ['before', 'alpha', 'beta'].map((name) => h.startCluster({ name, region: 'europe' })),
+    );
+    const sharedCa = await readFile(join(h.dataDir, 'sim-pki', 'ca.crt'), 'utf8');
+    const [ko, ka, kb] = await Promise.all([old!, a!, b!].map((c) => loadKubeconfig(c.kubeconfigPath)));
+    expect(ko!.caPem).toBe(ownCa);
+    expect(ka!.caPem).toBe(sharedCa);
+    expect(kb!.caPem).toBe(sharedCa);
+    await expect(stat(join(h.dataDir, 'clusters', 'alpha', 'pki'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const clients = [ko!, ka!, kb!].map((k) => new HttpsClient(k));
+    const crossed = new HttpsClient({ ...kb!, token: ka!.token! });
+    try {
+      for (const c of clients) expect((await c.list(resources.nodes)).items).toHaveLength(1);
+      // The CA is shared, the credentials are not.
+      await expect(crossed.list(resources.nodes)).rejects.toMatchObject({ code: 401 });
+    } finally {
+      for (const c of [...clients, crossed]) c.close();
+    }
+    await h.stop();
+
+    h = await startHost({ sharedPki: true });
+    const again = await h.startCluster({ name: 'alpha' });
+    const k = new HttpsClient(await loadKubeconfig(again.kubeconfigPath));
+    try {
+      expect((await loadKubeconfig(again.kubeconfigPath)).caPem).toBe(sharedCa);
+      expect((await k.list(resources.nodes)).items).toHaveLength(1);
+    } finally {
+      k.close();
+    }
   });
 
   it('takes faults through its control API, found from the control file', async () => {

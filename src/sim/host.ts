@@ -1,13 +1,15 @@
 // A sim host: one process running one or thousands of simulated clusters, each on its own port,
 // sharing what can be shared — the host-wide ticker all heartbeats hang off, one compactor for
 // every cluster's store, the process's loaded schemas and validators, one control API for fault
-// injection — while each keeps its own store, API server, credentials and controllers.
+// injection, and with sharedPki one CA and serving certificate — while each keeps its own store,
+// API server, credentials (its admin token) and controllers.
 
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
+import { loadOrCreateCA, loadOrIssueServingCertificate } from '../apiserver/pki.js';
 import { Compactor } from '../storage/compactor.js';
-import { SimCluster, type SimClusterInfo, type SimClusterOptions } from './cluster.js';
+import { type SharedPki, SimCluster, type SimClusterInfo, type SimClusterOptions } from './cluster.js';
 import { ControlError, ControlServer, type FaultRequest } from './control.js';
 import type { FaultState } from './faults.js';
 import { Ticker } from './ticker.js';
@@ -16,7 +18,14 @@ export interface SimHostOptions {
   /** Where every cluster's kubeconfig, state and control file go. */
   dataDir: string;
   /** Defaults for every cluster this host starts (region, nodes, timings ...). */
-  defaults?: Omit<Partial<SimClusterOptions>, 'name' | 'dataDir' | 'ticker' | 'compactor'>;
+  defaults?: Omit<Partial<SimClusterOptions>, 'name' | 'dataDir' | 'ticker' | 'compactor' | 'sharedPki'>;
+  /**
+   * One CA and serving certificate (in DIR/sim-pki/) for every cluster of the host that listens
+   * on the host's default address, instead of one each: a cluster starts without any X.509 work.
+   * The clusters then trust each other's serving certificate; each still has its own admin token
+   * (docs/security.md). A cluster that has a CA of its own from an earlier start keeps it.
+   */
+  sharedPki?: boolean;
   /** Serve the control API (default true). */
   control?: boolean;
   /** Port of the control API on 127.0.0.1 (default: any free one). */
@@ -33,6 +42,7 @@ export class SimHost {
   private readonly starting = new Set<string>();
   private readonly control: ControlServer | undefined;
   private readonly defaults: SimHostOptions['defaults'];
+  private readonly sharedPki: (() => Promise<SharedPki>) | undefined;
   private stopped = false;
 
   private constructor(opts: SimHostOptions, control: ControlServer | undefined) {
@@ -45,6 +55,25 @@ export class SimHost {
     this.compactor.start();
     this.defaults = opts.defaults;
     this.control = control;
+    if (opts.sharedPki) {
+      let pki: Promise<SharedPki> | undefined;
+      const dir = join(this.dataDir, 'sim-pki');
+      const host = opts.defaults?.host ?? '127.0.0.1';
+      this.sharedPki = () => {
+        pki ??= (async () => {
+          const ca = await loadOrCreateCA(dir, 'concord-sim-ca');
+          const serving = await loadOrIssueServingCertificate(dir, ca, {
+            hosts: host === '0.0.0.0' || host === '::' ? [] : [host],
+          });
+          return { ca, serving };
+        })();
+        // A failure (a full disk) is not kept: the next cluster tries again.
+        pki.catch(() => {
+          pki = undefined;
+        });
+        return pki;
+      };
+    }
   }
 
   static async start(opts: SimHostOptions): Promise<SimHost> {
@@ -69,7 +98,9 @@ export class SimHost {
   }
 
   /** Starts a cluster with the host's defaults, writing its kubeconfig and control file. */
-  async startCluster(opts: Omit<SimClusterOptions, 'dataDir' | 'ticker' | 'compactor'>): Promise<SimCluster> {
+  async startCluster(
+    opts: Omit<SimClusterOptions, 'dataDir' | 'ticker' | 'compactor' | 'sharedPki'>,
+  ): Promise<SimCluster> {
     if (this.stopped) throw new Error('the sim host is stopped');
     if (this.running.has(opts.name) || this.starting.has(opts.name)) {
       throw new Error(`this host runs a cluster "${opts.name}" already`);
@@ -83,6 +114,10 @@ export class SimHost {
         dataDir: this.dataDir,
         ticker: this.ticker,
         compactor: this.compactor,
+        // The shared serving certificate names the host's address only.
+        ...(this.sharedPki && (opts.host === undefined || opts.host === this.defaults?.host)
+          ? { sharedPki: this.sharedPki }
+          : {}),
         logger: opts.logger ?? this.logger,
       });
       this.running.set(opts.name, cluster);

@@ -167,7 +167,20 @@ describe('provisioned clusters become members (hub with all its controllers)', (
     ]);
   }, 200_000);
 
-  it("carries a Cluster's labels, region and zones to its member, and unregisters it on deletion", async () => {
+  it("carries a Cluster's labels, region and zones to its member, Ready with its version, APIs and capacity at once, and unregisters it on deletion", async () => {
+    // Every version of the member as the store records it: the first that is Ready already says
+    // what the member runs and holds (placement may act on it at once).
+    const readyVersions: Json[] = [];
+    const watch = hub.store.watch(
+      '/registry/cluster.karmada.io/clusters/europe-2',
+      await hub.store.currentRevision(),
+      {
+        onEvent: (e) => {
+          if (condition(e.value as Json, 'Ready')?.status === 'True') readyVersions.push(e.value as Json);
+        },
+        onError: () => undefined,
+      },
+    );
     await ok(['apply', '-f', '-'], labelled);
     const member = await waitFor(
       'the member Ready',
@@ -183,6 +196,12 @@ describe('provisioned clusters become members (hub with all its controllers)', (
     });
     expect(member?.spec.region).toBe('europe');
     expect(member?.spec.zones).toEqual(['europe-west', 'europe-north']);
+    watch.close();
+    const first = readyVersions[0]?.status;
+    expect(first?.kubernetesVersion).toMatch(/^v1\.\d+\.\d+/);
+    expect(first?.apiEnablements.map((e: Json) => e.groupVersion)).toContain('apps/v1');
+    expect(first?.nodeSummary).toBeDefined();
+    expect(first?.resourceSummary?.allocatable).toBeDefined();
     const capi = await get('clusters.cluster.x-k8s.io', 'europe-2');
     expect(capi?.metadata.finalizers).toContain('member.provisioning.concord.dev');
 

@@ -2,7 +2,8 @@
 // so a member that hangs delays only itself), the Ready condition from the probes through the
 // thresholds, and, while it is Ready, its version and APIs (read again every
 // statusUpdateIntervalMs, in the background so that a slow answer never holds up a probe) and
-// its capacity (from informers on its nodes and pods, recomputed shortly after they change).
+// its capacity (from informers on its nodes and pods, recomputed shortly after they change). On
+// its first Ready, all of these go in the write of the condition.
 // A member whose watches break is probed at once rather than at its next tick.
 
 import type { Logger } from 'pino';
@@ -21,7 +22,7 @@ import { ApiEnablementsReader } from './api-enablements.js';
 import { HealthTracker, type ProbeResult } from './health.js';
 import type { ResolvedHealthOptions } from './options.js';
 import { probeHealth } from './probe.js';
-import { type ClusterStatusWriter, readyOf, withCondition } from './status-writer.js';
+import { type ClusterStatusWriter, readyOf, type StatusChange, withCondition } from './status-writer.js';
 import {
   nodeSummary,
   resourceSummary,
@@ -147,17 +148,23 @@ export class PushMember {
     const next = this.tracker.observe(result, current);
     const ready = next?.status === 'True';
     const recovered = ready && current?.status !== 'True';
+    // A member that becomes Ready gets its version, APIs and capacity in the same write as the
+    // condition: one update of the Cluster (which every controller watching members reacts to)
+    // instead of three in a row.
+    const arrival = recovered && result.ok && !this.informers ? await this.arrival() : undefined;
+    if (this.stopped) return;
     if (next && !sameCondition(current, next)) {
       await writer
-        .write((status) => ({
-          ...status,
-          conditions: withCondition(status.conditions, next, this.opts.now()),
-        }))
+        .write((status, cluster) => {
+          const changed = { ...status, conditions: withCondition(status.conditions, next, this.opts.now()) };
+          return arrival ? arrival(changed, { ...cluster, status: changed }) : changed;
+        })
         .catch((err) => this.writeFailed(err));
     }
     if (ready && result.ok) {
-      this.ensureInformers(recovered);
-      if (recovered || Date.now() - this.lastRefresh >= options.statusUpdateIntervalMs) this.refresh();
+      this.ensureInformers(recovered && !arrival);
+      if ((recovered && !arrival) || Date.now() - this.lastRefresh >= options.statusUpdateIntervalMs)
+        this.refresh();
     }
     const unsettled = !result.ok || this.tracker.unsettled(next);
     this.schedule(unsettled ? options.failureRetryMs : options.probeIntervalMs);
@@ -172,31 +179,63 @@ export class PushMember {
     );
   }
 
+  /**
+   * What a member that has just become Ready adds to its status: version and APIs, and the
+   * capacity summary once its nodes and pods have listed (not waited for past the request
+   * timeout: the summary then follows in a write of its own, as on any later change).
+   */
+  private async arrival(): Promise<StatusChange> {
+    this.ensureInformers(false);
+    const informers = this.informers;
+    this.lastRefresh = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const [info] = await Promise.all([
+      this.versionAndApis(),
+      informers &&
+        Promise.race([
+          Promise.all([informers.nodes.waitForSync(), informers.pods.waitForSync()]),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, this.opts.options.requestTimeoutMs);
+          }),
+        ]).finally(() => clearTimeout(timer)),
+    ]);
+    return (status, cluster) => {
+      const next = info ? info(status, cluster) : status;
+      return informers ? this.withSummary(informers, next, cluster) : next;
+    };
+  }
+
   // Version and APIs -------------------------------------------------------------------------
+
+  /** Reads the version and APIs; the change that records them (none without a client). */
+  private async versionAndApis(): Promise<StatusChange | undefined> {
+    if (!this.client || !this.apis) return undefined;
+    let version: string | undefined;
+    try {
+      const doc = await this.client.getDocument('/version', {
+        timeoutMs: this.opts.options.requestTimeoutMs,
+      });
+      if (doc.notModified === false) version = (doc.body as { gitVersion?: string })?.gitVersion;
+    } catch (err) {
+      this.opts.logger.debug({ err, cluster: this.opts.name }, 'reading the version failed');
+      if (!this.stopped) this.probeSoon();
+    }
+    const read = await this.apis.read();
+    return (status) => {
+      const next: ClusterStatus = { ...status, apiEnablements: read.enablements };
+      if (version !== undefined) next.kubernetesVersion = version;
+      next.conditions = withCondition(status.conditions, read.condition, this.opts.now());
+      return next;
+    };
+  }
 
   private refresh(): void {
     if (this.refreshing || !this.client || !this.apis) return;
     this.lastRefresh = Date.now();
-    const client = this.client;
-    const apis = this.apis;
-    const timeoutMs = this.opts.options.requestTimeoutMs;
     this.refreshing = (async () => {
-      let version: string | undefined;
-      try {
-        const doc = await client.getDocument('/version', { timeoutMs });
-        if (doc.notModified === false) version = (doc.body as { gitVersion?: string })?.gitVersion;
-      } catch (err) {
-        this.opts.logger.debug({ err, cluster: this.opts.name }, 'reading the version failed');
-        if (!this.stopped) this.probeSoon();
-      }
-      const read = await apis.read();
-      if (this.stopped || readyOf(this.opts.writer.current())?.status !== 'True') return;
-      await this.opts.writer.write((status) => {
-        const next: ClusterStatus = { ...status, apiEnablements: read.enablements };
-        if (version !== undefined) next.kubernetesVersion = version;
-        next.conditions = withCondition(status.conditions, read.condition, this.opts.now());
-        return next;
-      });
+      const change = await this.versionAndApis();
+      if (!change || this.stopped || readyOf(this.opts.writer.current())?.status !== 'True') return;
+      await this.opts.writer.write(change);
     })()
       .catch((err) => this.writeFailed(err))
       .finally(() => {
@@ -259,17 +298,25 @@ export class PushMember {
     if (!informers || this.stopped) return;
     if (!informers.nodes.hasSynced() || !informers.pods.hasSynced()) return;
     await this.opts.writer
-      .write((status, cluster: Cluster) => {
-        if (readyOf(cluster)?.status !== 'True') return status;
-        const nodes = informers.nodes.list();
-        const pods = informers.pods.list();
-        return {
-          ...status,
-          nodeSummary: nodeSummary(nodes),
-          resourceSummary: resourceSummary(nodes, pods, cluster.spec?.resourceModels),
-        };
-      })
+      .write((status, cluster: Cluster) => this.withSummary(informers, status, cluster))
       .catch((err) => this.writeFailed(err));
+  }
+
+  /** The status with the capacity summary of the informers, when they have listed and the member is Ready. */
+  private withSummary(
+    informers: NonNullable<PushMember['informers']>,
+    status: ClusterStatus,
+    cluster: Cluster,
+  ): ClusterStatus {
+    if (readyOf(cluster)?.status !== 'True') return status;
+    if (!informers.nodes.hasSynced() || !informers.pods.hasSynced()) return status;
+    const nodes = informers.nodes.list();
+    const pods = informers.pods.list();
+    return {
+      ...status,
+      nodeSummary: nodeSummary(nodes),
+      resourceSummary: resourceSummary(nodes, pods, cluster.spec?.resourceModels),
+    };
   }
 }
 

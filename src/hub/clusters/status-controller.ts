@@ -20,6 +20,7 @@ import {
   type Cluster,
   ClusterConnectionError,
   clusterConnection,
+  clustersUsingSecret,
   karmadaResources,
   NAMESPACE_KARMADA_CLUSTER,
 } from '../apis/karmada/index.js';
@@ -91,12 +92,7 @@ export function startClusterStatusController(
     return informer;
   };
   const enqueueUsersOf = (secret: KubeObject) => {
-    for (const c of clusters.list()) {
-      const ref = c.spec?.secretRef;
-      if (ref?.name === secret.metadata.name && ref?.namespace === secret.metadata.namespace) {
-        loop.enqueue(c.metadata.name ?? '');
-      }
-    }
+    for (const c of clustersUsingSecret(clusters, secret)) loop.enqueue(c.metadata.name ?? '');
   };
   secretInformer(NAMESPACE_KARMADA_CLUSTER);
 

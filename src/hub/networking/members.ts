@@ -17,6 +17,7 @@ import {
   CLUSTER_CONDITION_READY,
   type Cluster,
   clusterConnection,
+  clustersUsingSecret,
   karmadaResources,
 } from '../apis/karmada/index.js';
 import {
@@ -275,12 +276,7 @@ export class MemberViews {
   }
 
   private secretChanged(secret: KubeObject): void {
-    for (const c of this.clusters.list()) {
-      const ref = c.spec?.secretRef;
-      if (ref?.name === secret.metadata.name && ref?.namespace === secret.metadata.namespace) {
-        this.sync(c.metadata.name ?? '');
-      }
-    }
+    for (const c of clustersUsingSecret(this.clusters, secret)) this.sync(c.metadata.name ?? '');
   }
 
   private sync(name: string): void {

@@ -26,6 +26,7 @@ import { clusterResourceBindingStrategy, resourceBindingStrategy, workStrategy }
 import { WORK_GROUP } from './work/types.js';
 
 export * from './cluster/connection.js';
+export * from './cluster/secret-index.js';
 export * from './cluster/types.js';
 export * from './policy/cluster-affinity.js';
 export * from './policy/types.js';

@@ -22,6 +22,7 @@ import {
   ClusterConnectionError,
   clusterConnection,
   clusterOfExecutionSpace,
+  clustersUsingSecret,
   EXECUTION_CONTROLLER_FINALIZER,
   karmadaResources,
   type Work,
@@ -67,11 +68,7 @@ export function startExecutionController(
       informer = ctx.informers.informerFor(resources.secrets, { namespace });
       secretInformers.set(namespace, informer);
       const onSecret = (s: KubeObject) => {
-        for (const c of clusters.list()) {
-          const ref = c.spec?.secretRef;
-          if (ref?.name === s.metadata.name && ref?.namespace === s.metadata.namespace)
-            loop.enqueue(c.metadata.name!);
-        }
+        for (const c of clustersUsingSecret(clusters, s)) loop.enqueue(c.metadata.name!);
       };
       informer.addEventHandler({ onAdd: onSecret, onUpdate: (_o, s) => onSecret(s), onDelete: onSecret });
     }

@@ -5,16 +5,27 @@
 // until the member's summary changes: the registry's next report includes what was placed.
 
 import { Quantity } from '../../../machinery/quantity.js';
-import type { Cluster, QuantityValue, ResourceBindingSpec, TargetCluster } from '../../apis/karmada/index.js';
+import type { Cluster, ResourceBindingSpec, TargetCluster } from '../../apis/karmada/index.js';
+import { type Allocating, parsedRequests } from './estimate.js';
 
-interface Assumed {
+interface Assumed extends Allocating {
   /** The summary the assumption was made against. */
   summary: string;
-  pods: number;
   requests: Map<string, Quantity>;
 }
 
-const summaryOf = (c: Cluster) => JSON.stringify(c.status?.resourceSummary ?? null);
+// A summary's text, once per summary object (the informer replaces a Cluster on each change).
+const texts = new WeakMap<object, string>();
+function summaryOf(c: Cluster): string {
+  const summary = c.status?.resourceSummary;
+  if (!summary) return 'null';
+  let text = texts.get(summary);
+  if (text === undefined) {
+    text = JSON.stringify(summary);
+    texts.set(summary, text);
+  }
+  return text;
+}
 
 export class Assumptions {
   private readonly byCluster = new Map<string, Assumed>();
@@ -26,6 +37,7 @@ export class Assumptions {
     members: ReadonlyMap<string, Cluster>,
   ): void {
     const old = new Map((before.clusters ?? []).map((c) => [c.name, c.replicas ?? 0]));
+    const requests = parsedRequests(before.replicaRequirements);
     for (const t of after) {
       const added = (t.replicas ?? 0) - (old.get(t.name) ?? 0);
       const member = members.get(t.name);
@@ -37,31 +49,24 @@ export class Assumptions {
         this.byCluster.set(t.name, a);
       }
       a.pods += added;
-      for (const [name, v] of Object.entries(before.replicaRequirements?.resourceRequest ?? {})) {
-        const q = Quantity.tryParse(v);
-        if (q) a.requests.set(name, (a.requests.get(name) ?? Quantity.zero()).add(q.mul(added)));
+      for (const { name, quantity } of requests) {
+        a.requests.set(name, (a.requests.get(name) ?? Quantity.zero()).add(quantity.mul(added)));
       }
     }
   }
 
-  /** The members with what is still assumed on them added to their allocating resources. */
-  apply(clusters: readonly Cluster[]): Cluster[] {
-    return clusters.map((c) => {
-      const a = this.byCluster.get(c.metadata.name ?? '');
-      if (!a) return c;
-      if (a.summary !== summaryOf(c)) {
-        this.byCluster.delete(c.metadata.name ?? '');
-        return c;
-      }
-      const summary = c.status?.resourceSummary ?? {};
-      const allocating: Record<string, QuantityValue> = { ...(summary.allocating ?? {}) };
-      const add = (name: string, q: Quantity) => {
-        const have = Quantity.tryParse(allocating[name] ?? '0') ?? Quantity.zero();
-        allocating[name] = have.add(q).toString();
-      };
-      add('pods', Quantity.fromValue(a.pods));
-      for (const [name, q] of a.requests) add(name, q);
-      return { ...c, status: { ...c.status, resourceSummary: { ...summary, allocating } } };
-    });
+  /**
+   * What is still assumed on a member, beyond its summary's allocating resources; an assumption
+   * made against an older summary is dropped.
+   */
+  on(c: Cluster): Allocating | undefined {
+    const name = c.metadata.name ?? '';
+    const a = this.byCluster.get(name);
+    if (!a) return undefined;
+    if (a.summary !== summaryOf(c)) {
+      this.byCluster.delete(name);
+      return undefined;
+    }
+    return a;
   }
 }

@@ -91,6 +91,15 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   );
 
   const assumptions = new Assumptions();
+  // The members by name, built again only after a Cluster changes rather than for each decision.
+  let memberSnapshot: { byName: Map<string, Cluster>; list: Cluster[] } | undefined;
+  const membersNow = () => {
+    if (!memberSnapshot) {
+      const list = clusters.list();
+      memberSnapshot = { byName: new Map(list.map((c) => [c.metadata.name ?? '', c])), list };
+    }
+    return memberSnapshot;
+  };
 
   const ours = (b: AnyBinding) =>
     (b.spec?.schedulerName || DEFAULT_SCHEDULER_NAME) === schedulerName &&
@@ -104,7 +113,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       const informer = namespace ? bindings : clusterBindings;
       const b = informer.get(name, namespace);
       if (!b || b.metadata.deletionTimestamp || !b.spec?.placement || !ours(b)) return undefined;
-      const members = new Map(clusters.list().map((c) => [c.metadata.name ?? '', c]));
+      const { byName: members, list: memberList } = membersNow();
       const refuse = filters.length > 0 ? await refusalOf(filters, b) : undefined;
       const reason = scheduleReason(b, members) ?? refusedTarget(b, members, refuse);
       if (!reason) {
@@ -115,7 +124,11 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       }
       const started = performance.now();
       const fresh = rebalances(b) || rescheduleRequired(b.spec, b.status);
-      const result = schedule(b.spec, b.status, assumptions.apply([...members.values()]), { fresh, refuse });
+      const result = schedule(b.spec, b.status, memberList, {
+        fresh,
+        refuse,
+        assumed: (c) => assumptions.on(c),
+      });
       const algorithmMs = performance.now() - started;
       ctx.logger.debug({ binding: key, reason, outcome: result.outcome }, 'scheduled');
       await record(b, result);
@@ -245,14 +258,19 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   };
   const offClusters = clusters.addEventHandler({
     onAdd: (_c, initial) => {
+      memberSnapshot = undefined;
       if (!initial) wakeAll();
     },
     onUpdate: (old, cur) => {
+      memberSnapshot = undefined;
       const change = clusterChange(old, cur);
       if (change === 'all') wakeAll();
       else if (change === 'capacity') for (const key of wanting) controller.enqueue(key);
     },
-    onDelete: () => wakeAll(),
+    onDelete: () => {
+      memberSnapshot = undefined;
+      wakeAll();
+    },
   });
   const offFilters = filters.map((f) => f.onChange(() => wakeAll()));
 

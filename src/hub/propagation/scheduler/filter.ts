@@ -111,6 +111,7 @@ export function filterCluster(
   cluster: Cluster,
   affinityName?: string,
   refuse?: ClusterRefusal,
+  targets?: ReadonlySet<string>,
 ): string | undefined {
   const name = cluster.metadata.name ?? '';
   const affinities = activeAffinities(spec, affinityName ?? status?.schedulerObservingAffinityName);
@@ -119,7 +120,7 @@ export function filterCluster(
   }
   const refused = refuse?.(cluster);
   if (refused) return refused;
-  const scheduled = targetContains(spec, name);
+  const scheduled = targets ? targets.has(name) : targetContains(spec, name);
   if (!scheduled) {
     const taint = untoleratedTaint(effectiveTaints(cluster), spec.placement?.clusterTolerations ?? []);
     if (taint) return `cluster(s) had untolerated taint {${taintString(taint)}}`;
@@ -153,10 +154,11 @@ export function findClustersThatFit(
   const feasible: Cluster[] = [];
   const reasons = new Map<string, string>();
   let considered = 0;
+  const targets = new Set((spec.clusters ?? []).map((t) => t.name));
   for (const c of clusters) {
     if (c.metadata.deletionTimestamp) continue;
     considered++;
-    const reason = filterCluster(spec, status, c, affinityName, refuse);
+    const reason = filterCluster(spec, status, c, affinityName, refuse, targets);
     if (reason) reasons.set(c.metadata.name ?? '', reason);
     else feasible.push(c);
   }

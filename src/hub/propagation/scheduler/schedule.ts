@@ -14,8 +14,8 @@ import { replicaSchedulingType } from '../../apis/karmada/index.js';
 import { clusterMatches } from '../match/cluster-affinity.js';
 import { assignReplicas, assignStrategy } from './assign.js';
 import { sumReplicas } from './division.js';
-import { maxAvailableReplicas } from './estimate.js';
-import { findClustersThatFit, isWorkload, noClusterFitMessage, targetContains } from './filter.js';
+import { type Allocating, maxAvailableReplicas } from './estimate.js';
+import { findClustersThatFit, isWorkload, noClusterFitMessage } from './filter.js';
 import type { ClusterRefusal } from './plugins.js';
 import {
   appendTo,
@@ -43,6 +43,8 @@ export interface ScheduleOptions {
   fresh?: boolean;
   /** The scheduler's further filters for this binding (see plugins.ts). */
   refuse?: ClusterRefusal;
+  /** Room handed out on a member that its summary does not show yet (assume.ts). */
+  assumed?: (cluster: Cluster) => Allocating | undefined;
 }
 
 const MAX_CLUSTER_SCORE = 100;
@@ -65,20 +67,22 @@ function candidatesOf(
   feasible: readonly Cluster[],
   spec: ResourceBindingSpec,
   affinityName: string | undefined,
+  assumed: ScheduleOptions['assumed'],
 ): Candidate[] {
   const workload = (spec.replicas ?? 0) > 0 || (spec.components?.length ?? 0) > 0;
-  const hasTargets = (spec.clusters ?? []).length > 0;
+  // Looked up once per member: a binding duplicated to every member has a target per member.
+  const targets = new Map((spec.clusters ?? []).map((c) => [c.name, c.replicas ?? 0]));
   const out = feasible.map((cluster): Candidate => {
     const name = cluster.metadata.name ?? '';
     // Non-workloads take no room: every member can hold them.
     const allocatable = workload
-      ? maxAvailableReplicas(cluster, spec.replicaRequirements)
+      ? maxAvailableReplicas(cluster, spec.replicaRequirements, assumed?.(cluster))
       : (spec.replicas ?? 0);
-    const assigned = (spec.clusters ?? []).find((c) => c.name === name)?.replicas ?? 0;
+    const assigned = targets.get(name) ?? 0;
     return {
       name,
       cluster,
-      score: hasTargets && targetContains(spec, name) ? MAX_CLUSTER_SCORE : 0,
+      score: targets.has(name) ? MAX_CLUSTER_SCORE : 0,
       overflowOrder: overflowOrder(cluster, spec, affinityName),
       available: allocatable + assigned,
       allocatable,
@@ -114,10 +118,10 @@ function scheduleOnce(
   status: ResourceBindingStatus | undefined,
   clusters: readonly Cluster[],
   affinityName: string | undefined,
-  fresh: boolean,
-  refuse: ClusterRefusal | undefined,
+  opts: ScheduleOptions,
 ): ScheduleResult {
-  const fit = findClustersThatFit(spec, status, clusters, affinityName, refuse);
+  const fresh = opts.fresh === true;
+  const fit = findClustersThatFit(spec, status, clusters, affinityName, opts.refuse);
   if (fit.feasible.length === 0) {
     return {
       outcome: 'NoClusterFit',
@@ -127,7 +131,7 @@ function scheduleOnce(
       message: noClusterFitMessage(fit),
     };
   }
-  const sorted = candidatesOf(fit.feasible, spec, affinityName);
+  const sorted = candidatesOf(fit.feasible, spec, affinityName, opts.assumed);
   let selected = sorted;
   if (spreadApplies(spec)) {
     const divided = replicaSchedulingType(spec.placement) === 'Divided';
@@ -230,9 +234,8 @@ function scheduleAll(
   opts: ScheduleOptions,
 ): ScheduleResult {
   const fresh = opts.fresh === true;
-  const refuse = opts.refuse;
   const terms = spec.placement?.clusterAffinity ? undefined : spec.placement?.clusterAffinities;
-  if (!terms?.length) return scheduleOnce(spec, status, clusters, undefined, fresh, refuse);
+  if (!terms?.length) return scheduleOnce(spec, status, clusters, undefined, opts);
 
   const observed = status?.schedulerObservingAffinityName;
   let start = fresh ? 0 : terms.findIndex((t) => t.affinityName === observed);
@@ -240,7 +243,7 @@ function scheduleAll(
   let first: ScheduleResult | undefined;
   let best: ScheduleResult | undefined;
   for (let i = start; i < terms.length; i++) {
-    const r = scheduleOnce(spec, status, clusters, terms[i]!.affinityName, fresh, refuse);
+    const r = scheduleOnce(spec, status, clusters, terms[i]!.affinityName, opts);
     if (r.outcome === 'Success') return r;
     first ??= r;
     if (r.clusters?.length && (!best || sumReplicas(r.clusters) > sumReplicas(best.clusters))) best = r;

@@ -1,8 +1,9 @@
 // The local provider's machine controller, for LocalMachine and the Docker provider's
 // DockerMachine: once its Machine owns it, the Cluster's infrastructure is ready and the Machine
-// has bootstrap data, it makes a Node in the Cluster's simulated cluster (providerID, the
-// Machine's version as kubeletVersion, the instance type's capacity, a zone), then sets
-// spec.providerID, status.ready and status.addresses. Deleting it removes the Node.
+// has bootstrap data, it sets its finalizer and spec.providerID (one write), makes a Node in the
+// Cluster's simulated cluster (that providerID, the Machine's version as kubeletVersion, the
+// instance type's capacity, a zone), then sets status.ready and status.addresses. Deleting it
+// removes the Node.
 
 import type { ResourceRef } from '../../../client/client.js';
 import {
@@ -132,10 +133,6 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
       return undefined;
     }
     if (!owner || !machine || !cluster || isPaused(cluster, obj)) return undefined;
-    if (!obj.metadata.finalizers?.includes(flavour.finalizer)) {
-      await patchFinalizers(obj, [...(obj.metadata.finalizers ?? []), flavour.finalizer]);
-      return undefined;
-    }
     const now = timestamp(ctx.now());
     if (!cluster.status?.infrastructureReady) {
       await writeStatus(obj, {
@@ -167,6 +164,29 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
     const sim = await sims.running(simName);
     if (!sim) return { requeueAfter: 250 };
     const providerID = localProviderID(namespace, clusterName ?? '', nodeName);
+    let current = obj;
+    // The finalizer is in place before the node exists (so that deleting the machine removes
+    // it), written with the providerID the node is about to get: one write instead of two.
+    const hasFinalizer = obj.metadata.finalizers?.includes(flavour.finalizer) ?? false;
+    if (!hasFinalizer || (obj.spec as { providerID?: string } | undefined)?.providerID !== providerID) {
+      current = await ctx.client.patch(
+        flavour.resource,
+        objName,
+        {
+          ...(hasFinalizer
+            ? {}
+            : {
+                metadata: {
+                  resourceVersion: obj.metadata.resourceVersion,
+                  finalizers: [...(obj.metadata.finalizers ?? []), flavour.finalizer],
+                },
+              }),
+          spec: { providerID },
+        },
+        'merge',
+        { namespace },
+      );
+    }
     let state = sim.kubelet.nodeState(nodeName);
     if (!state) {
       const zones = sim.kubelet.nodeNames().map((n) => sim.kubelet.nodeState(n)?.zone);
@@ -185,12 +205,6 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
         ...(machine.spec.version ? { kubeletVersion: machine.spec.version } : {}),
       });
       state = sim.kubelet.nodeState(nodeName);
-    }
-    let current = obj;
-    if ((obj.spec as { providerID?: string } | undefined)?.providerID !== providerID) {
-      current = await ctx.client.patch(flavour.resource, objName, { spec: { providerID } }, 'merge', {
-        namespace,
-      });
     }
     const addresses: MachineAddress[] = [
       { type: 'InternalIP', address: state?.internalIP ?? '' },

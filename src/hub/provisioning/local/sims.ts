@@ -39,6 +39,8 @@ export class LocalSims {
       dataDir: this.dataDir,
       logger: this.logger,
       defaults: { ...this.defaults, store: this.store, nodes: 0 },
+      // The provider's clusters are one process's: one CA and serving certificate for all.
+      sharedPki: true,
     });
     return this.host;
   }

@@ -38,6 +38,14 @@ import { machinePhase, withConditions } from './status.js';
 
 export const MACHINE_CONTROLLER = 'machine-controller';
 
+/**
+ * How long a Machine whose infrastructure has just become ready waits for its Node before it is
+ * written Provisioned: the workload cluster's watch usually brings the Node within moments, and
+ * the Machine then goes from Provisioning to Running in one write instead of two.
+ */
+const NODE_WAIT_MS = 1000;
+const NODE_WAIT_STEP_MS = 200;
+
 export function startMachineController(ctx: ControllerContext): RunningController {
   const logger: Logger = ctx.logger.child({ controller: MACHINE_CONTROLLER });
   const machines = ctx.informers.informerFor<Machine>(clusterApiResources.machines);
@@ -52,12 +60,17 @@ export function startMachineController(ctx: ControllerContext): RunningControlle
     for (const key of machinesOfNode(machines, clusterKey, node.spec?.providerID)) loop.enqueue(key);
   });
   external.watch([infrastructureResources.localmachines, infrastructureResources.dockermachines]);
+  /** Machines waiting for their Node before being written Provisioned: since when. */
+  const waitingForNode = new Map<string, number>();
 
   async function reconcile(key: string): Promise<{ requeueAfter: number } | undefined> {
     if (!machines.hasSynced() || !clusters.hasSynced()) return { requeueAfter: 100 };
     const [namespace = '', name = ''] = key.split('/');
     const machine = machines.get(name, namespace);
-    if (!machine) return undefined;
+    if (!machine) {
+      waitingForNode.delete(key);
+      return undefined;
+    }
     if (
       !external.synced(machine.spec.infrastructureRef) ||
       !external.synced(machine.spec.bootstrap?.configRef)
@@ -115,8 +128,29 @@ export function startMachineController(ctx: ControllerContext): RunningControlle
       );
     }
     scope.machine = current;
+    if (waitForNode(key, scope)) return { requeueAfter: NODE_WAIT_STEP_MS };
     await writeStatus(scope);
     return scope.requeueAfter ? { requeueAfter: scope.requeueAfter } : undefined;
+  }
+
+  /** True while the Machine's infrastructure has just become ready and its Node is not known yet. */
+  function waitForNode(key: string, scope: MachineScope): boolean {
+    const becomesProvisioned =
+      scope.status.infrastructureReady === true &&
+      scope.machine.status?.infrastructureReady !== true &&
+      !scope.status.nodeRef;
+    if (!becomesProvisioned) {
+      waitingForNode.delete(key);
+      return false;
+    }
+    const now = Date.now();
+    const since = waitingForNode.get(key) ?? now;
+    if (now - since >= NODE_WAIT_MS) {
+      waitingForNode.delete(key);
+      return false;
+    }
+    waitingForNode.set(key, since);
+    return true;
   }
 
   /** Label, owner and finalizer, in one patch; true when one was written (the update enqueues us). */

@@ -123,6 +123,9 @@ export function startMachineSetController(ctx: ControllerContext): RunningContro
       } catch (err) {
         createError = (err as Error).message;
       }
+      // The informer has not seen the new Machines yet: a status now would count none of them
+      // and be replaced at once. Their events bring the next pass, which writes it.
+      if (!createError) return undefined;
     } else if (active.length > replicas) {
       const victims = machinesToDelete(
         (ms.spec.deletePolicy ?? 'Random') as DeletePolicy,

@@ -77,6 +77,9 @@ export interface MemberWorksOptions {
   recorder?: EventRecorder;
 }
 
+/** How long a change of a member object's status alone waits before the Work's status is written. */
+export const STATUS_BATCH_MS = 200;
+
 /** The Event reason of an object put back after it was deleted or changed on the member. */
 export const WORK_REASON_DRIFT_CORRECTED = 'DriftCorrected';
 
@@ -195,18 +198,25 @@ export class MemberWorks {
         logger: this.opts.logger,
         ...this.opts.informerOptions,
       });
-      const onObject = (o: KubeObject) => {
+      const onObject = (o: KubeObject, afterMs = 0) => {
         const annotations = o.metadata.annotations ?? {};
         if (annotations[WORK_NAMESPACE_ANNOTATION] !== this.namespace) return;
         const name = annotations[WORK_NAME_ANNOTATION];
-        if (name) this.controller.enqueue(name);
+        if (name) this.controller.enqueueAfter(name, afterMs);
       };
       informer.addEventHandler({
-        onAdd: onObject,
+        onAdd: (o) => onObject(o),
         onUpdate: (old, cur) => {
-          if (old.metadata.resourceVersion !== cur.metadata.resourceVersion) onObject(cur);
+          if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
+          const generation = cur.metadata.generation;
+          // The spec unchanged (the member's controllers reporting status): reported a moment
+          // later, so that their several updates of a new object make one Work status write
+          // rather than one each, which the hub and the other members' applies would wait behind.
+          if (generation !== undefined && generation === old.metadata.generation)
+            onObject(cur, STATUS_BATCH_MS);
+          else onObject(cur);
         },
-        onDelete: onObject,
+        onDelete: (o) => onObject(o),
       });
       this.informers.set(key, informer);
       if (!this.stopped) informer.start();
