@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from '
 import http2 from 'node:http2';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
+import { type ConnectionOptions, createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { SocksProxyAgent } from 'socks-proxy-agent';
 import { NetworkError, toNetworkError } from './network-error.js';
@@ -114,10 +114,12 @@ function readAll(body: Readable): Promise<Buffer> {
 // ---------------------------------------------------------------------------------------------
 // HTTP/1.1 with a keep-alive Agent
 
+const DEFAULT_PROXY_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'socks5:': 1080 };
+
 export class Http1Transport implements Transport {
   private readonly agent: https.Agent;
   /** The TLS settings of each request, when the agent is a proxy's (it must not use them for the proxy). */
-  private readonly requestTls: https.RequestOptions = {};
+  private readonly requestTls: ConnectionOptions = {};
   /** The proxy, without its credentials, for messages. */
   private readonly proxyName: string | undefined;
   private readonly proxyAddress: string | undefined;
@@ -129,35 +131,26 @@ export class Http1Transport implements Transport {
     proxy?: ProxySettings,
   ) {
     const secureContext = sharedSecureContext(tls);
-    if (proxy) {
-      // The proxy agents open the tunnel, then TLS to the server with the request's options.
-      this.requestTls = {
-        ...(secureContext ? { secureContext } : {}),
-        ca: tls.ca,
-        cert: tls.cert,
-        key: tls.key,
-        servername: tls.servername,
-        rejectUnauthorized: tls.rejectUnauthorized,
-      };
-      const url = new URL(proxy.url);
-      this.proxyName = `${url.protocol}//${url.host}`;
-      this.proxyAddress = `${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || (url.protocol === 'https:' ? 443 : url.protocol === 'http:' ? 80 : 1080)}`;
-      this.agent = url.protocol.startsWith('socks')
-        ? new SocksProxyAgent(proxy.url, { keepAlive: true })
-        : new HttpsProxyAgent(proxy.url, { keepAlive: true, headers: { ...proxy.headers } });
-      return;
-    }
-    this.agent = new https.Agent({
-      keepAlive: true,
-      scheduling: 'lifo',
-      maxFreeSockets: 64,
+    // TLS to the server: the agent's own settings, or each request's when a proxy agent tunnels.
+    const serverTls: ConnectionOptions = {
       ...(secureContext ? { secureContext } : {}),
       ca: tls.ca,
       cert: tls.cert,
       key: tls.key,
       servername: tls.servername,
       rejectUnauthorized: tls.rejectUnauthorized,
-    });
+    };
+    if (proxy) {
+      this.requestTls = serverTls;
+      const url = new URL(proxy.url);
+      this.proxyName = `${url.protocol}//${url.host}`;
+      this.proxyAddress = `${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || DEFAULT_PROXY_PORTS[url.protocol]}`;
+      this.agent = url.protocol.startsWith('socks')
+        ? new SocksProxyAgent(proxy.url, { keepAlive: true })
+        : new HttpsProxyAgent(proxy.url, { keepAlive: true, headers: { ...proxy.headers } });
+      return;
+    }
+    this.agent = new https.Agent({ keepAlive: true, scheduling: 'lifo', maxFreeSockets: 64, ...serverTls });
   }
 
   /**
