@@ -49,6 +49,26 @@ export function countedResource(name: string): { group: string; resource: string
     : { group: rest.slice(dot + 1), resource: rest.slice(0, dot) };
 }
 
+/**
+ * The resource whose objects a quota resource name is counted from: pods for compute resources,
+ * claims for storage, services for load balancers and node ports, else what `count/` names.
+ */
+export function quotaSource(name: string): { group: string; resource: string } | undefined {
+  const pods = { group: '', resource: 'pods' };
+  const claims = { group: '', resource: 'persistentvolumeclaims' };
+  if (name === 'cpu' || name === 'memory' || name === 'ephemeral-storage') return pods;
+  if (name.startsWith('requests.') || name.startsWith('limits.')) {
+    return name === 'requests.storage' ? claims : pods;
+  }
+  if (name.startsWith('services.')) return { group: '', resource: 'services' };
+  if (
+    name.endsWith('.storageclass.storage.k8s.io/requests.storage') ||
+    name.endsWith('.storageclass.storage.k8s.io/persistentvolumeclaims')
+  )
+    return claims;
+  return countedResource(name);
+}
+
 /** Compute resources a pod quota can name: cpu and memory stand for requests.cpu and requests.memory. */
 function computeNames(kind: 'requests' | 'limits', resource: string): string[] {
   const names = [`${kind}.${resource}`];

@@ -12,10 +12,10 @@ import { resources } from '../../client/resources.js';
 import { type ControllerContext, type RunningController, reconcileLoop } from '../../controller/context.js';
 import type { KubeObject } from '../../machinery/object.js';
 import {
-  countedResource,
   objectUsage,
   podMatchesScopes,
   quotaScopeTerms,
+  quotaSource,
   sumUsage,
   type Usage,
 } from '../../machinery/quota.js';
@@ -47,20 +47,12 @@ const COUNTABLE: ResourceRef[] = [
   resources.cronjobs,
 ];
 
-/** The resource whose objects a quota resource name is counted from (pods: undefined, the informer has them). */
+/** Where a quota resource name is counted from ('pods': the informer has them; undefined: no client reference). */
 function sourceOf(name: string): ResourceRef | 'pods' | undefined {
-  if (name === 'cpu' || name === 'memory' || name === 'ephemeral-storage') return 'pods';
-  if (name.startsWith('requests.') || name.startsWith('limits.')) {
-    return name === 'requests.storage' ? resources.persistentvolumeclaims : 'pods';
-  }
-  if (name.startsWith('services.')) return resources.services;
-  if (name.endsWith('.storageclass.storage.k8s.io/requests.storage')) return resources.persistentvolumeclaims;
-  if (name.endsWith('.storageclass.storage.k8s.io/persistentvolumeclaims'))
-    return resources.persistentvolumeclaims;
-  const counted = countedResource(name);
-  if (!counted) return undefined;
-  if (counted.group === '' && counted.resource === 'pods') return 'pods';
-  return COUNTABLE.find((r) => r.group === counted.group && r.resource === counted.resource);
+  const source = quotaSource(name);
+  if (!source) return undefined;
+  if (source.group === '' && source.resource === 'pods') return 'pods';
+  return COUNTABLE.find((r) => r.group === source.group && r.resource === source.resource);
 }
 
 const keyOf = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
