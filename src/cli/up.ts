@@ -245,7 +245,7 @@ export function registerUp(program: Command): void {
                       simStore: opts.clusterStore,
                       simulated: {
                         host: opts.host,
-                        extensions: [mcsApis],
+                        crds: mcsApis.crds ?? [],
                         dataPlane: opts.demo,
                       },
                     },
