@@ -130,7 +130,7 @@ export class SqliteStore implements Store, ChangeHistory {
       this.db.prepare('ATTACH DATABASE ? AS owner').run(`${options.path}-lock`);
       this.db.pragma('owner.locking_mode = EXCLUSIVE');
       this.db.pragma('owner.user_version = 1');
-      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('main.journal_mode = WAL');
       this.db.pragma(`synchronous = ${synchronous}`);
       this.migrate();
       this.stmt = this.prepare();
