@@ -378,8 +378,8 @@ export class SqliteStore implements Store, ChangeHistory {
     this.closed = true;
     await this.compacting.catch(() => {});
     this.hub.end();
-    this.endRead();
     await this.checkpoints.close();
+    this.endRead();
     this.db.close();
   }
 
