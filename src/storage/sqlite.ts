@@ -130,6 +130,7 @@ export class SqliteStore implements Store, ChangeHistory {
       this.db.prepare('ATTACH DATABASE ? AS owner').run(`${options.path}-lock`);
       this.db.pragma('owner.locking_mode = EXCLUSIVE');
       this.db.pragma('owner.synchronous = OFF');
+      this.db.pragma('owner.journal_mode = MEMORY');
       this.db.pragma('owner.user_version = 1');
       // Setting up a new file (WAL switch, schema) would wait for two fsyncs, about 25 ms of a
       // blocked event loop per store (a simulated cluster's start). Below FULL nothing is
