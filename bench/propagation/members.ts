@@ -19,6 +19,7 @@ import { resources } from '../../src/client/resources.js';
 import { EXECUTION_FIELD_MANAGER } from '../../src/hub/apis/karmada/execution/executor.js';
 import { startSimHostProcess } from '../../test/support/sim-host.js';
 import { benchOptions, countOption } from '../cli.js';
+import { round, stats } from './latency-stats.js';
 import { benchDeployment } from './workload.js';
 
 const USAGE = `usage: node dist/bench/propagation/members.js [--members N] [--workloads N]
@@ -35,18 +36,6 @@ async function cpuSeconds(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
-
-const percentile = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-const round = (n: number) => Number(n.toFixed(1));
-const stats = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  return {
-    p50Ms: round(percentile(s, 50)),
-    p90Ms: round(percentile(s, 90)),
-    p99Ms: round(percentile(s, 99)),
-    n: s.length,
-  };
-};
 
 const opts = benchOptions(USAGE, {
   members: { type: 'string', default: '100' },
