@@ -5,7 +5,6 @@
 // Deployment reads 2/2. The agent's credential opens only its own Work namespace, its Cluster and
 // its Lease (403 elsewhere); the hub judges member1's health by the agent's Lease.
 
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { joinCluster } from '../src/hub/clusters/join.js';
 import { type RunningHub, startHub } from '../src/hub/hub.js';
 import { ApiError } from '../src/machinery/status.js';
 import { podReady, waitFor } from './sim/support.js';
-import { CONCORD, type RunningConcord, startConcord } from './support/cli.js';
+import { concord, type RunningConcord, startConcord } from './support/cli.js';
 import { clusterReader, readyOf } from './support/clusters.js';
 import { runKubectl } from './support/kubectl.js';
 import { type SimHostProcess, startSimHostProcess } from './support/sim-host.js';
@@ -37,14 +36,6 @@ let agentKubeconfig: string;
 let joinOutput: string;
 const kubeconfigOf = (name: string) => join(dir, 'sims', 'clusters', `${name}.kubeconfig`);
 
-function runConcord(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...CONCORD, ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
 async function kubectl(args: string[]): Promise<string> {
   const r = await runKubectl('1.33', hub.kubeconfigPath, args);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
@@ -62,7 +53,7 @@ beforeAll(async () => {
     name: 'member2',
     kubeconfig: kubeconfigOf('member2'),
   });
-  const joined = await runConcord([
+  const joined = await concord([
     'join',
     'member1',
     '--kubeconfig',

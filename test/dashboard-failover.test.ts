@@ -15,10 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVING_CERT_FILE } from '../src/apiserver/pki.js';
 import { loadKubeconfig } from '../src/client/kubeconfig-file.js';
 import { ensureDashboardBuilt, launchBrowser, type TestBrowser } from './support/browser.js';
+import { concordArgs } from './support/cli.js';
 import { kubectlPath } from './support/kubectl.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 const run = promisify(execFile);
 
 const WORKLOAD = `
@@ -53,7 +53,7 @@ describe('dashboard with a real fleet', () => {
   let hubUrl: string;
 
   const concord = (...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data-dir', dir], { cwd: ROOT });
+    run(process.execPath, [...concordArgs(), ...args, '--data-dir', dir], { cwd: ROOT });
 
   beforeAll(async () => {
     ensureDashboardBuilt();
@@ -61,9 +61,7 @@ describe('dashboard with a real fleet', () => {
     up = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        MAIN,
+        ...concordArgs(),
         'up',
         '--clusters',
         '3',

@@ -243,9 +243,10 @@ export function registerUp(program: Command): void {
                     dnsPort: opts.dnsPort,
                     provisioning: {
                       simStore: opts.clusterStore,
+                      startSimulatorEarly: true,
                       simulated: {
                         host: opts.host,
-                        extensions: [mcsApis],
+                        crds: mcsApis.crds ?? [],
                         dataPlane: opts.demo,
                       },
                     },

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONCORD, type RunningConcord, startConcord } from '../support/cli.js';
+import { concord, type RunningConcord, startConcord } from '../support/cli.js';
 import { startEtcd } from '../support/etcd.js';
 import { rawRequest } from '../support/https.js';
 import { kubectlPath } from '../support/kubectl.js';
@@ -93,15 +93,9 @@ describe('concord hub', () => {
   });
 
   it('refuses a malformed --store with a clear error', async () => {
-    const result = await run(
-      process.execPath,
-      [...CONCORD, 'hub', '--data-dir', join(dir, 'bad'), '--store', 'mysql:x'],
-      {
-        timeout: 30_000,
-      },
-    ).catch((err: { code: number; stderr: string }) => err);
-    expect((result as { code: number }).code).not.toBe(0);
-    expect((result as { stderr: string }).stderr.trim()).toBe(
+    const result = await concord(['hub', '--data-dir', join(dir, 'bad'), '--store', 'mysql:x']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim()).toBe(
       'concord: invalid store "mysql:x": unknown kind "mysql"; expected memory, sqlite:PATH[?sync=full] or etcd:URL[,URL...]',
     );
   });

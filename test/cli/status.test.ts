@@ -5,21 +5,19 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessClient } from '../../src/client/in-process.js';
 import { type RunningHub, startHub } from '../../src/hub/hub.js';
+import { concordArgs } from '../support/cli.js';
 import { writeMember, writeWorkload } from '../support/fleet.js';
 
 const run = promisify(execFile);
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-
 let dir: string;
 let hub: RunningHub;
 
 function concord(...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data-dir', join(dir, '.concord')]);
+  return run(process.execPath, [...concordArgs(), ...args, '--data-dir', join(dir, '.concord')]);
 }
 
 beforeAll(async () => {

@@ -44,10 +44,7 @@ describe('concord up [sqlite]', () => {
       ['up', '--nodes', '1', '--port', '0', '--dns-port', '0'],
       'Ctrl-C stops everything.',
       120_000,
-      {
-        cwd: dir,
-        built: true,
-      },
+      { cwd: dir },
     );
   const kubectl = async (kubeconfig: string, ...args: string[]): Promise<string> => {
     const r = await runKubectl('1.33', join(dir, '.concord', kubeconfig), args, { home: join(dir, 'home') });

@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAudit, readAudit } from '../../src/cli/audit.js';
 import { InProcessClient } from '../../src/client/in-process.js';
@@ -21,8 +20,7 @@ import { startPropagationControllers } from '../../src/hub/propagation/index.js'
 import { putMember } from '../../src/hub/propagation/propagation.testing.js';
 import { waitFor } from '../../src/kube/core.testing.js';
 import type { KubeObject } from '../../src/machinery/object.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+import { concordArgs } from '../support/cli.js';
 
 let dir: string;
 let hub: RunningHub;
@@ -32,7 +30,7 @@ function concord(...args: string[]): Promise<{ code: number; stdout: string; std
   return new Promise((resolve) =>
     execFile(
       process.execPath,
-      ['--import', 'tsx', MAIN, ...args, '--data-dir', join(dir, '.concord')],
+      [...concordArgs(), ...args, '--data-dir', join(dir, '.concord')],
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     ),
   );

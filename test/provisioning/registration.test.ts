@@ -4,24 +4,14 @@
 // member Ready; a LocalCluster's member carries the Cluster's labels, region and zones; deleting
 // a Cluster unregisters its member and removes its credentials.
 
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningHub, startHub } from '../../src/hub/hub.js';
 import { waitFor } from '../../src/kube/core.testing.js';
-import { CONCORD } from '../support/cli.js';
+import { concord } from '../support/cli.js';
 import { runKubectl } from '../support/kubectl.js';
-
-/** `concord ARGS...` from the sources, to its end. */
-function concord(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...CONCORD, ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: objects read back from kubectl's JSON
 type Json = Record<string, any>;

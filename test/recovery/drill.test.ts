@@ -24,7 +24,7 @@ import {
 import { joinCluster } from '../../src/hub/clusters/join.js';
 import { hubControllers, type RunningHub, startHub } from '../../src/hub/hub.js';
 import { waitFor } from '../sim/support.js';
-import { CONCORD } from '../support/cli.js';
+import { concordArgs } from '../support/cli.js';
 import { clusterReader } from '../support/clusters.js';
 import { type SimHostProcess, startSimHostProcess } from '../support/sim-host.js';
 
@@ -180,7 +180,15 @@ describe('concord drill on a live simulated fleet', () => {
   it('concord drill --all: one outage of europe-1, every application recovered on us-1 and measured', async () => {
     const { stdout } = await run(
       process.execPath,
-      [...CONCORD, 'drill', '--all', '--kubeconfig', hub.kubeconfigPath, '--data-dir', join(dir, 'sims')],
+      [
+        ...concordArgs(),
+        'drill',
+        '--all',
+        '--kubeconfig',
+        hub.kubeconfigPath,
+        '--data-dir',
+        join(dir, 'sims'),
+      ],
       { timeout: 170_000 },
     );
     const lines = stdout.trim().split('\n');

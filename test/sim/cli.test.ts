@@ -4,7 +4,7 @@
 // restart finding every object again in its default store, SQLite. It runs with
 // --anonymous-auth=false: a request without a credential gets 401.
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpsClient } from '../../src/client/https.js';
 import { NetworkError } from '../../src/client/network-error.js';
 import { resources } from '../../src/client/resources.js';
-import { CONCORD, startConcord } from '../support/cli.js';
+import { concord, concordArgs, startConcord } from '../support/cli.js';
 import { rawRequest } from '../support/https.js';
 import { runKubectl, waitFor } from './support.js';
 
@@ -23,19 +23,6 @@ let child: ChildProcess;
 let output = '';
 let kubeconfig: string;
 let exited: Promise<number | null>;
-
-function concord(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [...CONCORD, ...args],
-      { cwd: ROOT, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 async function failure(p: Promise<unknown>): Promise<NetworkError> {
   try {
@@ -52,7 +39,7 @@ beforeAll(async () => {
   child = spawn(
     process.execPath,
     [
-      ...CONCORD,
+      ...concordArgs(),
       'sim',
       '--name',
       'cli',

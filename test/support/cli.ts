@@ -1,16 +1,19 @@
-// The `concord` command as a user runs it, for end-to-end tests: from the sources (through tsx), or
-// the built command (bin/concord.js over dist/, which `npm test` builds first); one-shot commands
-// with their output, long-running ones as child processes ready once they print a given line.
+// The `concord` command as a user runs it, for end-to-end tests: the built command (bin/concord.js
+// over dist/, which `npm test` builds first), as `npm start` runs it — not the sources through tsx,
+// whose loader costs seconds of CPU at every start; one-shot commands with their output,
+// long-running ones as child processes ready once they print a given line.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNodeChild, type TestChild } from './child.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-
-/** The arguments that run `concord` from the sources with this Node.js. */
-export const CONCORD = ['--import', 'tsx', MAIN];
+/** The arguments that run the built `concord` with this Node.js; fails when dist/ is missing or stale. */
+export function concordArgs(): string[] {
+  checkBuilt();
+  return ['--max-semi-space-size=64', BIN];
+}
 
 export interface RunningConcord {
   child: ChildProcess;
@@ -25,12 +28,9 @@ export async function startConcord(
   args: string[],
   ready: string,
   timeoutMs = 90_000,
-  opts: { cwd?: string; built?: boolean } = {},
+  opts: { cwd?: string } = {},
 ): Promise<RunningConcord> {
-  if (opts.built) checkBuilt();
-  // The built command runs as `npm start` runs it (bin/concord.js over dist/).
-  const command = opts.built ? ['--max-semi-space-size=64', BIN] : CONCORD;
-  const child = spawn(process.execPath, [...command, ...args], {
+  const child = spawn(process.execPath, [...concordArgs(), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });
@@ -66,11 +66,32 @@ export async function startConcord(
 
 const BIN = fileURLToPath(new URL('../../bin/concord.js', import.meta.url));
 const BUILT = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 
+let built = false;
+
+/**
+ * The tests run the built command, so a build older than the sources would test old code: each
+ * build rewrites every file of dist/, so a source file newer than the built entry point means
+ * `npm run build` has not run since it changed.
+ */
 function checkBuilt(): void {
+  if (built) return;
   if (!existsSync(BUILT)) {
     throw new Error(`the concord CLI is not built (${BUILT} is missing): run \`npm run build\` first`);
   }
+  const builtAt = statSync(BUILT).mtimeMs;
+  const newer = readdirSync(SRC, { recursive: true, encoding: 'utf8' }).find(
+    (f) =>
+      f.endsWith('.ts') &&
+      !/\.test(ing)?\.ts$/.test(f) &&
+      !f.startsWith('web/') &&
+      statSync(join(SRC, f)).mtimeMs > builtAt,
+  );
+  if (newer) {
+    throw new Error(`the concord CLI is older than src/${newer}: run \`npm run build\` first`);
+  }
+  built = true;
 }
 
 export interface CliResult {
@@ -81,11 +102,10 @@ export interface CliResult {
 
 /** Runs `concord ARGS...` to its end. */
 export function concord(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
-  checkBuilt();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [BIN, ...args],
+      [...concordArgs(), ...args],
       { timeout: opts.timeoutMs ?? 60_000 },
       (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
@@ -98,6 +118,5 @@ export type CliProcess = TestChild;
 
 /** Starts `concord ARGS...` and resolves once its output matches `ready`. */
 export function startBuiltConcord(args: string[], ready: RegExp, timeoutMs = 60_000): Promise<CliProcess> {
-  checkBuilt();
-  return startNodeChild(`concord ${args.join(' ')}`, [BIN, ...args], ready, timeoutMs);
+  return startNodeChild(`concord ${args.join(' ')}`, [...concordArgs(), ...args], ready, timeoutMs);
 }

@@ -124,8 +124,7 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
     const nodeName = machine?.metadata.name ?? objName;
     if (obj.metadata.deletionTimestamp) {
       if (!obj.metadata.finalizers?.includes(flavour.finalizer)) return undefined;
-      const sim = clusterName ? await sims.running(simName) : undefined;
-      if (sim?.kubelet.nodeState(nodeName)) await sim.kubelet.removeNode(nodeName);
+      if (clusterName) await sims.removeNode(simName, nodeName);
       await patchFinalizers(
         obj,
         (obj.metadata.finalizers ?? []).filter((f) => f !== flavour.finalizer),
@@ -161,8 +160,8 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
       return undefined;
     }
     // The simulated cluster is started by the cluster's infrastructure (again after a restart).
-    const sim = await sims.running(simName);
-    if (!sim) return { requeueAfter: 250 };
+    const nodes = await sims.nodes(simName);
+    if (!nodes) return { requeueAfter: 250 };
     const providerID = localProviderID(namespace, clusterName ?? '', nodeName);
     let current = obj;
     // The finalizer is in place before the node exists (so that deleting the machine removes
@@ -187,15 +186,15 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
         { namespace },
       );
     }
-    let state = sim.kubelet.nodeState(nodeName);
+    let state = nodes.get(nodeName);
     if (!state) {
-      const zones = sim.kubelet.nodeNames().map((n) => sim.kubelet.nodeState(n)?.zone);
+      const zones = [...nodes.values()].map((n) => n.zone);
       const known = Object.keys(cluster.status?.failureDomains ?? {});
       const wanted = machine.spec.failureDomain;
       const zone =
         wanted && (known.length === 0 || known.includes(wanted)) ? wanted : leastUsed(known, zones);
       const registration = nodeRegistration(machine, await bootstrapConfig(machine, namespace));
-      await sim.kubelet.addNode({
+      state = await sims.addNode(simName, {
         name: nodeName,
         shape: flavour.shape(obj),
         labels: { ...registration.labels, ...flavour.labels(obj) },
@@ -204,7 +203,6 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
         ...(zone ? { zone } : {}),
         ...(machine.spec.version ? { kubeletVersion: machine.spec.version } : {}),
       });
-      state = sim.kubelet.nodeState(nodeName);
     }
     const addresses: MachineAddress[] = [
       { type: 'InternalIP', address: state?.internalIP ?? '' },
