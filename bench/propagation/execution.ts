@@ -34,6 +34,7 @@ import { isConditionTrue } from '../../src/machinery/conditions.js';
 import { parseKubeconfig, resolveContext } from '../../src/machinery/kubeconfig.js';
 import { startSimHostProcess } from '../../test/support/sim-host.js';
 import { benchOptions, countOption, usageError } from '../cli.js';
+import { round, stats } from './latency-stats.js';
 import { queueFigures } from './queues.js';
 import { benchDeployment } from './workload.js';
 
@@ -44,19 +45,6 @@ const USAGE = `usage: node dist/bench/propagation/execution.js [--members 10,100
   --workloads N    Deployments applied per measurement (default 40)
   -h, --help       this text`;
 const WARMUP = 3;
-
-const percentile = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-const round = (n: number) => Number(n.toFixed(1));
-const stats = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return { p50Ms: Number.NaN, p90Ms: Number.NaN, p99Ms: Number.NaN, n: 0 };
-  return {
-    p50Ms: round(percentile(s, 50)),
-    p90Ms: round(percentile(s, 90)),
-    p99Ms: round(percentile(s, 99)),
-    n: s.length,
-  };
-};
 
 async function waitUntil(
   what: string,

@@ -4,6 +4,7 @@
 
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { type Logger, pino } from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { formatApiVersion, type GroupVersionKind } from '../machinery/gvk.js';
@@ -346,6 +347,32 @@ export class ApiServer {
 
   /** Starts serving HTTPS (HTTP/2 with HTTP/1.1 fallback). */
   async listen(port = 0, host = '127.0.0.1'): Promise<{ port: number; url: string }> {
+    const server = this.httpsServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as AddressInfo;
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+    this.address = `${shownHost}:${addr.port}`;
+    return { port: addr.port, url: `https://${shownHost}:${addr.port}` };
+  }
+
+  /**
+   * Serves connections accepted elsewhere (a simulated cluster's fault gate hands over its
+   * sockets, so a connection costs no second socket pair); `address` is where clients reach it.
+   */
+  acceptConnections(address: { host: string; port: number }): (socket: Duplex) => void {
+    const server = this.httpsServer();
+    this.address = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+    return (socket) => server.emit('connection', socket);
+  }
+
+  private httpsServer(): http2.Http2SecureServer {
+    if (this.server) return this.server;
     const server = http2.createSecureServer(
       {
         key: this.opts.tls.keyPem,
@@ -370,18 +397,8 @@ export class ApiServer {
     server.on('tlsClientError', () => {
       // A client that fails the handshake is its own problem, not the server's.
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
     this.server = server;
-    const addr = server.address() as AddressInfo;
-    const shownHost = host.includes(':') ? `[${host}]` : host;
-    this.address = `${shownHost}:${addr.port}`;
-    return { port: addr.port, url: `https://${shownHost}:${addr.port}` };
+    return server;
   }
 
   async close(): Promise<void> {

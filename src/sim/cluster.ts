@@ -1,7 +1,8 @@
 // A simulated cluster: a real Kubernetes API server (own store, CA, admin token, HTTPS port and
 // kubeconfig) with the built-in controllers and scheduler running against it in-process, and a
 // simulated kubelet playing its nodes. From outside it is a Kubernetes cluster like any other;
-// its public port is a FaultGate, so outages can be injected and healed.
+// its public port is a FaultGate (the API server has no listener of its own), so outages can be
+// injected and healed.
 //
 // On disk, under the data dir (DIR):
 //   DIR/clusters/NAME.kubeconfig   admin kubeconfig
@@ -14,6 +15,7 @@
 
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { type Logger, pino } from 'pino';
 import { loadOrCreateTokenFile } from '../apiserver/authn.js';
 import type { ApiExtension } from '../apiserver/extensions.js';
@@ -313,22 +315,26 @@ export class SimCluster {
         ...(opts.extensions ? { extensions: opts.extensions } : {}),
       });
       cleanup.push(() => server.close());
-      const inner = await server.listen(0, '127.0.0.1');
 
+      // The gate accepts connections and hands them to the API server, which is given its
+      // address once the port is known (connections before that are turned away).
+      let serve: (socket: Duplex) => void = (socket) => socket.destroy();
+      const handOver = (socket: Duplex) => serve(socket);
       let port = opts.port;
       if (port === undefined) port = lastRun.port ?? 0;
-      let gate = new FaultGate({ target: { host: '127.0.0.1', port: inner.port }, host, port });
+      let gate = new FaultGate({ serve: handOver, host, port });
       try {
         await gate.listen();
       } catch (err) {
         // The last run's port is taken: any port will do unless one was asked for.
         if (opts.port !== undefined || port === 0) throw err;
-        gate = new FaultGate({ target: { host: '127.0.0.1', port: inner.port }, host, port: 0 });
+        gate = new FaultGate({ serve: handOver, host, port: 0 });
         await gate.listen();
       }
       const listening = gate;
       cleanup.push(() => listening.close());
       const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+      serve = server.acceptConnections({ host: shownHost, port: gate.port });
       const url = `https://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${gate.port}`;
       const kubeconfig = buildKubeconfig({
         name,

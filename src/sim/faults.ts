@@ -1,14 +1,20 @@
 // Fault injection at the network edge of a simulated cluster. The cluster's public port is a
-// FaultGate: a TCP relay in front of the API server's own (private, loopback) listener. Since
-// TLS runs end to end through it, a client sees exactly what a real outage looks like:
+// FaultGate: it accepts the TCP connections and hands them to the API server (which has no
+// listener of its own). Since TLS runs end to end, a client sees exactly what a real outage
+// looks like:
 // - down:      nothing listens on the port (connection refused) and open connections are cut;
 // - partition: connections are accepted but no byte goes through in either direction, so requests
-//              hang until the client gives up and open watches go silent;
+//              hang until the client gives up and watches go silent;
 // - slow:      every byte towards the server is held back by the given latency.
 // heal() undoes any of them (bytes held during a partition are then delivered, as TCP would).
+// A connection accepted while healthy goes straight to the API server: one socket in this
+// process and no copy of its bytes. Its bytes cannot be held, so partition and slow cut such
+// connections; the client reconnects, and a connection accepted while faulted is relayed
+// through the gate, which holds or delays its bytes (and stays relayed until it closes).
 // Node failures are the kubelet's (SimKubelet.failNode); a cluster's fault state gathers both.
 
 import net from 'node:net';
+import { Duplex } from 'node:stream';
 
 export type FaultKind = 'down' | 'partition' | 'slow';
 
@@ -23,8 +29,8 @@ export interface FaultState {
 }
 
 export interface FaultGateOptions {
-  /** Where the API server really listens. */
-  target: { host: string; port: number };
+  /** Serves one accepted connection (ApiServer.acceptConnections). */
+  serve: (socket: Duplex) => void;
   /** The public address (port 0 picks a free one; heal() from down reuses the port picked). */
   host?: string;
   port?: number;
@@ -35,9 +41,10 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
-/** One client connection and its connection to the API server. */
+/** A connection accepted while faulted: its bytes pass through the gate, which can hold them. */
 class Link {
-  readonly upstream: net.Socket;
+  /** The API server's end: what it reads from and writes to instead of a socket. */
+  readonly inner: Duplex;
   /** Chunks waiting to go to the server (held by a partition, or delayed). */
   private readonly toServer: Pending[] = [];
   /** Chunks waiting to go to the client (held by a partition). */
@@ -47,18 +54,25 @@ class Link {
   constructor(
     readonly client: net.Socket,
     private readonly gate: FaultGate,
-    target: { host: string; port: number },
   ) {
-    this.upstream = net.connect(target.port, target.host);
-    this.upstream.setNoDelay(true);
+    this.inner = new Duplex({
+      // The server wants more: let the client's bytes flow again.
+      read: () => client.resume(),
+      write: (chunk: Buffer, _encoding, done) => {
+        this.fromServer(chunk);
+        done();
+      },
+      destroy: (err, done) => {
+        this.close();
+        done(err);
+      },
+    });
     client.setNoDelay(true);
     client.on('data', (chunk: Buffer) => this.fromClient(chunk));
-    this.upstream.on('data', (chunk: Buffer) => this.fromServer(chunk));
     const end = () => this.close();
     client.on('close', end);
-    this.upstream.on('close', end);
     client.on('error', end);
-    this.upstream.on('error', end);
+    this.inner.on('error', end);
   }
 
   private fromClient(chunk: Buffer): void {
@@ -70,7 +84,7 @@ class Link {
       if (mode === 'slow') this.delay(pending);
       return;
     }
-    this.send(this.upstream, this.client, chunk);
+    this.toInner(chunk);
   }
 
   private fromServer(chunk: Buffer): void {
@@ -78,7 +92,7 @@ class Link {
       this.toClient.push(chunk);
       return;
     }
-    this.send(this.client, this.upstream, chunk);
+    this.toOuter(chunk);
   }
 
   private delay(p: Pending): void {
@@ -92,15 +106,19 @@ class Link {
   private flushToServer(): void {
     if (this.gate.mode === 'partition') return;
     while (this.toServer.length > 0 && this.toServer[0]!.timer === undefined) {
-      this.send(this.upstream, this.client, this.toServer.shift()!.chunk);
+      this.toInner(this.toServer.shift()!.chunk);
     }
   }
 
-  private send(to: net.Socket, from: net.Socket, chunk: Buffer): void {
-    if (this.closed) return;
-    if (!to.write(chunk)) {
-      from.pause();
-      to.once('drain', () => from.resume());
+  private toInner(chunk: Buffer): void {
+    if (!this.closed && !this.inner.push(chunk)) this.client.pause();
+  }
+
+  private toOuter(chunk: Buffer): void {
+    if (!this.closed && !this.client.write(chunk)) {
+      // The client reads slowly: stop reading the server's end until it has caught up.
+      this.inner.pause();
+      this.client.once('drain', () => this.inner.resume());
     }
   }
 
@@ -111,7 +129,7 @@ class Link {
       if (mode === 'slow' && p.timer === undefined) this.delay(p);
     }
     this.flushToServer();
-    while (this.toClient.length > 0) this.send(this.client, this.upstream, this.toClient.shift()!);
+    while (this.toClient.length > 0) this.toOuter(this.toClient.shift()!);
   }
 
   close(): void {
@@ -121,22 +139,25 @@ class Link {
     this.toServer.length = 0;
     this.toClient.length = 0;
     this.client.destroy();
-    this.upstream.destroy();
+    this.inner.destroy();
     this.gate.forget(this);
   }
 }
 
 export class FaultGate {
   private server: net.Server | undefined;
+  /** Connections accepted while healthy: handed to the API server as they are. */
+  private readonly direct = new Set<net.Socket>();
+  /** Connections accepted while faulted: relayed. */
   private readonly links = new Set<Link>();
-  private readonly target: { host: string; port: number };
+  private readonly serve: (socket: Duplex) => void;
   private readonly host: string;
   private boundPort: number;
   private state: 'up' | FaultKind = 'up';
   private latency = 0;
 
   constructor(opts: FaultGateOptions) {
-    this.target = opts.target;
+    this.serve = opts.serve;
     this.host = opts.host ?? '127.0.0.1';
     this.boundPort = opts.port ?? 0;
   }
@@ -156,14 +177,12 @@ export class FaultGate {
 
   /** Open client connections. */
   get connections(): number {
-    return this.links.size;
+    return this.direct.size + this.links.size;
   }
 
   async listen(): Promise<number> {
     if (this.server) return this.boundPort;
-    const server = net.createServer({ noDelay: true }, (socket) => {
-      this.links.add(new Link(socket, this, this.target));
-    });
+    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.boundPort, this.host, () => {
@@ -179,11 +198,23 @@ export class FaultGate {
     return this.boundPort;
   }
 
+  private accept(socket: net.Socket): void {
+    if (this.state === 'up') {
+      this.direct.add(socket);
+      socket.once('close', () => this.direct.delete(socket));
+      this.serve(socket);
+      return;
+    }
+    const link = new Link(socket, this);
+    this.links.add(link);
+    this.serve(link.inner);
+  }
+
   /** The port stops listening and every open connection is cut. */
   async down(): Promise<void> {
     this.state = 'down';
     const closed = this.closeListener();
-    for (const link of [...this.links]) link.close();
+    this.cutAll();
     await closed;
   }
 
@@ -191,6 +222,7 @@ export class FaultGate {
   async partition(): Promise<void> {
     if (this.state === 'down') await this.listen();
     this.state = 'partition';
+    this.cutDirect();
   }
 
   /** Every request waits `latencyMs` more. */
@@ -202,6 +234,7 @@ export class FaultGate {
     const wasPartitioned = this.state === 'partition';
     this.state = 'slow';
     this.latency = latencyMs;
+    this.cutDirect();
     if (wasPartitioned) for (const link of this.links) link.release();
   }
 
@@ -218,12 +251,22 @@ export class FaultGate {
   async close(): Promise<void> {
     this.state = 'down';
     const closed = this.closeListener();
-    for (const link of [...this.links]) link.close();
+    this.cutAll();
     await closed;
   }
 
   forget(link: Link): void {
     this.links.delete(link);
+  }
+
+  /** Connections that go straight to the server cannot be held or delayed: they are cut. */
+  private cutDirect(): void {
+    for (const socket of [...this.direct]) socket.destroy();
+  }
+
+  private cutAll(): void {
+    this.cutDirect();
+    for (const link of [...this.links]) link.close();
   }
 
   /** Stops listening; resolves once the listener's connections are gone too (cut them meanwhile). */

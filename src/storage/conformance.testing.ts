@@ -25,6 +25,13 @@ export interface DurabilityTarget {
   target(): Promise<{ spec: string; options?: OpenStoreOptions }>;
   /** Runs right after the writer was killed: crash whatever else must crash (etcd: kill -9, restart). */
   afterKill?(): Promise<void>;
+  /**
+   * Acknowledged writes before the kill (default 400) and the size of each created value's
+   * payload (default 200 bytes): enough volume puts the kill among the backend's background work
+   * (sqlite: WAL checkpoints).
+   */
+  acks?: number;
+  payloadBytes?: number;
 }
 
 export interface ConformanceExtras {
@@ -673,13 +680,14 @@ export function describeStoreConformance(
       describe('durability', () => {
         it('keeps every acknowledged write when the writing process is killed with SIGKILL', async () => {
           const { spec, options } = await durability.target();
+          const acks = durability.acks ?? 400;
           const child = spawn(
             process.execPath,
             [
               '--import',
               'tsx',
               fileURLToPath(new URL('./durability-writer.testing.ts', import.meta.url)),
-              JSON.stringify({ spec, options }),
+              JSON.stringify({ spec, options, payloadBytes: durability.payloadBytes ?? 200 }),
             ],
             { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] },
           );
@@ -696,7 +704,7 @@ export function describeStoreConformance(
               const lines = buffered.split('\n');
               buffered = lines.pop()!;
               for (const line of lines) acked.push(JSON.parse(line));
-              if (acked.length >= 400) resolve();
+              if (acked.length >= acks) resolve();
             });
             child.once('exit', (code) => reject(new Error(`writer exited early (${code}): ${stderr}`)));
           });

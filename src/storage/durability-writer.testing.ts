@@ -8,7 +8,12 @@ import { openStore } from './open.js';
 import type { KeyValue } from './store.js';
 import { ConflictError } from './store.js';
 
-const { spec, options } = JSON.parse(process.argv[2] ?? '{}') as { spec: string; options?: object };
+const { spec, options, payloadBytes } = JSON.parse(process.argv[2] ?? '{}') as {
+  spec: string;
+  options?: object;
+  payloadBytes: number;
+};
+const payload = 'x'.repeat(payloadBytes);
 const store = await openStore(spec, options);
 const prefix = '/registry/core/configmaps/durability/';
 
@@ -35,7 +40,7 @@ async function writer(id: number): Promise<void> {
           apiVersion: 'v1',
           kind: 'ConfigMap',
           metadata: { name },
-          data: { writer: String(id), n: String(n), payload: 'x'.repeat(200) },
+          data: { writer: String(id), n: String(n), payload },
         });
         process.stdout.write(`${JSON.stringify({ key: kv.key, revision: kv.modRevision })}\n`);
       }

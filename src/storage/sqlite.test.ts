@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { configMap, describeStoreConformance } from './conformance.testing.js';
 import { SqliteStore } from './sqlite.js';
 import { StoreUnavailableError } from './store.js';
@@ -16,6 +16,9 @@ describeStoreConformance('sqlite', async () => SqliteStore.open({ path: freshPat
     async target() {
       return { spec: `sqlite:${freshPath()}` };
     },
+    // About 16 MB of writes: the kill comes after several WAL checkpoints, with more under way.
+    acks: 4000,
+    payloadBytes: 4000,
   },
 });
 
@@ -94,6 +97,30 @@ describe('SqliteStore', () => {
     const second = await SqliteStore.open({ path });
     expect(await second.get('/t/x')).toBeDefined();
     await second.close();
+  });
+
+  it('copies the WAL into the database file while it stays open', async () => {
+    const path = freshPath();
+    const store = await SqliteStore.open({ path });
+    const payload = 'x'.repeat(4000);
+    // 2,000 values of 4 KB, 50 at a time: twice SQLite's checkpoint threshold of 1,000 pages.
+    for (let round = 0; round < 40; round++) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          store.create(`/t/${round}-${i}`, configMap(`${round}-${i}`, { payload })),
+        ),
+      );
+    }
+    // In WAL mode only a checkpoint writes the database file; the store's thread runs them.
+    await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(4_000_000), {
+      timeout: 30_000,
+      interval: 20,
+    });
+    expect((await store.list('/t/')).items).toHaveLength(2000);
+    await store.close();
+    const again = await SqliteStore.open({ path });
+    expect(await again.count('/t/')).toBe(2000);
+    await again.close();
   });
 
   it('commits concurrent writes together and still answers each one alone', async () => {

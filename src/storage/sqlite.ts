@@ -4,9 +4,10 @@
 // its revision (a delete appends a tombstone), and an index on (key, revision) answers "the
 // version of each key at revision R" for lists at any revision since the compaction point.
 // Current keys and their revisions are also kept in memory, so compare-and-swap checks need no
-// read. One process owns the file (an exclusive lock); watches are served in-process after
-// each commit. Concurrent writes are committed together (group commit), and no write is
-// acknowledged before its transaction committed.
+// read. One process owns the file (an exclusive lock on a companion file, PATH-lock); watches are
+// served in-process after each commit. Concurrent writes are committed together (group commit),
+// and no write is acknowledged before its transaction committed. WAL checkpoints run on a worker
+// thread (sqlite-checkpoint.ts), so that no commit waits for their fsyncs.
 
 import Database from 'better-sqlite3';
 import type { JsonObject } from '../machinery/object.js';
@@ -18,6 +19,7 @@ import {
   lazyKeyValue,
   prefixEnd,
 } from './encoding.js';
+import { WalCheckpoints } from './sqlite-checkpoint.js';
 import type { KeyValue, ListOptions, ListResult, Store, Watcher, WatchSink } from './store.js';
 import {
   CompactedError,
@@ -50,6 +52,8 @@ export interface SqliteStoreOptions {
 const NO_END = '\u{10ffff}';
 const SCHEMA_VERSION = 1;
 const COMPACT_CHUNK = 10_000;
+/** SQLite's page size, for the estimate of the WAL pages a commit wrote. */
+const PAGE_BYTES = 4096;
 
 interface Live {
   createRevision: number;
@@ -80,6 +84,11 @@ interface Pending {
 export class SqliteStore implements Store, ChangeHistory {
   readonly description: string;
   private readonly db: Database.Database;
+  private readonly checkpoints: WalCheckpoints;
+  /** Reads share one read transaction until the end of the event loop's pass (see read()). */
+  private reading = false;
+  private readonly begin: Database.Statement;
+  private readonly end: Database.Statement;
   private readonly live = new Map<string, Live>();
   private revision = 0;
   private compacted = 0;
@@ -114,19 +123,33 @@ export class SqliteStore implements Store, ChangeHistory {
       throw new StoreUnavailableError(`cannot open sqlite store ${options.path}: ${(err as Error).message}`);
     }
     try {
-      // Exclusive locking: one process owns the file (watches and the key index live in it),
-      // and WAL needs no shared memory then.
-      this.db.pragma('locking_mode = EXCLUSIVE');
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${synchronous}`);
+      // One process owns the store (watches and the key index live in it). The store's file
+      // cannot be locked exclusively, since the checkpoint thread opens it too; an exclusive lock
+      // on a companion file, attached and written once, stands for it until the connection
+      // closes or the process dies. That write needs no fsync: the file holds nothing.
+      this.db.prepare('ATTACH DATABASE ? AS owner').run(`${options.path}-lock`);
+      this.db.pragma('owner.locking_mode = EXCLUSIVE');
+      this.db.pragma('owner.synchronous = OFF');
+      this.db.pragma('owner.journal_mode = MEMORY');
+      this.db.pragma('owner.user_version = 1');
+      // Setting up a new file (WAL switch, schema) would wait for two fsyncs, about 25 ms of a
+      // blocked event loop per store (a simulated cluster's start). Below FULL nothing is
+      // promised across a power loss, and without fsync it still survives a killed process.
+      const durable = synchronous === 'FULL' || synchronous === 'EXTRA';
+      if (!durable) this.db.pragma('main.synchronous = OFF');
+      this.db.pragma('main.journal_mode = WAL');
       this.migrate();
+      this.db.pragma(`synchronous = ${synchronous}`);
       this.stmt = this.prepare();
+      this.begin = this.db.prepare('BEGIN');
+      this.end = this.db.prepare('COMMIT');
       this.applyAll = this.db.transaction(
         (batch: Pending[], undo: [string, Live | undefined][], changes: ChangeRecord[]) => {
           for (const p of batch) p.result = this.apply(p.op, undo, changes);
         },
       );
       this.load();
+      this.checkpoints = new WalCheckpoints(this.db, options.path, synchronous, this.endRead);
     } catch (err) {
       this.db.close();
       const message = (err as Error).message;
@@ -255,6 +278,7 @@ export class SqliteStore implements Store, ChangeHistory {
     this.checkOpen();
     const live = this.live.get(key);
     if (!live) return undefined;
+    this.read();
     return this.entry(key, live, this.stmt.valueAt.get(live.modRevision) as unknown as string);
   }
 
@@ -275,6 +299,7 @@ export class SqliteStore implements Store, ChangeHistory {
     this.checkReadable(revision);
     const end = prefixEnd(prefix) ?? NO_END;
     const limit = options.limit && options.limit > 0 ? options.limit : -1;
+    this.read();
     // One row more than asked tells whether another page follows.
     const rows = this.stmt.page.all({ start, end, rev: revision, limit: limit < 0 ? -1 : limit + 1 });
     const result: ListResult = { items: [], revision };
@@ -299,6 +324,7 @@ export class SqliteStore implements Store, ChangeHistory {
 
   async count(prefix: string): Promise<number> {
     this.checkOpen();
+    this.read();
     return this.stmt.count.get({
       start: prefix,
       end: prefixEnd(prefix) ?? NO_END,
@@ -331,11 +357,13 @@ export class SqliteStore implements Store, ChangeHistory {
     // Reads below the point fail from now on; the rows go in chunks, yielding in between, so
     // that a large history never blocks the process for long.
     this.compacted = revision;
+    this.endRead();
     this.stmt.setMeta.run('compacted', revision);
     const run = async () => {
       let lo = (this.stmt.minRev.get() as number | null) ?? revision;
       while (lo < revision && !this.closed) {
         const hi = Math.min(lo + COMPACT_CHUNK, revision);
+        this.endRead();
         this.stmt.compactChunk.run({ lo, hi, upTo: revision });
         lo = hi;
         await new Promise((r) => setImmediate(r));
@@ -357,11 +385,14 @@ export class SqliteStore implements Store, ChangeHistory {
     this.closed = true;
     await this.compacting.catch(() => {});
     this.hub.end();
+    await this.checkpoints.close();
+    this.endRead();
     this.db.close();
   }
 
   // ChangeHistory, for the watch hub.
   changesAfter(prefix: string, after: number, max: number): ChangeRecord[] {
+    this.read();
     const rows = this.stmt.changes.all({ after, start: prefix, end: prefixEnd(prefix) ?? NO_END, max });
     return rows.map((r) => {
       const change: ChangeRecord = {
@@ -406,6 +437,8 @@ export class SqliteStore implements Store, ChangeHistory {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    // A write inside the open read transaction would be committed only with it.
+    this.endRead();
     const undo: [string, Live | undefined][] = [];
     const changes: ChangeRecord[] = [];
     const startRevision = this.revision;
@@ -425,6 +458,7 @@ export class SqliteStore implements Store, ChangeHistory {
       for (const p of batch) p.reject(failure);
       return;
     }
+    this.checkpoints.committed(walPages(changes));
     this.hub.publish(changes);
     for (const p of batch) {
       if (p.result instanceof Error) p.reject(p.result);
@@ -504,6 +538,25 @@ export class SqliteStore implements Store, ChangeHistory {
     return lazyKeyValue(key, json, { ...current, modRevision: revision });
   }
 
+  /**
+   * Opens a read transaction for the reads of this pass of the event loop. Every statement outside
+   * a transaction takes and drops SQLite's read locks on the WAL (system calls, now that the file
+   * is not held exclusively); reads in one pass share them. The store is the only writer and ends
+   * the transaction before each write, so every read still sees every commit before it.
+   */
+  private read(): void {
+    if (this.reading) return;
+    this.begin.run();
+    this.reading = true;
+    setImmediate(this.endRead);
+  }
+
+  private readonly endRead = (): void => {
+    if (!this.reading) return;
+    this.reading = false;
+    this.end.run();
+  };
+
   private valueAt(revision: number): string {
     return this.stmt.valueAt.get(revision) as unknown as string;
   }
@@ -523,4 +576,11 @@ export class SqliteStore implements Store, ChangeHistory {
   private checkOpen(): void {
     if (this.closed) throw new StoreUnavailableError('store is closed');
   }
+}
+
+/** The WAL pages a commit wrote, roughly: a page of each row's index, and the rows themselves. */
+function walPages(changes: ChangeRecord[]): number {
+  let pages = 1;
+  for (const c of changes) pages += 1 + (c.json.length + c.key.length) / PAGE_BYTES;
+  return pages;
 }

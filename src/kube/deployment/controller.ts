@@ -23,6 +23,7 @@ import type { EventRecorder } from '../../controller/events.js';
 import { acquireOwnerIndex, type OwnerIndex } from '../../controller/owner-index.js';
 import { type OwnerKind, resolveControllerRef, selectingOwners } from '../../controller/owners.js';
 import { runController } from '../../controller/runner.js';
+import { cloneJson } from '../../machinery/json.js';
 import { fromLabelSelector, type Selector } from '../../machinery/labels.js';
 import { errorMessage, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../machinery/status.js';
 import type { Deployment, Pod, ReplicaSet } from '../workloads/types.js';
@@ -215,7 +216,7 @@ export class DeploymentController {
   private async sync(key: string): Promise<ReconcileResult | undefined> {
     const cached = this.dInformer.getByKey(key);
     if (!cached) return undefined;
-    const d = structuredClone(cached) as Deployment;
+    const d = cloneJson(cached) as Deployment;
     const sel = d.spec.selector;
     if (sel && Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0) {
       this.recorder.event(
@@ -371,7 +372,7 @@ export class DeploymentController {
     const now = this.ctx.now();
     const newRevision = maxRevision(oldRSs) + 1;
     if (existing) {
-      const copy = structuredClone(existing) as ReplicaSet;
+      const copy = cloneJson(existing) as ReplicaSet;
       const annotationsUpdated = setNewReplicaSetAnnotations(d, copy, newRevision, true);
       const minReady = d.spec.minReadySeconds ?? 0;
       if (annotationsUpdated || (copy.spec.minReadySeconds ?? 0) !== minReady) {
@@ -404,12 +405,12 @@ export class DeploymentController {
     if (!create) return undefined;
 
     const hash = podTemplateHash(d.spec.template, d.status?.collisionCount);
-    const template = structuredClone(d.spec.template ?? {});
+    const template = cloneJson(d.spec.template ?? {});
     template.metadata = {
       ...template.metadata,
       labels: { ...template.metadata?.labels, [POD_TEMPLATE_HASH_LABEL]: hash },
     };
-    const selector = structuredClone(d.spec.selector ?? {});
+    const selector = cloneJson(d.spec.selector ?? {});
     selector.matchLabels = { ...selector.matchLabels, [POD_TEMPLATE_HASH_LABEL]: hash };
     const rs: ReplicaSet = {
       apiVersion: 'apps/v1',
@@ -561,7 +562,7 @@ export class DeploymentController {
     const max = desired + maxSurge(d);
     if (!sizeChanged && !replicasAnnotationsNeedUpdate(rs, desired, max)) return { scaled: false, rs };
     const oldScale = replicasOf(rs);
-    const copy = structuredClone(rs) as ReplicaSet;
+    const copy = cloneJson(rs) as ReplicaSet;
     copy.spec.replicas = newScale;
     setReplicasAnnotations(copy, desired, max);
     const updated = await this.ctx.client.update<ReplicaSet>(resources.replicasets, copy, {
@@ -792,7 +793,7 @@ export class DeploymentController {
       if (revisionOf(rs) !== revision) continue;
       let performed = false;
       if (!equalIgnoreHash(d.spec.template, rs.spec.template)) {
-        const template = structuredClone(rs.spec.template ?? {});
+        const template = cloneJson(rs.spec.template ?? {});
         const labels = { ...template.metadata?.labels };
         delete labels[POD_TEMPLATE_HASH_LABEL];
         template.metadata = { ...template.metadata, labels };
