@@ -6,7 +6,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { EtcdStoreOptions } from './etcd.js';
-import { EtcdStore } from './etcd.js';
 import { MemoryStore } from './memory.js';
 import type { SqliteSynchronous } from './sqlite.js';
 import { SqliteStore } from './sqlite.js';
@@ -119,6 +118,9 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
         synchronous: parsed.synchronous ?? options.synchronous,
       });
     case 'etcd': {
+      // Loaded only here: the etcd client and its gRPC stack are most of a process's start for
+      // the servers that never use them (SQLite and memory stores, every simulated cluster).
+      const { EtcdStore } = await import('./etcd.js');
       const etcd = await EtcdStore.open({
         ...options.etcd,
         endpoints: parsed.endpoints,
