@@ -204,8 +204,13 @@ export class WalCheckpoints {
     }
     if ((reply.log ?? 0) >= WAL_LIMIT_PAGES) {
       // Writes never left the WAL fully checkpointed for long enough to start it over.
-      this.beforeWrite();
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      try {
+        this.beforeWrite();
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // Runs from a promise's callback, where a throw would stop the process; the next round
+        // tries again.
+      }
       this.pages = 0;
       return;
     }
