@@ -58,10 +58,7 @@ class Link {
     this.inner = new Duplex({
       // The server wants more: let the client's bytes flow again.
       read: () => client.resume(),
-      write: (chunk: Buffer, _encoding, done) => {
-        this.fromServer(chunk);
-        done();
-      },
+      write: (chunk: Buffer, _encoding, done) => this.fromServer(chunk, done),
       destroy: (err, done) => {
         this.close();
         done(err);
@@ -87,12 +84,21 @@ class Link {
     this.toInner(chunk);
   }
 
-  private fromServer(chunk: Buffer): void {
+  private fromServer(chunk: Buffer, done: () => void): void {
     if (this.gate.mode === 'partition' || this.toClient.length > 0) {
       this.toClient.push(chunk);
+      done();
       return;
     }
-    this.toOuter(chunk);
+    // The server writes on once the client has taken this chunk (or the link is gone).
+    if (this.closed || this.client.write(chunk)) done();
+    else {
+      const go = () => {
+        this.client.off('drain', go).off('close', go);
+        done();
+      };
+      this.client.on('drain', go).on('close', go);
+    }
   }
 
   private delay(p: Pending): void {
@@ -114,14 +120,6 @@ class Link {
     if (!this.closed && !this.inner.push(chunk)) this.client.pause();
   }
 
-  private toOuter(chunk: Buffer): void {
-    if (!this.closed && !this.client.write(chunk)) {
-      // The client reads slowly: stop reading the server's end until it has caught up.
-      this.inner.pause();
-      this.client.once('drain', () => this.inner.resume());
-    }
-  }
-
   /** The partition ended: what was held goes through (delays for slow start now). */
   release(): void {
     const mode = this.gate.mode;
@@ -129,7 +127,7 @@ class Link {
       if (mode === 'slow' && p.timer === undefined) this.delay(p);
     }
     this.flushToServer();
-    while (this.toClient.length > 0) this.toOuter(this.toClient.shift()!);
+    while (this.toClient.length > 0 && !this.closed) this.client.write(this.toClient.shift()!);
   }
 
   close(): void {

@@ -167,6 +167,7 @@ export class WalCheckpoints {
     private readonly path: string,
     private readonly synchronous: string,
     private readonly beforeWrite: () => void,
+    private readonly limitPages = WAL_LIMIT_PAGES,
   ) {
     db.pragma('wal_autocheckpoint = 0');
     this.thread = acquire();
@@ -202,10 +203,15 @@ export class WalCheckpoints {
       this.fallBack();
       return;
     }
-    if ((reply.log ?? 0) >= WAL_LIMIT_PAGES) {
+    if ((reply.log ?? 0) >= this.limitPages) {
       // Writes never left the WAL fully checkpointed for long enough to start it over.
-      this.beforeWrite();
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      try {
+        this.beforeWrite();
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // Runs from a promise's callback, where a throw would stop the process; the next round
+        // tries again.
+      }
       this.pages = 0;
       return;
     }
