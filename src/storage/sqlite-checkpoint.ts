@@ -167,6 +167,7 @@ export class WalCheckpoints {
     private readonly path: string,
     private readonly synchronous: string,
     private readonly beforeWrite: () => void,
+    private readonly limitPages = WAL_LIMIT_PAGES,
   ) {
     db.pragma('wal_autocheckpoint = 0');
     this.thread = acquire();
@@ -202,7 +203,7 @@ export class WalCheckpoints {
       this.fallBack();
       return;
     }
-    if ((reply.log ?? 0) >= WAL_LIMIT_PAGES) {
+    if ((reply.log ?? 0) >= this.limitPages) {
       // Writes never left the WAL fully checkpointed for long enough to start it over.
       try {
         this.beforeWrite();

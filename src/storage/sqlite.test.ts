@@ -123,6 +123,31 @@ describe('SqliteStore', () => {
     await again.close();
   });
 
+  it('truncates a WAL that grew past its limit and keeps every write', async () => {
+    const path = freshPath();
+    // A limit below one round of checkpointing: the first round's WAL is over it.
+    const store = await SqliteStore.open({ path, walLimitPages: 100 });
+    const payload = 'x'.repeat(4000);
+    for (let round = 0; round < 40; round++) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          store.create(`/t/${round}-${i}`, configMap(`${round}-${i}`, { payload })),
+        ),
+      );
+    }
+    // 8 MB were written; once the round has run, the WAL holds at most what came after it.
+    await vi.waitFor(() => expect(statSync(`${path}-wal`).size).toBeLessThan(4_000_000), {
+      timeout: 30_000,
+      interval: 20,
+    });
+    await store.create('/t/after', configMap('after'));
+    expect(await store.count('/t/')).toBe(2001);
+    await store.close();
+    const again = await SqliteStore.open({ path });
+    expect(await again.count('/t/')).toBe(2001);
+    await again.close();
+  });
+
   it('commits concurrent writes together and still answers each one alone', async () => {
     const store = await SqliteStore.open({ path: freshPath() });
     await store.create('/t/dup', configMap('dup'));

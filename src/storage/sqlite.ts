@@ -46,6 +46,11 @@ export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 export interface SqliteStoreOptions {
   path: string;
   synchronous?: SqliteSynchronous;
+  /**
+   * Pages of WAL past which the store checkpoints and truncates it itself, when writes never
+   * paused long enough for it to start over (default 16,000: 64 MiB).
+   */
+  walLimitPages?: number;
 }
 
 // Above this, a key range has no upper bound (every valid UTF-8 text sorts below it).
@@ -149,7 +154,13 @@ export class SqliteStore implements Store, ChangeHistory {
         },
       );
       this.load();
-      this.checkpoints = new WalCheckpoints(this.db, options.path, synchronous, this.endRead);
+      this.checkpoints = new WalCheckpoints(
+        this.db,
+        options.path,
+        synchronous,
+        this.endRead,
+        options.walLimitPages,
+      );
     } catch (err) {
       this.db.close();
       const message = (err as Error).message;
