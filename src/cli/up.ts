@@ -243,7 +243,6 @@ export function registerUp(program: Command): void {
                     dnsPort: opts.dnsPort,
                     provisioning: {
                       simStore: opts.clusterStore,
-                      startSimulatorEarly: true,
                       simulated: {
                         host: opts.host,
                         crds: mcsApis.crds ?? [],

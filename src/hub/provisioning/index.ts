@@ -33,12 +33,6 @@ export interface ProvisioningOptions {
    * traffic, kinds they serve (`concord up` gives its fleet a data plane and the MCS API).
    */
   simulated?: LocalSimDefaults;
-  /**
-   * Start the worker thread that runs the simulated clusters with the controllers, instead of
-   * with the first cluster: its modules load while the hub starts (`concord up`, which provisions
-   * at once).
-   */
-  startSimulatorEarly?: boolean;
 }
 
 export function startProvisioningControllers(
@@ -47,7 +41,6 @@ export function startProvisioningControllers(
 ): RunningController[] {
   const store = opts.simStore ?? (ctx.storeDescription === 'memory' ? 'memory' : 'sqlite');
   const sims = new LocalSims(ctx.dataDir, store, ctx.logger, opts.simulated);
-  if (opts.startSimulatorEarly) sims.warm();
   const controllers = [
     startClusterController(ctx),
     startMachineDeploymentController(ctx),

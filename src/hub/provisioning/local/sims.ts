@@ -65,9 +65,8 @@ export class LocalSims {
   ) {}
 
   private call<T>(call: SimWorkerCall): Promise<T> {
-    this.warm();
+    this.worker ??= this.start();
     const worker = this.worker;
-    if (!worker) return Promise.reject(new Error('the local provider is stopped'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -103,11 +102,6 @@ export class LocalSims {
     worker.on('error', gone);
     worker.on('exit', (code) => gone(new Error(`the simulated clusters' worker exited with code ${code}`)));
     return worker;
-  }
-
-  /** Starts the worker now (its modules load) rather than with the first call. */
-  warm(): void {
-    if (!this.stopped) this.worker ??= this.start();
   }
 
   /** Called when the worker (and every cluster in it) is gone other than by stop(). */
