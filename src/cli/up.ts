@@ -245,7 +245,7 @@ export function registerUp(program: Command): void {
                       simStore: opts.clusterStore,
                       simulated: {
                         host: opts.host,
-                        crds: mcsApis.crds ?? [],
+                        extensions: [mcsApis],
                         dataPlane: opts.demo,
                       },
                     },

@@ -260,10 +260,6 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
         loop.enqueue(`${c.metadata.namespace}/${ref.name}`);
     },
   });
-  // Clusters lost with their worker start again from their state.
-  sims.onLost(() => {
-    for (const o of infra.list()) loop.enqueue(`${o.metadata.namespace}/${o.metadata.name}`);
-  });
   loop.start();
   return { name, stop: () => loop.stop() };
 }

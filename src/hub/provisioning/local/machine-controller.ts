@@ -124,7 +124,8 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
     const nodeName = machine?.metadata.name ?? objName;
     if (obj.metadata.deletionTimestamp) {
       if (!obj.metadata.finalizers?.includes(flavour.finalizer)) return undefined;
-      if (clusterName) await sims.removeNode(simName, nodeName);
+      const sim = clusterName ? await sims.running(simName) : undefined;
+      if (sim?.kubelet.nodeState(nodeName)) await sim.kubelet.removeNode(nodeName);
       await patchFinalizers(
         obj,
         (obj.metadata.finalizers ?? []).filter((f) => f !== flavour.finalizer),
@@ -160,8 +161,8 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
       return undefined;
     }
     // The simulated cluster is started by the cluster's infrastructure (again after a restart).
-    const nodes = await sims.nodes(simName);
-    if (!nodes) return { requeueAfter: 250 };
+    const sim = await sims.running(simName);
+    if (!sim) return { requeueAfter: 250 };
     const providerID = localProviderID(namespace, clusterName ?? '', nodeName);
     let current = obj;
     // The finalizer is in place before the node exists (so that deleting the machine removes
@@ -186,15 +187,15 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
         { namespace },
       );
     }
-    let state = nodes.get(nodeName);
+    let state = sim.kubelet.nodeState(nodeName);
     if (!state) {
-      const zones = [...nodes.values()].map((n) => n.zone);
+      const zones = sim.kubelet.nodeNames().map((n) => sim.kubelet.nodeState(n)?.zone);
       const known = Object.keys(cluster.status?.failureDomains ?? {});
       const wanted = machine.spec.failureDomain;
       const zone =
         wanted && (known.length === 0 || known.includes(wanted)) ? wanted : leastUsed(known, zones);
       const registration = nodeRegistration(machine, await bootstrapConfig(machine, namespace));
-      state = await sims.addNode(simName, {
+      await sim.kubelet.addNode({
         name: nodeName,
         shape: flavour.shape(obj),
         labels: { ...registration.labels, ...flavour.labels(obj) },
@@ -203,6 +204,7 @@ function startFlavour(ctx: ControllerContext, sims: LocalSims, flavour: Flavour)
         ...(zone ? { zone } : {}),
         ...(machine.spec.version ? { kubeletVersion: machine.spec.version } : {}),
       });
+      state = sim.kubelet.nodeState(nodeName);
     }
     const addresses: MachineAddress[] = [
       { type: 'InternalIP', address: state?.internalIP ?? '' },
