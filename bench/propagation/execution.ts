@@ -34,6 +34,7 @@ import { isConditionTrue } from '../../src/machinery/conditions.js';
 import { parseKubeconfig, resolveContext } from '../../src/machinery/kubeconfig.js';
 import { startSimHostProcess } from '../../test/support/sim-host.js';
 import { benchOptions, countOption, usageError } from '../cli.js';
+import { type Arrivals, watchArrivals } from './arrivals.js';
 import { round, stats } from './latency-stats.js';
 import { queueFigures } from './queues.js';
 import { benchDeployment } from './workload.js';
@@ -101,25 +102,11 @@ async function run(members: number, mode: 'push' | 'pull', workloads: number) {
     });
 
     // Arrivals on the members, seen by a watch on each.
-    const seen = new Map<string, Map<string, number>>();
+    const seen: Arrivals = new Map();
     for (const name of names) {
       const member = new HttpsClient(await loadKubeconfig(kubeconfigOf(name)));
       clients.push(member);
-      const informer = new Informer(member, resources.deployments, {
-        namespace: 'default',
-        labelSelector: 'bench=latency',
-        logger,
-      });
-      informer.addEventHandler({
-        onAdd: (d) => {
-          const at = performance.now();
-          const m = seen.get(d.metadata.name!) ?? new Map<string, number>();
-          seen.set(d.metadata.name!, m);
-          if (!m.has(name)) m.set(name, at);
-        },
-      });
-      informer.start();
-      watchers.push(informer);
+      watchers.push(watchArrivals(member, name, seen, logger));
     }
     await Promise.all(watchers.map((w) => w.waitForSync()));
 

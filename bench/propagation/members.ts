@@ -13,12 +13,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { HttpsClient } from '../../src/client/https.js';
-import { Informer } from '../../src/client/informer.js';
+import type { Informer } from '../../src/client/informer.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
 import { resources } from '../../src/client/resources.js';
 import { EXECUTION_FIELD_MANAGER } from '../../src/hub/apis/karmada/execution/executor.js';
 import { startSimHostProcess } from '../../test/support/sim-host.js';
 import { benchOptions, countOption } from '../cli.js';
+import { type Arrivals, watchArrivals } from './arrivals.js';
 import { round, stats } from './latency-stats.js';
 import { benchDeployment } from './workload.js';
 
@@ -52,7 +53,7 @@ const sims = await startSimHostProcess(join(dir, 'sims'), names);
 const clients: HttpsClient[] = [];
 const watchers: Informer[] = [];
 try {
-  const seen = new Map<string, Map<string, number>>();
+  const seen: Arrivals = new Map();
   const memberClients = new Map<string, HttpsClient>();
   for (const name of names) {
     const kubeconfig = await loadKubeconfig(join(dir, 'sims', 'clusters', `${name}.kubeconfig`));
@@ -61,21 +62,7 @@ try {
     const watchClient = new HttpsClient(kubeconfig);
     clients.push(client, watchClient);
     memberClients.set(name, client);
-    const informer = new Informer(watchClient, resources.deployments, {
-      namespace: 'default',
-      labelSelector: 'bench=latency',
-      logger,
-    });
-    informer.addEventHandler({
-      onAdd: (d) => {
-        const at = performance.now();
-        const m = seen.get(d.metadata.name!) ?? new Map<string, number>();
-        seen.set(d.metadata.name!, m);
-        if (!m.has(name)) m.set(name, at);
-      },
-    });
-    informer.start();
-    watchers.push(informer);
+    watchers.push(watchArrivals(watchClient, name, seen, logger));
   }
   await Promise.all(watchers.map((w) => w.waitForSync()));
 
