@@ -22,6 +22,12 @@ export interface ClusterHealthOptions {
   statusUpdateIntervalMs?: number;
   /** Pause after a member's nodes or pods change before its summary is recomputed (default 500). */
   summaryDelayMs?: number;
+  /**
+   * Least time between two summary writes of one member caused by its nodes or pods changing
+   * (default 2000; Karmada: 10 s): a member whose pods keep changing costs the hub one Cluster
+   * update, and a wake-up of every controller watching members, per interval, not per change.
+   */
+  summaryIntervalMs?: number;
   /** Limit for the member's other requests: discovery, version, lists (default 10000). */
   requestTimeoutMs?: number;
   /** A Pull member that never reported gets Ready Unknown after this long (default 60000). */
@@ -45,6 +51,7 @@ export const DEFAULT_HEALTH_OPTIONS: Readonly<Required<Omit<ClusterHealthOptions
     noExecuteGracePeriodMs: 3000,
     statusUpdateIntervalMs: 30_000,
     summaryDelayMs: 500,
+    summaryIntervalMs: 2000,
     requestTimeoutMs: 10_000,
     startupGracePeriodMs: 60_000,
     clientIdleCloseMs: 30_000,
@@ -70,7 +77,7 @@ export function resolveHealthOptions(opts: ClusterHealthOptions = {}): ResolvedH
       throw new RangeError(`cluster health: ${key} must be a whole number >= 1, got ${out[key]}`);
     }
   }
-  for (const key of ['summaryDelayMs', 'startupGracePeriodMs', 'clientIdleCloseMs'] as const) {
+  for (const key of ['summaryDelayMs', 'summaryIntervalMs', 'startupGracePeriodMs', 'clientIdleCloseMs'] as const) {
     if (!(Number.isFinite(out[key]) && out[key] >= 0)) {
       throw new RangeError(`cluster health: ${key} must be >= 0 ms, got ${out[key]}`);
     }

@@ -55,6 +55,8 @@ export class PushMember {
   private stopped = false;
   private informers: { nodes: Informer<SummaryNode>; pods: Informer<SummaryPod> } | undefined;
   private summaryTimer: NodeJS.Timeout | undefined;
+  /** When the last summary was computed (performance.now()). */
+  private summaryAt = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | undefined;
   private lastRefresh = Number.NEGATIVE_INFINITY;
   private readonly apis: ApiEnablementsReader | undefined;
@@ -286,10 +288,12 @@ export class PushMember {
 
   private summarySoon(): void {
     if (this.stopped || this.summaryTimer || !this.informers) return;
+    const { summaryDelayMs, summaryIntervalMs } = this.opts.options;
+    const wait = Math.max(summaryDelayMs, this.summaryAt + summaryIntervalMs - performance.now());
     this.summaryTimer = setTimeout(() => {
       this.summaryTimer = undefined;
       void this.writeSummary();
-    }, this.opts.options.summaryDelayMs);
+    }, wait);
     this.summaryTimer.unref();
   }
 
@@ -297,6 +301,7 @@ export class PushMember {
     const informers = this.informers;
     if (!informers || this.stopped) return;
     if (!informers.nodes.hasSynced() || !informers.pods.hasSynced()) return;
+    this.summaryAt = performance.now();
     await this.opts.writer
       .write((status, cluster: Cluster) => this.withSummary(informers, status, cluster))
       .catch((err) => this.writeFailed(err));
