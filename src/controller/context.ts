@@ -8,6 +8,7 @@ import type { Client } from '../client/client.js';
 import type { InformerFactory } from '../client/informer-factory.js';
 import { Controller, type ControllerOptions } from './controller.js';
 import { EventRecorder } from './events.js';
+import type { BackgroundLane } from './lane.js';
 
 export interface ControllerContext {
   /** The cluster's name, for logs and metrics labels. */
@@ -20,6 +21,11 @@ export interface ControllerContext {
   /** Where controllers register their metrics (none: no metrics). */
   metrics?: Registry;
   now(): Date;
+  /**
+   * Where the cluster's controllers take turns when they share a process with its API server
+   * (simulated clusters): requests ready to be served go first (lane.ts). None: at once.
+   */
+  lane?: BackgroundLane;
 }
 
 /** A started controller. */
@@ -34,7 +40,13 @@ export function reconcileLoop(
   ctx: ControllerContext,
   opts: Pick<ControllerOptions, 'name' | 'reconcile' | 'workers'>,
 ): Controller {
-  return new Controller({ ...opts, logger: ctx.logger, metrics: ctx.metrics, cluster: ctx.cluster });
+  return new Controller({
+    ...opts,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    cluster: ctx.cluster,
+    ...(ctx.lane ? { lane: ctx.lane } : {}),
+  });
 }
 
 /** The recorder a controller was given, or one writing this cluster's Events as `component`. */

@@ -12,6 +12,7 @@ import type { EventHandler } from '../client/informer.js';
 import { parseApiVersion } from '../machinery/gvk.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isConflict } from '../machinery/status.js';
+import type { BackgroundLane } from './lane.js';
 import { controllerLogger, type LogOptions } from './logging.js';
 import { ControllerMetrics, type ReconcileMetricsSink, type ReconcileResultLabel } from './metrics.js';
 import { WorkQueue } from './queue.js';
@@ -46,6 +47,8 @@ export interface ControllerOptions extends LogOptions {
   cluster?: string;
   /** Default: 5 ms..1000 s per key, 10 qps (burst 100) overall, as client-go. */
   rateLimiter?: RateLimiter<string>;
+  /** Each key waits for a turn of this lane before its reconcile (simulated clusters: lane.ts). */
+  lane?: BackgroundLane;
 }
 
 export class Controller {
@@ -54,6 +57,7 @@ export class Controller {
   readonly logger: Logger;
   private readonly reconcile: Reconciler;
   private readonly workers: number;
+  private readonly lane: BackgroundLane | undefined;
   private readonly metrics: ReconcileMetricsSink | undefined;
   private running: Promise<void>[] = [];
   private started = false;
@@ -72,6 +76,7 @@ export class Controller {
     this.name = opts.name;
     this.reconcile = opts.reconcile;
     this.workers = workers;
+    this.lane = opts.lane;
     const logger = controllerLogger(opts.name, opts);
     this.logger = opts.cluster ? logger.child({ cluster: opts.cluster }) : logger;
     const registry = opts.metrics ? ControllerMetrics.for(opts.metrics) : undefined;
@@ -169,6 +174,7 @@ export class Controller {
     for (;;) {
       const next = await this.queue.get();
       if (next.shutdown) return;
+      if (this.lane) await this.lane.turn();
       if (this.stopping && !this.drain) {
         this.queue.done(next.item);
         return;

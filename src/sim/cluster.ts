@@ -31,6 +31,7 @@ import { InProcessClient } from '../client/in-process.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { writeKubeconfig } from '../client/kubeconfig-file.js';
 import type { ControllerContext, RunningController } from '../controller/context.js';
+import { BackgroundLane } from '../controller/lane.js';
 import { type CoreControllerOptions, startCoreControllers } from '../kube/core.js';
 import { type SchedulerOptions, startScheduler } from '../kube/scheduler/index.js';
 import { startWorkloadControllers, type WorkloadControllersOptions } from '../kube/workloads.js';
@@ -106,6 +107,11 @@ export interface SimClusterOptions {
   sharedPki?: () => Promise<SharedPki>;
   /** The host-wide ticker (default: the process's). */
   ticker?: Ticker;
+  /**
+   * Where the cluster's controllers, scheduler and kubelet take turns behind the requests its API
+   * server is serving (lane.ts): the host's, shared by its clusters (default: one of its own).
+   */
+  lane?: BackgroundLane;
   /** The host-wide store compactor (default: one of the API server's own). */
   compactor?: Compactor;
   logger?: Logger;
@@ -358,7 +364,15 @@ export class SimCluster {
       cleanup.push(async () => informers.stop());
       const metrics = opts.controllerMetrics === false ? undefined : server.metrics;
       const now = () => new Date();
-      const managerCtx: ControllerContext = { cluster: name, client: managerClient, informers, logger, now };
+      const lane = opts.lane ?? new BackgroundLane();
+      const managerCtx: ControllerContext = {
+        cluster: name,
+        client: managerClient,
+        informers,
+        logger,
+        now,
+        lane,
+      };
       if (metrics) managerCtx.metrics = metrics;
       const controllers: RunningController[] = [];
       cleanup.push(async () => {
@@ -388,6 +402,7 @@ export class SimCluster {
         informers,
         logger,
         ticker: opts.ticker ?? processTicker(),
+        lane,
         nodes: opts.nodes ?? 3,
         nodeShape: shape,
         ...(opts.zones ? { zones: opts.zones } : {}),

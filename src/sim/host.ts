@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { loadOrCreateCA, loadOrIssueServingCertificate } from '../apiserver/pki.js';
+import { BackgroundLane } from '../controller/lane.js';
 import { Compactor } from '../storage/compactor.js';
 import { type SharedPki, SimCluster, type SimClusterInfo, type SimClusterOptions } from './cluster.js';
 import { ControlError, ControlServer, type FaultRequest } from './control.js';
@@ -18,7 +19,10 @@ export interface SimHostOptions {
   /** Where every cluster's kubeconfig, state and control file go. */
   dataDir: string;
   /** Defaults for every cluster this host starts (region, nodes, timings ...). */
-  defaults?: Omit<Partial<SimClusterOptions>, 'name' | 'dataDir' | 'ticker' | 'compactor' | 'sharedPki'>;
+  defaults?: Omit<
+    Partial<SimClusterOptions>,
+    'name' | 'dataDir' | 'ticker' | 'compactor' | 'sharedPki' | 'lane'
+  >;
   /**
    * One CA and serving certificate (in DIR/sim-pki/) for every cluster of the host that listens
    * on the host's default address, instead of one each: a cluster starts without any X.509 work.
@@ -37,6 +41,8 @@ export class SimHost {
   readonly dataDir: string;
   readonly ticker: Ticker;
   readonly compactor: Compactor;
+  /** One lane for every cluster's controllers: the host's requests go first (lane.ts). */
+  readonly lane = new BackgroundLane();
   readonly logger: Logger;
   private readonly running = new Map<string, SimCluster>();
   private readonly starting = new Set<string>();
@@ -99,7 +105,7 @@ export class SimHost {
 
   /** Starts a cluster with the host's defaults, writing its kubeconfig and control file. */
   async startCluster(
-    opts: Omit<SimClusterOptions, 'dataDir' | 'ticker' | 'compactor' | 'sharedPki'>,
+    opts: Omit<SimClusterOptions, 'dataDir' | 'ticker' | 'compactor' | 'sharedPki' | 'lane'>,
   ): Promise<SimCluster> {
     if (this.stopped) throw new Error('the sim host is stopped');
     if (this.running.has(opts.name) || this.starting.has(opts.name)) {
@@ -114,6 +120,7 @@ export class SimHost {
         dataDir: this.dataDir,
         ticker: this.ticker,
         compactor: this.compactor,
+        lane: this.lane,
         // The shared serving certificate names the host's address only.
         ...(this.sharedPki && (opts.host === undefined || opts.host === this.defaults?.host)
           ? { sharedPki: this.sharedPki }

@@ -183,7 +183,10 @@ describe('workloads on a simulated cluster with kubectl [sqlite]', () => {
               replicas: 3,
               selector: { matchLabels: { app: 'db' } },
               template: {
-                metadata: { labels: { app: 'db' } },
+                // Stopping takes a second, as a database's would: kubectl 1.33's delete --wait
+                // lists the pod by name after its GET, and a pod stopped and recreated under the
+                // same name before that list is seen would leave it waiting (docs/simulation.md).
+                metadata: { labels: { app: 'db' }, annotations: { 'sim.concord.dev/stop-delay': '1s' } },
                 spec: { containers: [{ name: 'postgres', image: 'postgres:16' }] },
               },
             },

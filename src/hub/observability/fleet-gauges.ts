@@ -51,6 +51,9 @@ export function startFleetGaugesController(ctx: HubContext): RunningController[]
   /** The labels each binding's series carry, to remove them when it goes. */
   const bindingSeries = new Map<string, BindingLabels>();
   const unplaced = new Set<string>();
+  /** Each member's state as counted, and the count by state. */
+  const stateOf = new Map<string, string>();
+  const byState = new Map<string, number>(CLUSTER_HEALTH_STATES.map((s) => [s, 0]));
 
   function member(name: string): void {
     const c = clusters.get(name);
@@ -71,12 +74,15 @@ export function startFleetGaugesController(ctx: HubContext): RunningController[]
       metrics.clusterPodAllocatable.set({ member_cluster }, cap.pods.allocatable);
       metrics.clusterPodAllocated.set({ member_cluster }, cap.pods.allocated);
     }
-    // Members are few: the count by state is taken again over all of them.
-    const byState = new Map(CLUSTER_HEALTH_STATES.map((s) => [s, 0]));
-    for (const m of clusters.list()) {
-      const health = clusterHealth(m);
-      byState.set(health, (byState.get(health) ?? 0) + 1);
-    }
+    // The count by state follows each member's change (a walk of every member on each change
+    // grew with the fleet: a thousand members change often while they are provisioned).
+    const was = stateOf.get(name);
+    const now = c ? clusterHealth(c) : undefined;
+    if (was === now) return;
+    if (was !== undefined) byState.set(was, byState.get(was)! - 1);
+    if (now !== undefined) byState.set(now, (byState.get(now) ?? 0) + 1);
+    if (now === undefined) stateOf.delete(name);
+    else stateOf.set(name, now);
     for (const [state, n] of byState) metrics.clusters.set({ state }, n);
   }
 

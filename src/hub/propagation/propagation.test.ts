@@ -412,6 +412,31 @@ describe('propagation', () => {
     );
   });
 
+  it('sends a namespace to a member that joins later, and takes it back from all when the namespace opts out', async () => {
+    await namespace('ns-sync');
+    await putMember(client(), 'nsa');
+    await waitFor('namespace on nsa', () => manifestOn('nsa', 'Namespace', 'ns-sync'));
+    await putMember(client(), 'nsb');
+    const m = await waitFor('namespace on nsb, which joined later', () =>
+      manifestOn('nsb', 'Namespace', 'ns-sync'),
+    );
+    expect(m.metadata.labels?.['karmada.io/managed']).toBe('true');
+    await client().patch(
+      resources.namespaces,
+      'ns-sync',
+      {
+        metadata: { labels: { 'namespace.karmada.io/skip-auto-propagation': 'true' } },
+      },
+      'merge',
+    );
+    await waitFor(
+      'namespace Works gone from both members',
+      async () =>
+        !(await manifestOn('nsa', 'Namespace', 'ns-sync')) &&
+        !(await manifestOn('nsb', 'Namespace', 'ns-sync')),
+    );
+  });
+
   it('propagates a cluster-scoped resource through a ClusterPropagationPolicy and a ClusterResourceBinding', async () => {
     await putMember(client(), 'cr1', { labels: { suite: 'cluster' } });
     await client().create(resources.clusterroles, {

@@ -404,6 +404,13 @@ export class Scheduler implements RunningScheduler {
     this.logger.debug({ nodes: this.cache.nodeInfos().length }, 'scheduler started');
     let sliceStart = performance.now();
     while (!this.stopped) {
+      // With a lane (a simulated cluster's), each decision waits for its turn: requests first.
+      if (this.ctx.lane) {
+        await this.queue.wait();
+        await this.ctx.lane.turn();
+        if (this.stopped) return;
+        sliceStart = performance.now();
+      }
       const q = this.queue.pop();
       if (!q) {
         await this.queue.wait();

@@ -13,6 +13,7 @@ import type { Informer } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { resources } from '../../client/resources.js';
 import { EventRecorder } from '../../controller/events.js';
+import type { BackgroundLane } from '../../controller/lane.js';
 import { WorkQueue } from '../../controller/queue.js';
 import type { Condition, KubeObject } from '../../machinery/object.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../../machinery/status.js';
@@ -90,6 +91,8 @@ export interface SimKubeletOptions {
   events?: 'all' | 'warnings' | 'none';
   /** Runs the containers of the pods it takes for real, with real health probes (the data plane). */
   runtime?: ContainerRuntime;
+  /** Each pod's sync waits for a turn of this lane (the host's: requests first, lane.ts). */
+  lane?: BackgroundLane;
 }
 
 export interface AddNodeOptions {
@@ -148,6 +151,7 @@ export class SimKubelet {
   private readonly client: Client;
   private readonly informers: InformerFactory;
   private readonly logger: Logger;
+  private readonly lane: BackgroundLane | undefined;
   private readonly ticker: Ticker;
   private readonly now: () => number;
   private readonly timings: LifecycleTimings;
@@ -185,6 +189,7 @@ export class SimKubelet {
     this.identity = { name: opts.cluster, region: opts.region };
     this.client = opts.client;
     this.informers = opts.informers;
+    this.lane = opts.lane;
     this.logger = (opts.logger ?? pino({ level: 'warn' })).child({
       component: 'sim-kubelet',
       cluster: opts.cluster,
@@ -609,6 +614,7 @@ export class SimKubelet {
       const next = await this.queue.get();
       if (next.shutdown) return;
       try {
+        if (this.lane) await this.lane.turn();
         await this.sync(next.item);
       } catch (err) {
         if (isConflict(err)) {

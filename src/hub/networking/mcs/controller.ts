@@ -48,6 +48,8 @@ import { importSlice, MCS_CONTROLLER_NAME, readyBackends } from './slices.js';
 
 export const MCS_CONTROLLER = 'mcs-controller';
 const MEMBER_KEY = 'member:';
+/** Queue key standing for every service key (those hold a '/'). */
+const ALL_KEYS = '*';
 
 export interface McsControllerOptions {
   members: MemberViews;
@@ -87,7 +89,9 @@ export function startMcsController(
     service: (_cluster, key) => loop.enqueue(key),
     member: (cluster) => {
       loop.enqueue(`${MEMBER_KEY}${cluster}`);
-      for (const k of allKeys()) loop.enqueue(k);
+      // Every key, through one queue key: members' events come in bursts, and the walk of every
+      // member then runs once per burst.
+      loop.enqueue(ALL_KEYS);
     },
     leaving: (v) => removeAll(v),
   });
@@ -101,6 +105,10 @@ export function startMcsController(
     if (stopped) return undefined;
     if (!hubImports.hasSynced() || !hubNamespaces.hasSynced()) return { requeueAfter: 100 };
     if (key.startsWith(MEMBER_KEY)) return reconcileMember(key.slice(MEMBER_KEY.length));
+    if (key === ALL_KEYS) {
+      for (const k of allKeys()) loop.enqueue(k);
+      return undefined;
+    }
     const slash = key.indexOf('/');
     const namespace = key.slice(0, slash);
     const name = key.slice(slash + 1);

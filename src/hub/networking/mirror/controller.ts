@@ -36,6 +36,8 @@ export const MIRROR_CONTROLLER = 'mirror-controller';
 const EXPORTED_BY_LABEL = 'mirror.linkerdExported';
 const MIRRORS_BY_SOURCE = 'mirror.sourceKey';
 export const REASON_NAME_TAKEN = 'MirrorNameTaken';
+/** Queue key standing for every service key (those hold a '/'). */
+const ALL_KEYS = '*';
 
 export interface MirrorControllerOptions {
   members: MemberViews;
@@ -85,9 +87,9 @@ export function startMirrorController(
     // A mirror changed or deleted by hand, or an object in a mirror's way changed or gone: look at
     // the Service it mirrors again.
     const bySource = (o: KubeObject) => {
-      for (const k of mirrorSourceKey(o)) loop.enqueue(k);
+      for (const k of mirrorSourceKey(o)) enqueueKey(k);
       const blocked = reported.get(`${v.name}/${o.metadata.namespace}/${o.metadata.name}`);
-      if (blocked) loop.enqueue(blocked);
+      if (blocked) enqueueKey(blocked);
     };
     const handler = {
       onAdd: bySource,
@@ -109,11 +111,33 @@ export function startMirrorController(
     return keys;
   };
 
+  /**
+   * Keys exported somewhere or mirrored somewhere, as last seen. A change of any other Service of
+   * a member (every member has its own kubernetes and kube-dns) needs no look at every member.
+   */
+  const known = new Set<string>();
+  const exportedFrom = (cluster: string, key: string): boolean => {
+    const v = members.get(cluster);
+    if (!v) return false;
+    const slash = key.indexOf('/');
+    const namespace = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    if (v.exports.get(name, namespace)) return true;
+    const svc = v.services.get(name, namespace);
+    return svc !== undefined && isLinkerdExported(svc);
+  };
+  const enqueueKey = (key: string) => {
+    known.add(key);
+    loop.enqueue(key);
+  };
+
   members.subscribe({
-    service: (_cluster, key) => loop.enqueue(key),
-    member: () => {
-      for (const k of allKeys()) loop.enqueue(k);
+    service: (cluster, key) => {
+      if (known.has(key) || exportedFrom(cluster, key)) enqueueKey(key);
     },
+    // Every key, through one queue key: members' events come in bursts (a member's namespaces
+    // listed, a fleet provisioned), and the walk of every member runs once per burst.
+    member: () => loop.enqueue(ALL_KEYS),
     leaving: (v) => removeAll(v),
   });
 
@@ -156,6 +180,10 @@ export function startMirrorController(
 
   async function reconcile(key: string): Promise<undefined> {
     if (stopped) return undefined;
+    if (key === ALL_KEYS) {
+      for (const k of allKeys()) enqueueKey(k);
+      return undefined;
+    }
     const slash = key.indexOf('/');
     const namespace = key.slice(0, slash);
     const name = key.slice(slash + 1);
@@ -175,6 +203,14 @@ export function startMirrorController(
       if (!svc || svc.spec?.type === 'ExternalName' || isHubMirror(svc)) continue;
       if (!v.exports.get(name, namespace) && !isLinkerdExported(svc)) continue;
       sources.set(v.name, { service: svc, slices: v.ready ? v.slicesOf(key) : [] });
+    }
+    // Exported nowhere, no member unlisted and no mirror left: events of it need no walk again.
+    if (
+      sources.size === 0 &&
+      unknown.size === 0 &&
+      views.every((v) => v.services.byIndex(MIRRORS_BY_SOURCE, key).length === 0)
+    ) {
+      known.delete(key);
     }
     const failures: unknown[] = [];
     await Promise.all(

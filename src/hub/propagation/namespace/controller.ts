@@ -102,6 +102,16 @@ export function namespaceWork(
   };
 }
 
+/** Works by the Namespace that owns them (the namespace's name), so one needs no walk of every member. */
+const WORKS_BY_OWNING_NAMESPACE = 'namespace-sync.owner';
+const byOwningNamespace = (w: Work): string[] => {
+  const owner = w.metadata.ownerReferences?.[0];
+  return owner?.kind === 'Namespace' && owner.name ? [owner.name] : [];
+};
+
+/** Queue key of one namespace on one member (a namespace's name holds no '/'). */
+const memberKey = (namespace: string, cluster: string) => `${namespace}/${cluster}`;
+
 export function startNamespaceSync(
   ctx: ControllerContext,
   _opts: NamespaceSyncOptions = {},
@@ -109,18 +119,73 @@ export function startNamespaceSync(
   const namespaces: Informer = ctx.informers.informerFor(resources.namespaces);
   const clusters: Informer<Cluster> = ctx.informers.informerFor(karmadaResources.clusters);
   const works: Informer<Work> = ctx.informers.informerFor(karmadaResources.works);
+  works.addIndexers({ [WORKS_BY_OWNING_NAMESPACE]: byOwningNamespace as (w: Work) => string[] });
   const cops: Informer<OverridePolicyLike & KubeObject> = ctx.informers.informerFor(
     karmadaResources.clusteroverridepolicies,
   );
+  /** Names of the namespaces that go to every member: a new member needs only these. */
+  const synced = new Set<string>();
 
-  async function reconcile(name: string) {
+  /** Creates or updates the Work of ns on one member; true when it must be tried again. */
+  async function syncTo(ns: KubeObject, c: Cluster, overrides: readonly OverridePolicyLike[]) {
+    if (c.metadata.deletionTimestamp) return false;
+    const wName = workName('Namespace', ns.metadata.name ?? '');
+    const desired = namespaceWork(ns, c, overrides);
+    const existing = works.get(wName, desired.metadata.namespace);
+    if (existing && workUpToDate(existing, desired)) return false;
+    const space = desired.metadata.namespace!;
+    if (!namespaces.get(space)) {
+      try {
+        await ctx.client.create(resources.namespaces, {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: space },
+        });
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+    }
+    if (!existing) {
+      try {
+        await ctx.client.create(karmadaResources.works, desired, { namespace: space });
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        return true;
+      }
+    } else {
+      await ctx.client.update(
+        karmadaResources.works,
+        {
+          ...existing,
+          metadata: {
+            ...existing.metadata,
+            ...desired.metadata,
+            resourceVersion: existing.metadata.resourceVersion,
+          },
+          spec: desired.spec,
+        },
+        { namespace: space },
+      );
+    }
+    return false;
+  }
+
+  async function reconcile(key: string) {
+    const slash = key.indexOf('/');
+    const name = slash < 0 ? key : key.slice(0, slash);
     const ns = namespaces.get(name);
-    const wName = workName('Namespace', name);
-    if (!ns || ns.metadata.deletionTimestamp || !namespaceShouldBeSynced(ns)) {
+    const wanted = ns !== undefined && !ns.metadata.deletionTimestamp && namespaceShouldBeSynced(ns);
+    if (slash >= 0) {
+      // One member (it joined): the namespace's key covers removals.
+      const c = clusters.get(key.slice(slash + 1));
+      if (!wanted || !ns || !c) return undefined;
+      return (await syncTo(ns, c, cops.list())) ? { requeue: true } : undefined;
+    }
+    if (!wanted || !ns) {
       // Gone, going or no longer synced: its Works go (the hub may run no garbage collector).
-      for (const c of clusters.list()) {
-        const w = works.get(wName, executionSpaceName(c.metadata.name ?? ''));
-        if (w?.metadata.ownerReferences?.[0]?.kind !== 'Namespace') continue;
+      const wName = workName('Namespace', name);
+      for (const w of works.byIndex(WORKS_BY_OWNING_NAMESPACE, name)) {
+        if (w.metadata.name !== wName) continue;
         try {
           await ctx.client.delete(karmadaResources.works, wName, { namespace: w.metadata.namespace });
         } catch (err) {
@@ -129,45 +194,9 @@ export function startNamespaceSync(
       }
       return undefined;
     }
+    const overrides = cops.list();
     for (const c of clusters.list()) {
-      if (c.metadata.deletionTimestamp) continue;
-      const desired = namespaceWork(ns, c, cops.list());
-      const existing = works.get(wName, desired.metadata.namespace);
-      if (existing && workUpToDate(existing, desired)) continue;
-      const space = desired.metadata.namespace!;
-      if (!namespaces.get(space)) {
-        try {
-          await ctx.client.create(resources.namespaces, {
-            apiVersion: 'v1',
-            kind: 'Namespace',
-            metadata: { name: space },
-          });
-        } catch (err) {
-          if (!isAlreadyExists(err)) throw err;
-        }
-      }
-      if (!existing) {
-        try {
-          await ctx.client.create(karmadaResources.works, desired, { namespace: space });
-        } catch (err) {
-          if (!isAlreadyExists(err)) throw err;
-          return { requeue: true };
-        }
-      } else {
-        await ctx.client.update(
-          karmadaResources.works,
-          {
-            ...existing,
-            metadata: {
-              ...existing.metadata,
-              ...desired.metadata,
-              resourceVersion: existing.metadata.resourceVersion,
-            },
-            spec: desired.spec,
-          },
-          { namespace: space },
-        );
-      }
+      if (await syncTo(ns, c, overrides)) return { requeue: true };
     }
     return undefined;
   }
@@ -177,9 +206,14 @@ export function startNamespaceSync(
     workers: 1,
     reconcile: (key) => reconcile(key),
   });
-  const enqueue = (ns: KubeObject) => controller.enqueue(ns.metadata.name!);
+  const enqueue = (ns: KubeObject) => {
+    const name = ns.metadata.name!;
+    if (namespaces.get(name) && namespaceShouldBeSynced(ns)) synced.add(name);
+    else synced.delete(name);
+    controller.enqueue(name);
+  };
   const enqueueAll = () => {
-    for (const ns of namespaces.list()) enqueue(ns);
+    for (const ns of namespaces.list()) controller.enqueue(ns.metadata.name!);
   };
   const offNs = namespaces.addEventHandler({
     onAdd: enqueue,
@@ -187,8 +221,10 @@ export function startNamespaceSync(
     onDelete: enqueue,
   });
   const offClusters = clusters.addEventHandler({
-    onAdd: (_c, initial) => {
-      if (!initial) enqueueAll();
+    onAdd: (c, initial) => {
+      // A new member needs the synced namespaces, on it alone (not a walk of every member for
+      // each of them, nor of every namespace: a fleet has a namespace per member).
+      if (!initial) for (const name of synced) controller.enqueue(memberKey(name, c.metadata.name ?? ''));
     },
   });
   const offCops = cops.addEventHandler({

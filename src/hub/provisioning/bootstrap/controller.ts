@@ -29,6 +29,7 @@ import {
   Labels,
   type Machine,
 } from '../../apis/cluster-api/index.js';
+import { ofCluster } from '../cluster-index.js';
 import { controlPlaneInitialized, infrastructureReady, isPaused, ownerOfKind } from '../cluster-state.js';
 import { Conditions } from '../conditions.js';
 import { type BootstrapRole, bootstrapData } from './data.js';
@@ -201,9 +202,8 @@ export function startKubeadmConfigController(ctx: ControllerContext): RunningCon
   }
 
   function enqueueConfigsOfCluster(c: Cluster): void {
-    for (const m of machines.list({ namespace: c.metadata.namespace ?? '' })) {
-      if (m.spec?.clusterName === c.metadata.name) enqueueConfigOf(m);
-    }
+    for (const m of ofCluster(machines, c.metadata.namespace ?? '', c.metadata.name ?? ''))
+      enqueueConfigOf(m);
   }
 
   return runController({
