@@ -116,6 +116,7 @@ export function startMirrorController(
    * a member (every member has its own kubernetes and kube-dns) needs no look at every member.
    */
   const known = new Set<string>();
+  let walked = false;
   const exportedFrom = (cluster: string, key: string): boolean => {
     const v = members.get(cluster);
     if (!v) return false;
@@ -136,8 +137,12 @@ export function startMirrorController(
       if (known.has(key) || exportedFrom(cluster, key)) enqueueKey(key);
     },
     // Every key, through one queue key: members' events come in bursts (a member's namespaces
-    // listed, a fleet provisioned), and the walk of every member runs once per burst.
-    member: () => loop.enqueue(ALL_KEYS),
+    // listed, a fleet provisioned). A new member's mirrors are found by attaching to it.
+    member: (cluster) => {
+      const v = members.get(cluster);
+      if (v) attach(v);
+      loop.enqueue(ALL_KEYS);
+    },
     leaving: (v) => removeAll(v),
   });
 
@@ -181,7 +186,14 @@ export function startMirrorController(
   async function reconcile(key: string): Promise<undefined> {
     if (stopped) return undefined;
     if (key === ALL_KEYS) {
-      for (const k of allKeys()) enqueueKey(k);
+      // The first time, every member's keys (members listed before this controller subscribed);
+      // from then on the keys its events made known (a walk of every member on each member's
+      // event grew with the fleet).
+      if (!walked) {
+        walked = true;
+        for (const k of allKeys()) known.add(k);
+      }
+      for (const k of known) loop.enqueue(k);
       return undefined;
     }
     const slash = key.indexOf('/');
