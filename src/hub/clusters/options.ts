@@ -77,7 +77,12 @@ export function resolveHealthOptions(opts: ClusterHealthOptions = {}): ResolvedH
       throw new RangeError(`cluster health: ${key} must be a whole number >= 1, got ${out[key]}`);
     }
   }
-  for (const key of ['summaryDelayMs', 'summaryIntervalMs', 'startupGracePeriodMs', 'clientIdleCloseMs'] as const) {
+  for (const key of [
+    'summaryDelayMs',
+    'summaryIntervalMs',
+    'startupGracePeriodMs',
+    'clientIdleCloseMs',
+  ] as const) {
     if (!(Number.isFinite(out[key]) && out[key] >= 0)) {
       throw new RangeError(`cluster health: ${key} must be >= 0 ms, got ${out[key]}`);
     }
