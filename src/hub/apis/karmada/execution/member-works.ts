@@ -134,6 +134,13 @@ export class MemberWorks {
   private readonly controller: Controller;
   private readonly informers = new Map<string, Informer>();
   private readonly applied = new Map<string, AppliedRecord>();
+  /**
+   * Each Work as this writer's last status write returned it, with the version that write
+   * replaced: until the Works cache has caught up with it (an agent's cache follows the hub over
+   * a watch), the next status is written against this one, not against the cache's older copy,
+   * which would only be refused as a conflict and retried after a backoff.
+   */
+  private readonly written = new Map<string, { work: Work; replaced: string | undefined }>();
   private stopped = false;
 
   constructor(opts: MemberWorksOptions) {
@@ -228,8 +235,11 @@ export class MemberWorks {
 
   private async reconcile(name: string) {
     if (this.stopped) return undefined;
-    const work = this.opts.works.get(name, this.namespace);
-    if (!work) return undefined;
+    const work = this.latest(this.opts.works.get(name, this.namespace));
+    if (!work) {
+      this.written.delete(name);
+      return undefined;
+    }
     if (work.metadata.deletionTimestamp) return this.finalize(work);
     if (!this.opts.dispatchable()) return undefined; // resume() brings it back
     const suspended = work.spec.suspendDispatching === true;
@@ -364,10 +374,20 @@ export class MemberWorks {
     return out;
   }
 
+  /** The cached Work, or this writer's own later write of it while the cache has not seen that. */
+  private latest(cached: Work | undefined): Work | undefined {
+    if (!cached) return undefined;
+    const own = this.written.get(cached.metadata.name ?? '');
+    if (!own || own.work.metadata.uid !== cached.metadata.uid) return cached;
+    if (own.replaced === cached.metadata.resourceVersion) return own.work;
+    this.written.delete(cached.metadata.name ?? '');
+    return cached;
+  }
+
   private async writeStatus(work: Work, status: WorkStatus): Promise<void> {
     if (sameWorkStatus(work.status, status)) return;
     try {
-      await this.opts.hub.update(
+      const updated = await this.opts.hub.update<Work>(
         karmadaResources.works,
         { ...work, status },
         {
@@ -375,6 +395,7 @@ export class MemberWorks {
           subresource: 'status',
         },
       );
+      this.written.set(work.metadata.name ?? '', { work: updated, replaced: work.metadata.resourceVersion });
     } catch (err) {
       if (isNotFound(err)) return;
       throw err;
