@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { type Logger, pino } from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { formatApiVersion, type GroupVersionKind } from '../machinery/gvk.js';
+import { joinHostPort } from '../machinery/host-port.js';
 import type { KubeObject } from '../machinery/object.js';
 import { ApiError, errors } from '../machinery/status.js';
 import { Compactor } from '../storage/compactor.js';
@@ -356,9 +357,8 @@ export class ApiServer {
       });
     });
     const addr = server.address() as AddressInfo;
-    const shownHost = host.includes(':') ? `[${host}]` : host;
-    this.address = `${shownHost}:${addr.port}`;
-    return { port: addr.port, url: `https://${shownHost}:${addr.port}` };
+    this.address = joinHostPort(host, addr.port);
+    return { port: addr.port, url: `https://${this.address}` };
   }
 
   /**
@@ -367,7 +367,7 @@ export class ApiServer {
    */
   acceptConnections(address: { host: string; port: number }): (socket: Duplex) => void {
     const server = this.httpsServer();
-    this.address = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+    this.address = joinHostPort(address.host, address.port);
     return (socket) => server.emit('connection', socket);
   }
 

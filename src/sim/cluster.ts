@@ -35,6 +35,7 @@ import { BackgroundLane } from '../controller/lane.js';
 import { type CoreControllerOptions, startCoreControllers } from '../kube/core.js';
 import { type SchedulerOptions, startScheduler } from '../kube/scheduler/index.js';
 import { startWorkloadControllers, type WorkloadControllersOptions } from '../kube/workloads.js';
+import { joinHostPort } from '../machinery/host-port.js';
 import { buildKubeconfig } from '../machinery/kubeconfig.js';
 import { isDNS1123Label } from '../machinery/names.js';
 import type { Compactor } from '../storage/compactor.js';
@@ -341,7 +342,7 @@ export class SimCluster {
       cleanup.push(() => listening.close());
       const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
       serve = server.acceptConnections({ host: shownHost, port: gate.port });
-      const url = `https://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${gate.port}`;
+      const url = `https://${joinHostPort(shownHost, gate.port)}`;
       const kubeconfig = buildKubeconfig({
         name,
         server: url,

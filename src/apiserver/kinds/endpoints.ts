@@ -2,6 +2,7 @@
 // ENDPOINTS table ("10.0.0.1:80,10.0.0.2:80 + 3 more...").
 
 import { childPath, indexPath } from '../../machinery/field-path.js';
+import { joinHostPort } from '../../machinery/host-port.js';
 import type { FieldError } from '../../machinery/status.js';
 import type { Strategy } from '../registry/strategy.js';
 import { ageColumn, column, nameColumn, objectAge } from './columns.js';
@@ -19,10 +20,6 @@ import { asArray, asNumber, asString, defaultString, objectItems } from './value
 
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const MAX_SHOWN = 3;
-
-function joinHostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
 
 /** formatEndpoints: the first three addresses (with ports), then "+ N more...". */
 export function formatEndpoints(subsets: unknown): string {
